@@ -1,0 +1,225 @@
+//! NDJSON `_bulk` bodies, written straight into bounded buffers.
+//!
+//! Invariant: a body never exceeds `max_bytes` unless it holds a single
+//! document that is by itself larger (that document is sent alone and the
+//! cluster decides). Each body remembers where each of its items starts, so
+//! that failed items can be re-sent alone without re-encoding anything.
+
+use crate::json::write_str;
+
+/// The bulk action for every document.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Action {
+    /// `create`: a second delivery of the same `_id` is answered 409 and
+    /// nothing is overwritten, which makes Lambda retries idempotent.
+    #[default]
+    Create,
+    /// `index`: a second delivery overwrites.
+    Index,
+}
+
+impl Action {
+    fn name(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Index => "index",
+        }
+    }
+}
+
+impl std::str::FromStr for Action {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "create" => Ok(Action::Create),
+            "index" => Ok(Action::Index),
+            other => Err(format!("unknown bulk action {other:?} (expected create or index)")),
+        }
+    }
+}
+
+/// One request body and the byte range of each item (action + document).
+#[derive(Debug, Default, Clone)]
+pub struct BulkBody {
+    pub bytes: Vec<u8>,
+    /// Start offset of each item; item `i` ends where item `i + 1` starts.
+    starts: Vec<usize>,
+}
+
+impl BulkBody {
+    pub fn len(&self) -> usize {
+        self.starts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.starts.is_empty()
+    }
+
+    /// The NDJSON lines (action and document) of item `i`.
+    pub fn item(&self, i: usize) -> &[u8] {
+        let start = self.starts[i];
+        let end = self.starts.get(i + 1).copied().unwrap_or(self.bytes.len());
+        &self.bytes[start..end]
+    }
+
+    /// The document line of item `i`, without its action line.
+    pub fn document(&self, i: usize) -> &[u8] {
+        let item = self.item(i);
+        let doc = item
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(item, |nl| &item[nl + 1..]);
+        doc.strip_suffix(b"\n").unwrap_or(doc)
+    }
+
+    /// A new body holding only the given items, in order.
+    pub fn subset(&self, items: impl IntoIterator<Item = usize>) -> BulkBody {
+        let mut body = BulkBody::default();
+        for i in items {
+            body.starts.push(body.bytes.len());
+            body.bytes.extend_from_slice(self.item(i));
+        }
+        body
+    }
+
+    /// Splits the body into two halves (for a cluster that refuses its size).
+    pub fn halves(&self) -> (BulkBody, BulkBody) {
+        let mid = self.len() / 2;
+        (self.subset(0..mid), self.subset(mid..self.len()))
+    }
+}
+
+/// Encodes documents into bodies of at most `max_bytes`.
+pub struct BulkEncoder {
+    max_bytes: usize,
+    action: Action,
+    type_name: Option<String>,
+    current: BulkBody,
+}
+
+impl BulkEncoder {
+    pub fn new(max_bytes: usize, action: Action, type_name: Option<String>) -> Self {
+        BulkEncoder {
+            max_bytes,
+            action,
+            type_name,
+            current: BulkBody::default(),
+        }
+    }
+
+    /// Adds one document. Returns a full body when adding this document
+    /// closed the previous one.
+    pub fn push(&mut self, index: &str, id: Option<&str>, doc: &[u8]) -> Option<BulkBody> {
+        let body = &mut self.current;
+        if body.bytes.capacity() == 0 {
+            body.bytes.reserve(self.max_bytes.min(1 << 20));
+        }
+        let start = body.bytes.len();
+        body.starts.push(start);
+        let out = &mut body.bytes;
+        out.extend_from_slice(b"{\"");
+        out.extend_from_slice(self.action.name().as_bytes());
+        out.extend_from_slice(b"\":{\"_index\":");
+        write_str(out, index);
+        if let Some(t) = &self.type_name {
+            out.extend_from_slice(b",\"_type\":");
+            write_str(out, t);
+        }
+        if let Some(id) = id {
+            out.extend_from_slice(b",\"_id\":");
+            write_str(out, id);
+        }
+        out.extend_from_slice(b"}}\n");
+        out.extend_from_slice(doc);
+        out.push(b'\n');
+        if body.bytes.len() <= self.max_bytes || body.starts.len() == 1 {
+            return None;
+        }
+        // The new item overflowed a non-empty body: close the body before it
+        // and carry the item over into the next one.
+        let item = body.bytes.split_off(start);
+        body.starts.pop();
+        let full = std::mem::take(body);
+        self.current.bytes = item;
+        self.current.starts.push(0);
+        Some(full)
+    }
+
+    /// The last, partly filled body, if any.
+    pub fn finish(&mut self) -> Option<BulkBody> {
+        (!self.current.is_empty()).then(|| std::mem::take(&mut self.current))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(body: &BulkBody) -> Vec<serde_json::Value> {
+        body.bytes
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty())
+            .map(|l| serde_json::from_slice(l).expect("each line is JSON"))
+            .collect()
+    }
+
+    #[test]
+    fn action_lines() {
+        let mut enc = BulkEncoder::new(1 << 20, Action::Create, Some("_doc".into()));
+        assert!(enc.push("idx", Some("a\"b"), b"{\"x\":1}").is_none());
+        let body = enc.finish().expect("one body");
+        let l = lines(&body);
+        assert_eq!(l[0], serde_json::json!({"create":{"_index":"idx","_type":"_doc","_id":"a\"b"}}));
+        assert_eq!(l[1], serde_json::json!({"x":1}));
+        assert_eq!(body.document(0), b"{\"x\":1}");
+        assert!(enc.finish().is_none());
+    }
+
+    #[test]
+    fn bodies_stay_under_the_limit() {
+        let max = 1000;
+        let mut enc = BulkEncoder::new(max, Action::Index, None);
+        let doc = vec![b'1'; 100];
+        let mut bodies = Vec::new();
+        for i in 0..100 {
+            bodies.extend(enc.push("i", Some(&i.to_string()), &doc));
+        }
+        bodies.extend(enc.finish());
+        assert!(bodies.len() > 10);
+        assert!(bodies.iter().all(|b| b.bytes.len() <= max));
+        assert_eq!(bodies.iter().map(BulkBody::len).sum::<usize>(), 100);
+        let ids: Vec<String> = bodies
+            .iter()
+            .flat_map(lines)
+            .filter_map(|l| l["index"]["_id"].as_str().map(str::to_owned))
+            .collect();
+        assert_eq!(ids, (0..100).map(|i| i.to_string()).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn an_oversized_document_goes_alone() {
+        let mut enc = BulkEncoder::new(50, Action::Create, None);
+        assert!(enc.push("i", None, b"{}").is_none());
+        let big = format!("{{\"k\":\"{}\"}}", "x".repeat(100));
+        let first = enc.push("i", None, big.as_bytes()).expect("closes the small body");
+        assert_eq!(first.len(), 1);
+        let second = enc.push("i", None, b"{}").expect("closes the big body");
+        assert_eq!(second.len(), 1);
+        assert_eq!(second.document(0), big.as_bytes());
+    }
+
+    #[test]
+    fn subsets_and_halves_keep_items_whole() {
+        let mut enc = BulkEncoder::new(1 << 20, Action::Create, None);
+        for i in 0..5 {
+            enc.push("i", Some(&i.to_string()), format!("{{\"n\":{i}}}").as_bytes());
+        }
+        let body = enc.finish().expect("body");
+        let sub = body.subset([1, 3]);
+        assert_eq!(sub.len(), 2);
+        assert_eq!(sub.document(1), b"{\"n\":3}");
+        let (a, b) = body.halves();
+        assert_eq!((a.len(), b.len()), (2, 3));
+        assert_eq!([a.bytes, b.bytes].concat(), body.bytes);
+    }
+}

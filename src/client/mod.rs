@@ -1,0 +1,203 @@
+//! Talking to the cluster: one hyper + rustls client with a keep-alive pool
+//! that lives as long as the Lambda execution environment, authentication
+//! (SigV4, basic, none), optional gzip bodies, and a timeout on every request
+//! so that a hung cluster cannot eat the invocation's deadline.
+
+pub mod endpoint;
+pub mod sigv4;
+
+use std::io::Write as _;
+use std::time::{Duration, SystemTime};
+
+use base64::Engine as _;
+use bytes::Bytes;
+use http::header::{HeaderValue, AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, HOST, RETRY_AFTER};
+use http::{Method, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::{connect::HttpConnector, Client};
+use hyper_util::rt::TokioExecutor;
+
+pub use endpoint::{Endpoint, EndpointError};
+pub use sigv4::{SignError, Signer};
+
+use crate::config::{AuthMode, Settings};
+
+type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("request timed out after {0:?}")]
+    Timeout(Duration),
+    #[error("connection failed: {0}")]
+    Connection(String),
+    #[error("reading the response failed: {0}")]
+    Body(String),
+    #[error(transparent)]
+    Sign(#[from] SignError),
+    #[error("invalid request: {0}")]
+    Request(String),
+}
+
+impl ClientError {
+    /// Network trouble is worth retrying; a request we cannot build is not.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, ClientError::Timeout(_) | ClientError::Connection(_) | ClientError::Body(_))
+    }
+}
+
+/// A response, read whole (bulk responses are small with `filter_path`).
+#[derive(Debug)]
+pub struct Response {
+    pub status: StatusCode,
+    pub retry_after: Option<Duration>,
+    pub body: Bytes,
+}
+
+enum Auth {
+    SigV4(Signer),
+    Basic(HeaderValue),
+    None,
+}
+
+/// The cluster, as the rest of the forwarder sees it.
+pub struct Cluster {
+    http: Client<Connector, Full<Bytes>>,
+    endpoint: Endpoint,
+    auth: Auth,
+    gzip: bool,
+    timeout: Duration,
+}
+
+impl Cluster {
+    pub fn new(endpoint: Endpoint, settings: &Settings) -> Cluster {
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_webpki_roots()
+            .https_or_http()
+            .enable_http1()
+            .build();
+        let http = Client::builder(TokioExecutor::new())
+            // Lambda freezes the environment between invocations; a pooled
+            // connection older than the domain's idle timeout is likely dead.
+            .pool_idle_timeout(Duration::from_secs(50))
+            .pool_max_idle_per_host(settings.bulk_concurrency.max(2))
+            .build(connector);
+        let auth = match &settings.auth {
+            AuthMode::SigV4 {
+                service,
+                region,
+                credentials,
+            } => Auth::SigV4(Signer::new(credentials, region, service)),
+            AuthMode::Basic { username, password } => {
+                let token = base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
+                let mut value = HeaderValue::from_str(&format!("Basic {token}")).unwrap_or(HeaderValue::from_static(""));
+                value.set_sensitive(true);
+                Auth::Basic(value)
+            }
+            AuthMode::None => Auth::None,
+        };
+        Cluster {
+            http,
+            endpoint,
+            auth,
+            gzip: settings.gzip,
+            timeout: settings.request_timeout,
+        }
+    }
+
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    /// Sends one request and reads the whole response, within the timeout.
+    pub async fn send(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        body: Option<(&[u8], &'static str)>,
+    ) -> Result<Response, ClientError> {
+        let request = self.build(method, path_and_query, body)?;
+        let exchange = async {
+            let response = self
+                .http
+                .request(request)
+                .await
+                .map_err(|e| ClientError::Connection(error_chain(&e)))?;
+            let status = response.status();
+            let retry_after = response
+                .headers()
+                .get(RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(Duration::from_secs);
+            let body = response
+                .into_body()
+                .collect()
+                .await
+                .map_err(|e| ClientError::Body(error_chain(&e)))?
+                .to_bytes();
+            Ok(Response {
+                status,
+                retry_after,
+                body,
+            })
+        };
+        tokio::time::timeout(self.timeout, exchange)
+            .await
+            .map_err(|_| ClientError::Timeout(self.timeout))?
+    }
+
+    fn build(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        body: Option<(&[u8], &'static str)>,
+    ) -> Result<http::Request<Full<Bytes>>, ClientError> {
+        let mut builder = http::Request::builder()
+            .method(method)
+            .uri(self.endpoint.url(path_and_query))
+            .header(HOST, self.endpoint.authority());
+        let payload: Bytes = match body {
+            Some((bytes, content_type)) => {
+                builder = builder.header(CONTENT_TYPE, content_type);
+                if self.gzip {
+                    builder = builder.header(CONTENT_ENCODING, "gzip");
+                    Bytes::from(gzip(bytes))
+                } else {
+                    Bytes::copy_from_slice(bytes)
+                }
+            }
+            None => Bytes::new(),
+        };
+        let mut request = builder
+            .body(Full::new(payload.clone()))
+            .map_err(|e| ClientError::Request(e.to_string()))?;
+        match &self.auth {
+            Auth::SigV4(signer) => signer.sign(&mut request, &payload, SystemTime::now())?,
+            Auth::Basic(value) => {
+                request.headers_mut().insert(AUTHORIZATION, value.clone());
+            }
+            Auth::None => {}
+        }
+        Ok(request)
+    }
+}
+
+/// Fast gzip: the point is fewer bytes on the wire, not the best ratio.
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::with_capacity(bytes.len() / 4), flate2::Compression::fast());
+    // Writing into a Vec cannot fail.
+    let _ = encoder.write_all(bytes);
+    encoder.finish().unwrap_or_default()
+}
+
+/// An error and its causes on one line (hyper's top-level messages are terse).
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

@@ -1,0 +1,267 @@
+//! Settings, read from the environment once at start and validated there, so
+//! that a typo fails the first invocation loudly instead of losing logs.
+//!
+//! The same variables configure the Lambda and the CLI; the README lists them.
+
+use std::time::Duration;
+
+use crate::bulk::Action;
+use crate::client::{Endpoint, EndpointError};
+use crate::routing::{Router, RoutingError};
+
+/// How requests to the cluster are authenticated (`ES_AUTH`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AuthMode {
+    /// AWS Signature Version 4 with the function's credentials.
+    SigV4 {
+        /// `es` for OpenSearch Service domains, `aoss` for Serverless.
+        service: String,
+        region: String,
+        credentials: Credentials,
+    },
+    Basic {
+        username: String,
+        password: String,
+    },
+    None,
+}
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub session_token: Option<String>,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Secrets never reach a log line.
+        f.debug_struct("Credentials")
+            .field("access_key_id", &self.access_key_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `_type` in action lines (`ES_TYPE`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TypeMode {
+    /// Ask the cluster once per cold start; send `_doc` only to
+    /// Elasticsearch 6.x, the one version that needs a type and accepts it.
+    Auto,
+    None,
+    Fixed(String),
+}
+
+#[derive(Debug)]
+pub struct Settings {
+    pub endpoint: Option<Endpoint>,
+    pub auth: AuthMode,
+    pub doc_type: TypeMode,
+    pub action: Action,
+    pub bulk_max_bytes: usize,
+    pub bulk_concurrency: usize,
+    pub gzip: bool,
+    pub request_timeout: Duration,
+    /// Stop retrying this long before the Lambda deadline.
+    pub deadline_margin: Duration,
+    pub router: Router,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{name}: {why}")]
+    Invalid { name: &'static str, why: String },
+    #[error("ES_ENDPOINT: {0}")]
+    Endpoint(#[from] EndpointError),
+    #[error("ROUTES: {0}")]
+    Routes(#[from] RoutingError),
+    #[error("ROUTES_FILE {path}: {source}")]
+    RoutesFile {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+fn invalid(name: &'static str, why: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        name,
+        why: why.into(),
+    }
+}
+
+impl Settings {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Settings, ConfigError> {
+        Settings::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+    }
+
+    /// Reads settings through `var`, which returns a variable's value.
+    pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
+        let endpoint = var("ES_ENDPOINT").map(|e| e.parse::<Endpoint>()).transpose()?;
+        let auth = match var("ES_AUTH").as_deref().unwrap_or("sigv4") {
+            "sigv4" => match &endpoint {
+                Some(endpoint) => sigv4_from(&var, endpoint)?,
+                // Nothing is sent without an endpoint (dry-run replay).
+                None => AuthMode::None,
+            },
+            "basic" => AuthMode::Basic {
+                username: var("ES_USERNAME").ok_or_else(|| invalid("ES_USERNAME", "required with ES_AUTH=basic"))?,
+                password: var("ES_PASSWORD").ok_or_else(|| invalid("ES_PASSWORD", "required with ES_AUTH=basic"))?,
+            },
+            "none" => AuthMode::None,
+            other => return Err(invalid("ES_AUTH", format!("{other:?} is not sigv4, basic or none"))),
+        };
+        let doc_type = match var("ES_TYPE").as_deref() {
+            None | Some("auto") => TypeMode::Auto,
+            Some("none") => TypeMode::None,
+            Some(name) if name.starts_with('_') && name != "_doc" => {
+                return Err(invalid("ES_TYPE", format!("{name:?}: type names must not start with '_' (except _doc)")))
+            }
+            Some(name) => TypeMode::Fixed(name.to_owned()),
+        };
+        let action = match var("ES_ACTION") {
+            None => Action::Create,
+            Some(a) => a.parse().map_err(|e: String| invalid("ES_ACTION", e))?,
+        };
+        let router = match (var("ROUTES"), var("ROUTES_FILE")) {
+            (Some(_), Some(_)) => return Err(invalid("ROUTES", "set ROUTES or ROUTES_FILE, not both")),
+            (Some(json), None) => Router::from_json(&json)?,
+            (None, Some(path)) => {
+                let json = std::fs::read_to_string(&path).map_err(|source| ConfigError::RoutesFile { path, source })?;
+                Router::from_json(&json)?
+            }
+            (None, None) => Router::default(),
+        };
+        Ok(Settings {
+            endpoint,
+            auth,
+            doc_type,
+            action,
+            bulk_max_bytes: number(&var, "BULK_MAX_BYTES", 5 << 20, 1024, 100 << 20)?,
+            bulk_concurrency: number(&var, "BULK_CONCURRENCY", 4, 1, 64)?,
+            gzip: boolean(&var, "BULK_GZIP", false)?,
+            request_timeout: Duration::from_millis(number(&var, "REQUEST_TIMEOUT_MS", 30_000, 100, 900_000)? as u64),
+            deadline_margin: Duration::from_millis(number(&var, "DEADLINE_MARGIN_MS", 1_500, 0, 60_000)? as u64),
+            router,
+        })
+    }
+}
+
+fn sigv4_from(var: &impl Fn(&str) -> Option<String>, endpoint: &Endpoint) -> Result<AuthMode, ConfigError> {
+    let host = endpoint.host();
+    let service = match var("ES_SERVICE") {
+        Some(s) if s == "es" || s == "aoss" => s,
+        Some(other) => return Err(invalid("ES_SERVICE", format!("{other:?} is not es or aoss"))),
+        None if host.ends_with(".aoss.amazonaws.com") => "aoss".into(),
+        None => "es".into(),
+    };
+    let region = var("AWS_REGION")
+        .or_else(|| var("AWS_DEFAULT_REGION"))
+        .or_else(|| region_from_host(host))
+        .ok_or_else(|| invalid("AWS_REGION", "required with ES_AUTH=sigv4 (or an endpoint naming its region)"))?;
+    let credentials = Credentials {
+        access_key_id: var("AWS_ACCESS_KEY_ID")
+            .ok_or_else(|| invalid("AWS_ACCESS_KEY_ID", "required with ES_AUTH=sigv4 (Lambda sets it)"))?,
+        secret_access_key: var("AWS_SECRET_ACCESS_KEY")
+            .ok_or_else(|| invalid("AWS_SECRET_ACCESS_KEY", "required with ES_AUTH=sigv4 (Lambda sets it)"))?,
+        session_token: var("AWS_SESSION_TOKEN"),
+    };
+    Ok(AuthMode::SigV4 {
+        service,
+        region,
+        credentials,
+    })
+}
+
+/// `search-d-abc.eu-west-1.es.amazonaws.com` → `eu-west-1`.
+fn region_from_host(host: &str) -> Option<String> {
+    let stem = host
+        .strip_suffix(".es.amazonaws.com")
+        .or_else(|| host.strip_suffix(".aoss.amazonaws.com"))?;
+    stem.rsplit('.').next().map(str::to_owned)
+}
+
+fn number(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: usize,
+    min: usize,
+    max: usize,
+) -> Result<usize, ConfigError> {
+    let Some(text) = var(name) else {
+        return Ok(default);
+    };
+    let value: usize = text
+        .trim()
+        .parse()
+        .map_err(|_| invalid(name, format!("{text:?} is not a whole number")))?;
+    if !(min..=max).contains(&value) {
+        return Err(invalid(name, format!("{value} is outside {min}..={max}")));
+    }
+    Ok(value)
+}
+
+fn boolean(var: &impl Fn(&str) -> Option<String>, name: &'static str, default: bool) -> Result<bool, ConfigError> {
+    match var(name).as_deref() {
+        None => Ok(default),
+        Some("true" | "1" | "yes") => Ok(true),
+        Some("false" | "0" | "no") => Ok(false),
+        Some(other) => Err(invalid(name, format!("{other:?} is not true or false"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Settings::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults() {
+        let s = settings(&[]).expect("no settings are needed for a dry run");
+        assert!(s.endpoint.is_none());
+        assert_eq!(s.auth, AuthMode::None);
+        assert_eq!(s.doc_type, TypeMode::Auto);
+        assert_eq!(s.action, Action::Create);
+        assert_eq!(s.bulk_max_bytes, 5 << 20);
+    }
+
+    #[test]
+    fn sigv4_takes_service_and_region_from_the_host() {
+        let s = settings(&[
+            ("ES_ENDPOINT", "https://x.eu-west-1.aoss.amazonaws.com"),
+            ("AWS_ACCESS_KEY_ID", "AKID"),
+            ("AWS_SECRET_ACCESS_KEY", "secret"),
+        ])
+        .expect("valid");
+        match s.auth {
+            AuthMode::SigV4 { service, region, credentials } => {
+                assert_eq!((service.as_str(), region.as_str()), ("aoss", "eu-west-1"));
+                assert!(!format!("{credentials:?}").contains("secret"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn mistakes_name_the_variable() {
+        for (pairs, expect) in [
+            (vec![("ES_AUTH", "oauth")], "ES_AUTH"),
+            (vec![("ES_ENDPOINT", "http://h:9200"), ("AWS_REGION", "us-east-1")], "AWS_ACCESS_KEY_ID"),
+            (vec![("ES_AUTH", "basic")], "ES_USERNAME"),
+            (vec![("BULK_MAX_BYTES", "12")], "BULK_MAX_BYTES"),
+            (vec![("BULK_GZIP", "maybe")], "BULK_GZIP"),
+            (vec![("ES_ACTION", "upsert")], "ES_ACTION"),
+            (vec![("ES_TYPE", "_weird")], "ES_TYPE"),
+            (vec![("ROUTES", "[{]")], "ROUTES"),
+            (vec![("ES_ENDPOINT", "ftp://h")], "ES_ENDPOINT"),
+        ] {
+            let err = settings(&pairs).expect_err(expect).to_string();
+            assert!(err.starts_with(expect), "{err}");
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! Turning transport encodings back into bytes: base64, and gzip recognised by
+//! its magic bytes rather than trusted from a file name or a header.
+
+use std::io::Read;
+
+use base64::Engine as _;
+use flate2::read::MultiGzDecoder;
+
+/// The first two bytes of every gzip member (RFC 1952).
+pub const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    #[error("invalid base64: {0}")]
+    Base64(#[from] base64::DecodeError),
+    #[error("corrupt or truncated gzip: {0}")]
+    Gzip(#[source] std::io::Error),
+    #[error("decompressed data exceeds {limit} bytes")]
+    TooLarge { limit: usize },
+}
+
+/// Upper bound on what one in-memory payload may inflate to. CloudWatch Logs
+/// and Kinesis payloads are at most a few MiB compressed; a gzip bomb must not
+/// take the whole function down with it.
+pub const MAX_INFLATED: usize = 256 * 1024 * 1024;
+
+pub fn is_gzip(bytes: &[u8]) -> bool {
+    bytes.starts_with(&GZIP_MAGIC)
+}
+
+/// Decodes standard base64, tolerating the line breaks some tools insert.
+pub fn base64(text: &str) -> Result<Vec<u8>, DecodeError> {
+    let engine = &base64::engine::general_purpose::STANDARD;
+    let bytes = text.as_bytes();
+    if bytes.iter().any(u8::is_ascii_whitespace) {
+        let compact: Vec<u8> = bytes
+            .iter()
+            .copied()
+            .filter(|b| !b.is_ascii_whitespace())
+            .collect();
+        return Ok(engine.decode(compact)?);
+    }
+    Ok(engine.decode(bytes)?)
+}
+
+/// Gunzips `bytes` (all members) if they start with the gzip magic, otherwise
+/// returns them unchanged.
+pub fn maybe_gunzip(bytes: Vec<u8>) -> Result<Vec<u8>, DecodeError> {
+    if !is_gzip(&bytes) {
+        return Ok(bytes);
+    }
+    gunzip(&bytes, MAX_INFLATED)
+}
+
+/// Gunzips every member of `bytes`, refusing to inflate past `limit`.
+pub fn gunzip(bytes: &[u8], limit: usize) -> Result<Vec<u8>, DecodeError> {
+    // Compression ratios of 5-15x are typical for logs; start there.
+    let mut out = Vec::with_capacity(bytes.len().saturating_mul(8).min(limit));
+    let mut decoder = MultiGzDecoder::new(bytes).take(limit as u64 + 1);
+    decoder.read_to_end(&mut out).map_err(DecodeError::Gzip)?;
+    if out.len() > limit {
+        return Err(DecodeError::TooLarge { limit });
+    }
+    Ok(out)
+}
+
+/// base64, then gzip if the magic says so: how CloudWatch Logs and Kinesis
+/// carry their payloads.
+pub fn base64_gzip(text: &str) -> Result<Vec<u8>, DecodeError> {
+    maybe_gunzip(base64(text)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flate2::{write::GzEncoder, Compression};
+    use std::io::Write;
+
+    pub(crate) fn gzip(data: &[u8]) -> Vec<u8> {
+        let mut enc = GzEncoder::new(Vec::new(), Compression::fast());
+        enc.write_all(data).expect("in-memory write");
+        enc.finish().expect("in-memory finish")
+    }
+
+    #[test]
+    fn plain_bytes_pass_through() {
+        assert_eq!(maybe_gunzip(b"{}".to_vec()).expect("plain"), b"{}");
+    }
+
+    #[test]
+    fn concatenated_members_are_all_read() {
+        let mut both = gzip(b"first\n");
+        both.extend(gzip(b"second\n"));
+        assert_eq!(maybe_gunzip(both).expect("two members"), b"first\nsecond\n");
+    }
+
+    #[test]
+    fn truncated_gzip_is_an_error() {
+        let full = gzip(&[b'x'; 10_000]);
+        let err = maybe_gunzip(full[..full.len() / 2].to_vec()).expect_err("truncated");
+        assert!(matches!(err, DecodeError::Gzip(_)), "{err}");
+    }
+
+    #[test]
+    fn corrupt_base64_is_an_error() {
+        assert!(matches!(base64("H4sI!!!"), Err(DecodeError::Base64(_))));
+    }
+
+    #[test]
+    fn inflation_is_bounded() {
+        let bomb = gzip(&vec![0u8; 1 << 20]);
+        assert!(matches!(
+            gunzip(&bomb, 1000),
+            Err(DecodeError::TooLarge { limit: 1000 })
+        ));
+    }
+}

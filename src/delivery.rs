@@ -1,0 +1,178 @@
+//! Delivering one bulk body: send, read each item's fate, re-send only what
+//! is worth re-sending, with exponential backoff and full jitter, until the
+//! deadline. Nothing is dropped quietly: what cannot be delivered comes back
+//! as [`Undelivered`] with its reason.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use http::{Method, StatusCode};
+
+use crate::bulk::{response, Action, BulkBody, ItemOutcome};
+use crate::client::Cluster;
+use crate::summary::Summary;
+
+/// What the bulk request asks the cluster to send back.
+pub const BULK_PATH: &str = "/_bulk?filter_path=errors,items.*.status,items.*.error";
+
+/// A document that could not be delivered, and why.
+#[derive(Debug, Clone)]
+pub struct Undelivered {
+    /// The action and document lines, ready to be sent again.
+    pub item: Vec<u8>,
+    pub reason: String,
+    /// A permanent rejection (as opposed to running out of time).
+    pub rejected: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    pub action: Action,
+    pub deadline: Instant,
+    pub base: Duration,
+    pub cap: Duration,
+}
+
+impl RetryPolicy {
+    /// Full jitter: a random wait between zero and the exponential bound,
+    /// so that many throttled senders do not come back in step.
+    fn backoff(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
+        let bound = self.base.saturating_mul(1u32 << attempt.min(16)).min(self.cap);
+        let jittered = bound.mul_f64(fastrand::f64());
+        retry_after.map_or(jittered, |ra| ra.max(jittered))
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Report {
+    pub summary: Summary,
+    pub undelivered: Vec<Undelivered>,
+}
+
+/// Delivers `body`, re-sending failed items alone, until everything has an
+/// answer or the deadline leaves no room for another attempt.
+pub async fn deliver(cluster: Arc<Cluster>, body: BulkBody, policy: RetryPolicy) -> Report {
+    let mut report = Report::default();
+    // Bodies still to send, each with its attempt count.
+    let mut queue = vec![(body, 0u32)];
+    while let Some((body, attempt)) = queue.pop() {
+        if body.is_empty() {
+            continue;
+        }
+        report.summary.requests += 1;
+        report.summary.bytes_sent += body.bytes.len() as u64;
+        let started = Instant::now();
+        let sent = cluster
+            .send(Method::POST, BULK_PATH, Some((&body.bytes, "application/x-ndjson")))
+            .await;
+        tracing::debug!(items = body.len(), bytes = body.bytes.len(), ms = started.elapsed().as_millis() as u64, "bulk request");
+        let (retry, reason, retry_after) = match sent {
+            Ok(resp) if resp.status.is_success() => match response::parse(&resp.body, body.len(), policy.action) {
+                Ok(outcomes) => {
+                    let mut again = Vec::new();
+                    let mut last = String::new();
+                    for (i, outcome) in outcomes.into_iter().enumerate() {
+                        match outcome {
+                            ItemOutcome::Indexed => report.summary.indexed += 1,
+                            ItemOutcome::Duplicate => report.summary.duplicates += 1,
+                            ItemOutcome::Retry { reason } => {
+                                again.push(i);
+                                last = reason;
+                            }
+                            ItemOutcome::Rejected { reason, .. } => {
+                                report.summary.note_error(reason.clone());
+                                report.undelivered.push(Undelivered {
+                                    item: body.item(i).to_vec(),
+                                    reason,
+                                    rejected: true,
+                                });
+                            }
+                        }
+                    }
+                    (body.subset(again), last, None)
+                }
+                Err(e) => (body, e.to_string(), None),
+            },
+            Ok(resp) if resp.status == StatusCode::PAYLOAD_TOO_LARGE && body.len() > 1 => {
+                let (a, b) = body.halves();
+                queue.push((b, attempt));
+                queue.push((a, attempt));
+                continue;
+            }
+            Ok(resp) if is_retryable_status(resp.status) => {
+                let reason = format!("HTTP {}: {}", resp.status.as_u16(), excerpt(&resp.body));
+                (body, reason, resp.retry_after)
+            }
+            Ok(resp) => {
+                // 400 for the whole request, 401/403 (credentials, access
+                // policy), 404 (wrong endpoint): re-sending will not help now,
+                // but Lambda redelivering the batch later might.
+                let reason = format!("HTTP {}: {}", resp.status.as_u16(), excerpt(&resp.body));
+                fail_all(&mut report, &body, &reason);
+                continue;
+            }
+            Err(e) if e.is_retryable() => (body, e.to_string(), None),
+            Err(e) => {
+                fail_all(&mut report, &body, &e.to_string());
+                continue;
+            }
+        };
+        if retry.is_empty() {
+            continue;
+        }
+        let wait = policy.backoff(attempt, retry_after);
+        if Instant::now() + wait >= policy.deadline {
+            let reason = format!("out of time after {} attempts; last error: {reason}", attempt + 1);
+            fail_all(&mut report, &retry, &reason);
+            continue;
+        }
+        tracing::warn!(items = retry.len(), attempt, wait_ms = wait.as_millis() as u64, %reason, "retrying");
+        report.summary.retried += retry.len() as u64;
+        tokio::time::sleep(wait).await;
+        queue.push((retry, attempt + 1));
+    }
+    report
+}
+
+fn fail_all(report: &mut Report, body: &BulkBody, reason: &str) {
+    report.summary.note_error(reason);
+    for i in 0..body.len() {
+        report.undelivered.push(Undelivered {
+            item: body.item(i).to_vec(),
+            reason: reason.to_owned(),
+            rejected: false,
+        });
+    }
+}
+
+/// Throttling and temporary unavailability.
+pub fn is_retryable_status(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 429 | 500 | 502 | 503 | 504)
+}
+
+/// The start of a response body, for error messages.
+pub fn excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(300)]);
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_is_bounded_and_honours_retry_after() {
+        let policy = RetryPolicy {
+            action: Action::Create,
+            deadline: Instant::now(),
+            base: Duration::from_millis(100),
+            cap: Duration::from_secs(2),
+        };
+        for attempt in 0..40 {
+            let wait = policy.backoff(attempt, None);
+            assert!(wait <= Duration::from_secs(2));
+            assert!(wait <= Duration::from_millis(100) * 2u32.pow(attempt.min(16)));
+        }
+        assert!(policy.backoff(0, Some(Duration::from_secs(3))) >= Duration::from_secs(3));
+    }
+}

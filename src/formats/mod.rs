@@ -1,0 +1,289 @@
+//! Log formats: each turns one log event into the fields of one document.
+//!
+//! The shared machinery lives here: [`Event`] (what a format gets),
+//! [`DocumentEncoder`] (the reusable parse scratch and the metadata every
+//! CloudWatch document carries) and [`typed`] (lossless typing of text
+//! values). Each format file only knows its own fields.
+//!
+//! A record that does not fit its format is never dropped: it becomes a text
+//! document with an `@error` field that says why.
+
+pub mod cloudtrail;
+pub mod json;
+pub mod text;
+pub mod typed;
+pub mod vpc_flow;
+
+use std::fmt;
+use std::str::FromStr;
+
+use simd_json::{Buffers, Node, Tape};
+
+use crate::input::cloudwatch::ExtractedFields;
+use crate::json::ObjectWriter;
+
+/// The formats the forwarder parses.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Format {
+    CloudTrail,
+    /// VPC / Transit Gateway flow logs, with the field list of the records.
+    VpcFlow(vpc_flow::FieldList),
+    Json,
+    Text,
+}
+
+impl Format {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Format::CloudTrail => "cloudtrail",
+            Format::VpcFlow(_) => "vpc_flow",
+            Format::Json => "json",
+            Format::Text => "text",
+        }
+    }
+
+    /// Guesses the format of a stream of events from its first event.
+    pub fn detect(sample: &str, extracted: Option<&ExtractedFields<'_>>) -> Format {
+        if cloudtrail::looks_like(sample) {
+            return Format::CloudTrail;
+        }
+        if let Some(fields) = extracted {
+            if vpc_flow::looks_like_extracted(fields) {
+                return Format::VpcFlow(vpc_flow::FieldList::default());
+            }
+        }
+        if let Some(list) = vpc_flow::FieldList::detect_line(sample) {
+            return Format::VpcFlow(list);
+        }
+        if sample.trim_start().starts_with('{') {
+            return Format::Json;
+        }
+        Format::Text
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("unknown format {0:?} (expected auto, cloudtrail, vpc_flow, json or text)")]
+pub struct UnknownFormat(String);
+
+impl FromStr for Format {
+    type Err = UnknownFormat;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "cloudtrail" => Ok(Format::CloudTrail),
+            "vpc_flow" | "vpcflow" | "vpc-flow" => Ok(Format::VpcFlow(vpc_flow::FieldList::default())),
+            "json" => Ok(Format::Json),
+            "text" => Ok(Format::Text),
+            other => Err(UnknownFormat(other.to_owned())),
+        }
+    }
+}
+
+/// Where a CloudWatch event came from.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Origin<'a> {
+    pub owner: &'a str,
+    pub log_group: &'a str,
+    pub log_stream: &'a str,
+}
+
+/// One log event as the formats see it.
+#[derive(Clone, Copy, Debug)]
+pub struct Event<'a> {
+    pub id: &'a str,
+    /// Milliseconds since the epoch.
+    pub timestamp_ms: i64,
+    pub message: &'a str,
+    pub extracted: Option<&'a ExtractedFields<'a>>,
+}
+
+/// What encoding one event produced besides the document text.
+#[derive(Debug, Default)]
+pub struct Encoded {
+    /// The time the document is filed under (`@timestamp`, index date).
+    pub timestamp_ms: i64,
+    /// A format's own idempotent id (CloudTrail `eventID`), if it has one;
+    /// otherwise the CloudWatch event id is used.
+    pub id: Option<String>,
+    /// Why the event did not fit its format, if it did not.
+    pub error: Option<String>,
+}
+
+/// A JSON text that a format has parsed, with its tape.
+pub struct Parsed<'t, 'i> {
+    pub text: &'i str,
+    pub nodes: &'t [Node<'i>],
+}
+
+/// Reusable state for encoding documents: parsing scratch space that
+/// survives from one event to the next, so the hot path does not allocate.
+pub struct DocumentEncoder {
+    bytes: Vec<u8>,
+    buffers: Buffers,
+    tape: Vec<Node<'static>>,
+}
+
+impl Default for DocumentEncoder {
+    fn default() -> Self {
+        DocumentEncoder {
+            bytes: Vec::new(),
+            buffers: Buffers::new(4096),
+            tape: Vec::new(),
+        }
+    }
+}
+
+impl DocumentEncoder {
+    /// Writes the document for `event` in `format` to `doc` (cleared first).
+    pub fn encode(
+        &mut self,
+        format: &Format,
+        origin: &Origin<'_>,
+        event: &Event<'_>,
+        doc: &mut Vec<u8>,
+    ) -> Encoded {
+        doc.clear();
+        let result = match format {
+            Format::CloudTrail => self.with_json(event.message, |parsed| {
+                cloudtrail::encode(parsed, origin, event, doc)
+            }),
+            Format::Json => self.with_json(event.message, |parsed| json::encode(parsed, origin, event, doc)),
+            Format::VpcFlow(fields) => vpc_flow::encode(fields, origin, event, doc),
+            Format::Text => Ok(text::encode(origin, event, doc)),
+        };
+        result.unwrap_or_else(|reason| {
+            doc.clear();
+            let mut encoded = text::encode(origin, event, doc);
+            // Re-open the text document to add the reason.
+            doc.pop();
+            let mut w = ObjectWriter::reopen(doc);
+            let message = format!("{format}: {reason}");
+            w.str("@error", &message);
+            w.finish();
+            encoded.error = Some(message);
+            encoded
+        })
+    }
+
+    /// Parses `text` as one JSON object and hands it to `f`.
+    fn with_json<R>(
+        &mut self,
+        text: &str,
+        f: impl FnOnce(&Parsed<'_, '_>) -> Result<R, String>,
+    ) -> Result<R, String> {
+        if !text.trim_start().starts_with('{') {
+            return Err("not a JSON object".into());
+        }
+        self.bytes.clear();
+        self.bytes.extend_from_slice(text.as_bytes());
+        let len = self.bytes.len();
+        self.bytes.resize(len + simd_json::INPUT_PADDING, b' ');
+        let mut tape = Tape(std::mem::take(&mut self.tape)).reset();
+        let parsed = simd_json::fill_tape_padded(&mut self.bytes, len, &mut self.buffers, &mut tape);
+        let result = match parsed {
+            Ok(()) => f(&Parsed {
+                text,
+                nodes: &tape.0,
+            }),
+            Err(e) => Err(format!("invalid JSON: {e}")),
+        };
+        self.tape = tape.reset().0;
+        result
+    }
+}
+
+/// Names that the forwarder itself writes into every CloudWatch document.
+pub const RESERVED: [&str; 6] = [
+    "@id",
+    "@timestamp",
+    "@message",
+    "@owner",
+    "@log_group",
+    "@log_stream",
+];
+
+/// Writes the metadata every CloudWatch Logs document carries, as the stock
+/// function did. `timestamp_ms` may differ from the event's (CloudTrail files
+/// events under `eventTime`).
+pub fn write_cloudwatch_meta(
+    w: &mut ObjectWriter<'_>,
+    origin: &Origin<'_>,
+    event: &Event<'_>,
+    timestamp_ms: i64,
+) {
+    if !event.id.is_empty() {
+        w.str("@id", event.id);
+    }
+    w.timestamp("@timestamp", timestamp_ms);
+    if !origin.owner.is_empty() {
+        w.str("@owner", origin.owner);
+    }
+    if !origin.log_group.is_empty() {
+        w.str("@log_group", origin.log_group);
+    }
+    if !origin.log_stream.is_empty() {
+        w.str("@log_stream", origin.log_stream);
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::*;
+
+    pub const ORIGIN: Origin<'static> = Origin {
+        owner: "123456789012",
+        log_group: "/test/group",
+        log_stream: "stream",
+    };
+
+    pub fn event(message: &str) -> Event<'_> {
+        Event {
+            id: "36000000000000000000000000000000000000000000000000000001",
+            timestamp_ms: 1_700_000_000_000,
+            message,
+            extracted: None,
+        }
+    }
+
+    /// Encodes and parses the document back, for assertions.
+    pub fn encode_doc(format: &Format, event: &Event<'_>) -> (serde_json::Value, Encoded) {
+        let mut doc = Vec::new();
+        let encoded = DocumentEncoder::default().encode(format, &ORIGIN, event, &mut doc);
+        assert!(!doc.contains(&b'\n'), "documents are single lines");
+        let value = serde_json::from_slice(&doc).unwrap_or_else(|e| {
+            panic!("invalid document {e}: {}", String::from_utf8_lossy(&doc))
+        });
+        (value, encoded)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::*;
+    use super::*;
+
+    #[test]
+    fn detection_by_content() {
+        let ct = r#"{"eventVersion":"1.08","eventSource":"s3.amazonaws.com","eventName":"GetObject"}"#;
+        assert_eq!(Format::detect(ct, None), Format::CloudTrail);
+        let flow = "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK";
+        assert!(matches!(Format::detect(flow, None), Format::VpcFlow(_)));
+        assert_eq!(Format::detect(r#"{"level":"info"}"#, None), Format::Json);
+        assert_eq!(Format::detect("START RequestId: 1", None), Format::Text);
+    }
+
+    #[test]
+    fn a_record_that_does_not_fit_becomes_text_with_error() {
+        let (doc, encoded) = encode_doc(&Format::CloudTrail, &event("{\"eventVersion\": \"1.0\", trunc"));
+        assert_eq!(doc["@message"], "{\"eventVersion\": \"1.0\", trunc");
+        let err = doc["@error"].as_str().expect("@error");
+        assert!(err.starts_with("cloudtrail: invalid JSON"), "{err}");
+        assert_eq!(encoded.error.as_deref(), Some(err));
+    }
+}

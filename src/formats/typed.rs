@@ -1,0 +1,174 @@
+//! Lossless typing of values that arrive as text.
+//!
+//! A value becomes a JSON number only when nothing is lost: `"0042"` (an id
+//! with a leading zero), account ids and 19-digit values stay strings, because
+//! a number mapping would silently change them. Formats with a known schema
+//! (flow logs, access logs) use [`Kind`] per field; unknown fields use
+//! [`infer`].
+
+use crate::json::ObjectWriter;
+
+/// How a field's text is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Always a string.
+    Keyword,
+    /// An integer (kept as a string if it is not one, see [`write`]).
+    Integer,
+    /// A decimal number.
+    Float,
+    /// An IPv4 or IPv6 address, brackets removed.
+    Ip,
+}
+
+/// Why a value does not have its field's kind.
+#[derive(Debug, thiserror::Error)]
+#[error("field {field}: {value:?} is not {kind}")]
+pub struct TypeError {
+    pub field: String,
+    pub value: String,
+    pub kind: &'static str,
+}
+
+/// The largest number of digits an integer may have and still be written as a
+/// number: 18 digits always fit a signed 64-bit `long`.
+const MAX_INTEGER_DIGITS: usize = 18;
+
+/// Is `s` an integer that survives the trip through a JSON number?
+pub fn is_lossless_integer(s: &str) -> bool {
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    !digits.is_empty()
+        && digits.len() <= MAX_INTEGER_DIGITS
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && (digits == "0" || !digits.starts_with('0'))
+}
+
+/// Is `s` a plain decimal (`12.5`, `-0.25`) that a JSON number keeps exactly
+/// as written? Exponents and trailing zeros are left as strings.
+pub fn is_lossless_decimal(s: &str) -> bool {
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    let Some((int, frac)) = digits.split_once('.') else {
+        return false;
+    };
+    is_lossless_integer(int)
+        && !frac.is_empty()
+        && frac.len() <= 9
+        && frac.bytes().all(|b| b.is_ascii_digit())
+        && !frac.ends_with('0')
+}
+
+/// Names of fields that hold identifiers, which stay strings whatever they
+/// look like.
+pub fn is_identifier_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.contains("account") || lower.ends_with("id") || lower.ends_with("_id") || lower.contains("arn")
+}
+
+/// Writes `value` under `name`, as a number only where that is lossless.
+pub fn infer(w: &mut ObjectWriter<'_>, name: &str, value: &str) {
+    if !is_identifier_name(name) && (is_lossless_integer(value) || is_lossless_decimal(value)) {
+        w.raw(name, value.as_bytes());
+    } else {
+        w.str(name, value);
+    }
+}
+
+/// Strips the brackets of `[2001:db8::1]` and checks that `s` is an address.
+pub fn parse_ip(s: &str) -> Option<&str> {
+    let bare = s
+        .strip_prefix('[')
+        .and_then(|rest| rest.strip_suffix(']'))
+        .unwrap_or(s);
+    bare.parse::<std::net::IpAddr>().ok().map(|_| bare)
+}
+
+/// Writes `value` under `name` as `kind`, or says why it is not one.
+pub fn write(w: &mut ObjectWriter<'_>, name: &str, value: &str, kind: Kind) -> Result<(), TypeError> {
+    let ok = match kind {
+        Kind::Keyword => {
+            w.str(name, value);
+            true
+        }
+        Kind::Integer if is_lossless_integer(value) => {
+            w.raw(name, value.as_bytes());
+            true
+        }
+        Kind::Float if is_lossless_integer(value) || is_lossless_decimal(value) => {
+            w.raw(name, value.as_bytes());
+            true
+        }
+        Kind::Float => match value.parse::<f64>() {
+            Ok(v) if v.is_finite() => {
+                w.f64(name, v);
+                true
+            }
+            _ => false,
+        },
+        Kind::Ip => match parse_ip(value) {
+            Some(ip) => {
+                w.str(name, ip);
+                true
+            }
+            None => false,
+        },
+        Kind::Integer => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(TypeError {
+            field: name.to_owned(),
+            value: value.chars().take(64).collect(),
+            kind: match kind {
+                Kind::Keyword => "text",
+                Kind::Integer => "an integer",
+                Kind::Float => "a number",
+                Kind::Ip => "an IP address",
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integers_only_when_lossless() {
+        for yes in ["0", "7", "-12", "123456789012345678"] {
+            assert!(is_lossless_integer(yes), "{yes}");
+        }
+        for no in ["", "-", "007", "1234567890123456789", "1e5", "1.0", " 1", "+1"] {
+            assert!(!is_lossless_integer(no), "{no}");
+        }
+        assert!(is_lossless_decimal("12.25"));
+        assert!(!is_lossless_decimal("12.50"));
+        assert!(!is_lossless_decimal("1e3"));
+    }
+
+    #[test]
+    fn inference_keeps_identifiers_as_strings() {
+        let mut out = Vec::new();
+        let mut w = ObjectWriter::new(&mut out);
+        infer(&mut w, "account_id", "123456789012");
+        infer(&mut w, "@aws.account", "999888777666");
+        infer(&mut w, "bytes", "4249");
+        infer(&mut w, "ratio", "0.5");
+        infer(&mut w, "code", "0042");
+        w.finish();
+        let v: serde_json::Value = serde_json::from_slice(&out).expect("json");
+        assert_eq!(
+            v,
+            serde_json::json!({"account_id":"123456789012","@aws.account":"999888777666","bytes":4249,"ratio":0.5,"code":"0042"})
+        );
+    }
+
+    #[test]
+    fn ip_addresses() {
+        assert_eq!(parse_ip("10.0.0.1"), Some("10.0.0.1"));
+        assert_eq!(parse_ip("[2001:db8::1]"), Some("2001:db8::1"));
+        assert_eq!(parse_ip("2a02:cf40::"), Some("2a02:cf40::"));
+        assert_eq!(parse_ip("-"), None);
+        assert_eq!(parse_ip("10.0.0.256"), None);
+    }
+}

@@ -1,0 +1,339 @@
+//! VPC and Transit Gateway flow logs.
+//!
+//! Reference: "Flow log records" in the Amazon VPC user guide and "Transit
+//! Gateway Flow Logs records". A record is one line of space-separated
+//! values in the order of the flow log's format; `-` means "no value". The
+//! default (version 2) format is
+//!
+//! ```text
+//! version account-id interface-id srcaddr dstaddr srcport dstport protocol
+//! packets bytes start end action log-status
+//! ```
+//!
+//! Custom formats pick any of the fields in [`SCHEMA`] (versions 2 to 11 and
+//! the Transit Gateway fields). S3 delivery writes the format as a header
+//! line; CloudWatch delivery does not, so there the field list comes from
+//! `extractedFields`, from the route's configuration, or is the default.
+//!
+//! Field names are the AWS names with `-` turned into `_` (`srcaddr`,
+//! `dstport`, `log_status`, `tcp_flags`). Addresses are checked IP addresses,
+//! ports, counts and flags are integers, `start` and `end` stay epoch
+//! seconds (mapped as `epoch_second` dates); `@timestamp` is `start`.
+//! NODATA and SKIPDATA records are kept.
+
+use super::text::write_extracted;
+use super::typed::{self, Kind};
+use super::{write_cloudwatch_meta, Encoded, Event, Origin};
+use crate::input::cloudwatch::{ExtractedFields, FieldValue};
+use crate::json::ObjectWriter;
+
+/// Every flow log field AWS documents: (AWS name, kind).
+pub const SCHEMA: &[(&str, Kind)] = &[
+    ("version", Kind::Integer),
+    ("account-id", Kind::Keyword),
+    ("interface-id", Kind::Keyword),
+    ("srcaddr", Kind::Ip),
+    ("dstaddr", Kind::Ip),
+    ("srcport", Kind::Integer),
+    ("dstport", Kind::Integer),
+    ("protocol", Kind::Integer),
+    ("packets", Kind::Integer),
+    ("bytes", Kind::Integer),
+    ("start", Kind::Integer),
+    ("end", Kind::Integer),
+    ("action", Kind::Keyword),
+    ("log-status", Kind::Keyword),
+    // Version 3.
+    ("vpc-id", Kind::Keyword),
+    ("subnet-id", Kind::Keyword),
+    ("instance-id", Kind::Keyword),
+    ("tcp-flags", Kind::Integer),
+    ("type", Kind::Keyword),
+    ("pkt-srcaddr", Kind::Ip),
+    ("pkt-dstaddr", Kind::Ip),
+    // Version 4.
+    ("region", Kind::Keyword),
+    ("az-id", Kind::Keyword),
+    ("sublocation-type", Kind::Keyword),
+    ("sublocation-id", Kind::Keyword),
+    // Version 5.
+    ("pkt-src-aws-service", Kind::Keyword),
+    ("pkt-dst-aws-service", Kind::Keyword),
+    ("flow-direction", Kind::Keyword),
+    ("traffic-path", Kind::Integer),
+    // Version 7 (ECS).
+    ("ecs-cluster-arn", Kind::Keyword),
+    ("ecs-cluster-name", Kind::Keyword),
+    ("ecs-container-instance-arn", Kind::Keyword),
+    ("ecs-container-instance-id", Kind::Keyword),
+    ("ecs-container-id", Kind::Keyword),
+    ("ecs-second-container-id", Kind::Keyword),
+    ("ecs-service-name", Kind::Keyword),
+    ("ecs-task-definition-arn", Kind::Keyword),
+    ("ecs-task-arn", Kind::Keyword),
+    ("ecs-task-id", Kind::Keyword),
+    // Version 8.
+    ("reject-reason", Kind::Keyword),
+    // Versions 9 to 11.
+    ("resource-id", Kind::Keyword),
+    ("encryption-status", Kind::Integer),
+    ("instance-tag", Kind::Keyword),
+    ("instance-tag-2", Kind::Keyword),
+    ("interface-tag", Kind::Keyword),
+    ("interface-tag-2", Kind::Keyword),
+    ("asg-tag", Kind::Keyword),
+    ("asg-tag-2", Kind::Keyword),
+    ("interface-type", Kind::Keyword),
+    ("next-hop-interface-id", Kind::Keyword),
+    ("next-hop-interface-type", Kind::Keyword),
+    ("next-hop-subnet-id", Kind::Keyword),
+    ("next-hop-az-id", Kind::Keyword),
+    ("next-hop-vpc-id", Kind::Keyword),
+    // Transit Gateway.
+    ("resource-type", Kind::Keyword),
+    ("tgw-id", Kind::Keyword),
+    ("tgw-attachment-id", Kind::Keyword),
+    ("tgw-src-vpc-account-id", Kind::Keyword),
+    ("tgw-dst-vpc-account-id", Kind::Keyword),
+    ("tgw-src-vpc-id", Kind::Keyword),
+    ("tgw-dst-vpc-id", Kind::Keyword),
+    ("tgw-src-subnet-id", Kind::Keyword),
+    ("tgw-dst-subnet-id", Kind::Keyword),
+    ("tgw-src-eni", Kind::Keyword),
+    ("tgw-dst-eni", Kind::Keyword),
+    ("tgw-src-az-id", Kind::Keyword),
+    ("tgw-dst-az-id", Kind::Keyword),
+    ("tgw-pair-attachment-id", Kind::Keyword),
+    ("packets-lost-no-route", Kind::Integer),
+    ("packets-lost-blackhole", Kind::Integer),
+    ("packets-lost-mtu-exceeded", Kind::Integer),
+    ("packets-lost-ttl-expired", Kind::Integer),
+];
+
+/// The version 2 default format.
+const DEFAULT_FIELDS: &str =
+    "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status";
+
+/// One column of a flow log format: its document name and kind.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Column {
+    pub name: String,
+    pub kind: Kind,
+}
+
+/// The columns of a flow log format, in record order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldList(Vec<Column>);
+
+impl Default for FieldList {
+    fn default() -> Self {
+        FieldList::parse(DEFAULT_FIELDS)
+    }
+}
+
+/// The document name of an AWS field name.
+pub fn document_name(aws: &str) -> String {
+    aws.replace('-', "_")
+}
+
+/// The kind of a field, by AWS (`tcp-flags`) or document (`tcp_flags`) name.
+pub fn kind_of(name: &str) -> Option<Kind> {
+    SCHEMA
+        .iter()
+        .find(|(aws, _)| {
+            aws.len() == name.len()
+                && aws
+                    .bytes()
+                    .zip(name.bytes())
+                    .all(|(a, b)| a == b || (a == b'-' && b == b'_'))
+        })
+        .map(|&(_, kind)| kind)
+}
+
+impl FieldList {
+    /// A format string or header line: names separated by spaces, either
+    /// `${srcaddr}` style or bare, with `-` or `_`. Unknown names are kept
+    /// as keyword columns, so a field newer than this table is not lost.
+    pub fn parse(format: &str) -> FieldList {
+        FieldList(
+            format
+                .split_ascii_whitespace()
+                .map(|token| {
+                    let bare = token.trim_start_matches("${").trim_end_matches('}');
+                    Column {
+                        name: document_name(bare),
+                        kind: kind_of(bare).unwrap_or(Kind::Keyword),
+                    }
+                })
+                .collect(),
+        )
+    }
+
+    /// Is this line a header (field names) rather than a record?
+    pub fn is_header(line: &str) -> bool {
+        line.split_ascii_whitespace()
+            .next()
+            .is_some_and(|first| kind_of(first).is_some() && first.bytes().any(|b| b.is_ascii_alphabetic()))
+            && line.split_ascii_whitespace().all(|t| !t.bytes().all(|b| b.is_ascii_digit()))
+    }
+
+    /// Recognises a default-format (version 2) record.
+    pub fn detect_line(line: &str) -> Option<FieldList> {
+        let mut tokens = line.split_ascii_whitespace();
+        let version = tokens.next()?;
+        let _account = tokens.next()?;
+        let interface = tokens.next()?;
+        let rest: Vec<&str> = tokens.collect();
+        let status = rest.last()?;
+        (version == "2"
+            && rest.len() == 11
+            && (interface.starts_with("eni-") || interface == "-")
+            && matches!(*status, "OK" | "NODATA" | "SKIPDATA"))
+        .then(FieldList::default)
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// Do these extracted fields describe a flow log record?
+pub fn looks_like_extracted(fields: &ExtractedFields<'_>) -> bool {
+    let has = |n: &str| fields.0.iter().any(|(k, _)| *k == n);
+    has("srcaddr") && has("dstaddr")
+}
+
+pub fn encode(
+    fields: &FieldList,
+    origin: &Origin<'_>,
+    event: &Event<'_>,
+    doc: &mut Vec<u8>,
+) -> Result<Encoded, String> {
+    let timestamp_ms;
+    let mut w = ObjectWriter::new(doc);
+    match event.extracted.filter(|f| looks_like_extracted(f)) {
+        Some(extracted) => {
+            timestamp_ms = extracted
+                .0
+                .iter()
+                .find(|(k, _)| *k == "start")
+                .and_then(|(_, v)| match v {
+                    FieldValue::Str(s) => s.parse::<i64>().ok(),
+                    FieldValue::Int(i) => Some(*i),
+                    _ => None,
+                })
+                .map_or(event.timestamp_ms, |s| s * 1000);
+            write_cloudwatch_meta(&mut w, origin, event, timestamp_ms);
+            write_extracted(&mut w, extracted, kind_of).map_err(|e| e.to_string())?;
+        }
+        None => {
+            let line = event.message.trim_end();
+            let count = line.split_ascii_whitespace().count();
+            if count != fields.len() {
+                return Err(format!(
+                    "expected {} fields, found {count}",
+                    fields.len()
+                ));
+            }
+            timestamp_ms = fields
+                .0
+                .iter()
+                .zip(line.split_ascii_whitespace())
+                .find(|(c, _)| c.name == "start")
+                .and_then(|(_, v)| v.parse::<i64>().ok())
+                .map_or(event.timestamp_ms, |s| s * 1000);
+            write_cloudwatch_meta(&mut w, origin, event, timestamp_ms);
+            write_record(&mut w, fields, line).map_err(|e| e.to_string())?;
+        }
+    }
+    w.finish();
+    Ok(Encoded {
+        timestamp_ms,
+        ..Encoded::default()
+    })
+}
+
+/// Writes the typed values of one record line.
+pub fn write_record(w: &mut ObjectWriter<'_>, fields: &FieldList, line: &str) -> Result<(), typed::TypeError> {
+    for (column, value) in fields.0.iter().zip(line.split_ascii_whitespace()) {
+        if value != "-" {
+            typed::write(w, &column.name, value, column.kind)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+    use super::super::Format;
+    use super::*;
+
+    const V2: &str = "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK";
+
+    #[test]
+    fn default_record_is_typed() {
+        let (doc, encoded) = encode_doc(&Format::VpcFlow(FieldList::default()), &event(V2));
+        assert_eq!(doc["version"], 2);
+        assert_eq!(doc["account_id"], "123456789010");
+        assert_eq!(doc["srcaddr"], "172.31.16.139");
+        assert_eq!(doc["dstport"], 22);
+        assert_eq!(doc["bytes"], 4249);
+        assert_eq!(doc["start"], 1_418_530_010);
+        assert_eq!(doc["log_status"], "OK");
+        assert_eq!(doc["@timestamp"], "2014-12-14T04:06:50.000Z");
+        assert_eq!(encoded.timestamp_ms, 1_418_530_010_000);
+    }
+
+    #[test]
+    fn nodata_keeps_the_record_without_dashes() {
+        let line = "2 123456789010 eni-1235b8ca123456789 - - - - - - - 1431280876 1431280934 - NODATA";
+        let (doc, encoded) = encode_doc(&Format::VpcFlow(FieldList::default()), &event(line));
+        assert!(encoded.error.is_none());
+        assert_eq!(doc["log_status"], "NODATA");
+        assert!(doc.get("srcaddr").is_none());
+    }
+
+    #[test]
+    fn wrong_field_count_and_bad_address_are_errors() {
+        let (doc, encoded) = encode_doc(&Format::VpcFlow(FieldList::default()), &event("2 1 eni-1 a b"));
+        assert_eq!(encoded.error.as_deref(), Some("vpc_flow: expected 14 fields, found 5"));
+        assert_eq!(doc["@message"], "2 1 eni-1 a b");
+        let bad = V2.replace("172.31.16.139", "172.31.16.300");
+        let (_, encoded) = encode_doc(&Format::VpcFlow(FieldList::default()), &event(&bad));
+        assert!(encoded.error.expect("error").contains("srcaddr"));
+    }
+
+    #[test]
+    fn custom_formats_and_headers() {
+        let list = FieldList::parse("${version} ${vpc-id} ${tcp-flags} ${pkt-srcaddr} ${future-field}");
+        assert_eq!(list.len(), 5);
+        assert!(FieldList::is_header("version account-id interface-id srcaddr"));
+        assert!(!FieldList::is_header(V2));
+        let (doc, _) = encode_doc(&Format::VpcFlow(list), &event("3 vpc-1 18 [2001:db8::1] x"));
+        assert_eq!(doc["tcp_flags"], 18);
+        assert_eq!(doc["pkt_srcaddr"], "2001:db8::1");
+        assert_eq!(doc["future_field"], "x");
+    }
+
+    #[test]
+    fn extracted_fields_take_precedence() {
+        let fields = ExtractedFields(vec![
+            ("srcaddr", FieldValue::Str("10.0.0.1")),
+            ("dstaddr", FieldValue::Str("10.0.0.2")),
+            ("dstport", FieldValue::Str("443")),
+            ("account_id", FieldValue::Str("012345678901")),
+            ("start", FieldValue::Str("1418530010")),
+        ]);
+        let mut e = event("ignored text");
+        e.extracted = Some(&fields);
+        let (doc, _) = encode_doc(&Format::VpcFlow(FieldList::default()), &e);
+        assert_eq!(doc["dstport"], 443);
+        assert_eq!(doc["account_id"], "012345678901");
+        assert_eq!(doc["@timestamp"], "2014-12-14T04:06:50.000Z");
+    }
+}

@@ -1,0 +1,367 @@
+//! The pipeline, once per invocation: units of input → decoded payloads →
+//! documents (formats, routing) → bounded bulk bodies → delivery, with bodies
+//! sent while the rest is still being encoded and at most
+//! `BULK_CONCURRENCY` in flight.
+//!
+//! The Lambda handler and `logs-forwarder replay` both call
+//! [`Forwarder::forward`]; only where bodies go differs ([`Sink`]).
+
+use std::collections::HashSet;
+use std::hash::BuildHasher as _;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use http::Method;
+use tokio::sync::{OnceCell, Semaphore};
+use tokio::task::JoinSet;
+
+use crate::bulk::{BulkBody, BulkEncoder};
+use crate::client::Cluster;
+use crate::config::{AuthMode, Settings, TypeMode};
+use crate::delivery::{self, RetryPolicy};
+use crate::formats::{DocumentEncoder, Event, Origin};
+use crate::input::cloudwatch::PayloadParser;
+use crate::input::{Unit, Work};
+use crate::routing::Destination;
+use crate::summary::Summary;
+use crate::time;
+
+/// Where encoded bodies go.
+pub enum Sink {
+    /// Sent to the cluster.
+    Cluster(Arc<Cluster>),
+    /// Written as NDJSON (dry run), e.g. to stdout.
+    Write(Mutex<Box<dyn Write + Send>>),
+}
+
+/// The result of one invocation.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub summary: Summary,
+    /// Ids of the units (SQS messages, Kinesis records) not fully delivered.
+    pub failed_items: Vec<String>,
+    /// Some unit without its own id was not fully delivered: the whole
+    /// event must be retried.
+    pub failed_whole: bool,
+}
+
+impl Outcome {
+    pub fn is_complete(&self) -> bool {
+        !self.failed_whole && self.failed_items.is_empty()
+    }
+}
+
+pub struct Forwarder {
+    settings: Settings,
+    sink: Sink,
+    /// `_type` for action lines, settled once per cold start.
+    doc_type: OnceCell<Option<String>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ForwardError {
+    #[error("cannot determine the cluster version for ES_TYPE=auto: {0}")]
+    Version(String),
+}
+
+impl Forwarder {
+    pub fn new(settings: Settings, sink: Sink) -> Self {
+        Forwarder {
+            settings,
+            sink,
+            doc_type: OnceCell::new(),
+        }
+    }
+
+    /// A forwarder that sends to `ES_ENDPOINT`, or writes to `out` without one.
+    pub fn from_settings(settings: Settings, out: impl FnOnce() -> Box<dyn Write + Send>) -> Self {
+        let sink = match &settings.endpoint {
+            Some(endpoint) => Sink::Cluster(Arc::new(Cluster::new(endpoint.clone(), &settings))),
+            None => Sink::Write(Mutex::new(out())),
+        };
+        Forwarder::new(settings, sink)
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Forwards every unit, each on its own: one that fails does not stop
+    /// the others.
+    pub async fn forward(&self, units: Vec<Unit>, deadline: Instant) -> Outcome {
+        let mut outcome = Outcome::default();
+        let doc_type = match self.doc_type(deadline).await {
+            Ok(t) => t,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot forward");
+                outcome.summary.note_error(e.to_string());
+                outcome.failed_whole = true;
+                return outcome;
+            }
+        };
+        for unit in units {
+            let summary = match unit.work {
+                Work::Logs(bytes) => self.forward_logs(&bytes, doc_type.clone(), deadline).await,
+                Work::Undecodable(reason) => {
+                    tracing::error!(item = unit.item_id.as_deref(), %reason, "undecodable input");
+                    Summary {
+                        undecodable: 1,
+                        errors: vec![reason],
+                        ..Summary::default()
+                    }
+                }
+                Work::Skip(reason) => {
+                    tracing::info!(item = unit.item_id.as_deref(), reason, "skipped");
+                    Summary {
+                        skipped: 1,
+                        ..Summary::default()
+                    }
+                }
+            };
+            if !summary.is_complete() {
+                match unit.item_id {
+                    Some(id) => outcome.failed_items.push(id),
+                    None => outcome.failed_whole = true,
+                }
+            }
+            outcome.summary.merge(summary);
+        }
+        outcome
+    }
+
+    /// One decoded CloudWatch Logs blob (one or more payloads).
+    async fn forward_logs(&self, decoded: &[u8], doc_type: Option<String>, deadline: Instant) -> Summary {
+        let mut summary = Summary::default();
+        let mut parser = PayloadParser::default();
+        let payloads = match parser.parse(decoded) {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::error!(error = %e, "undecodable CloudWatch Logs payload");
+                summary.undecodable += 1;
+                summary.note_error(e.to_string());
+                return summary;
+            }
+        };
+        let mut dispatch = Dispatch::new(self, deadline);
+        let mut encoder = BulkEncoder::new(self.settings.bulk_max_bytes, self.settings.action, doc_type);
+        let mut documents = DocumentEncoder::default();
+        let mut doc = Vec::with_capacity(4096);
+        let mut index = String::new();
+        let mut id_buf = String::new();
+        let id_hasher = std::hash::RandomState::new();
+        for payload in &payloads {
+            if payload.is_control() {
+                summary.skipped += 1;
+                continue;
+            }
+            let Some(first) = payload.log_events.first() else {
+                continue;
+            };
+            let Destination { index: pattern, format } = self.settings.router.resolve(
+                payload.log_group,
+                first.message,
+                first.extracted_fields.as_ref(),
+            );
+            let origin = Origin {
+                owner: payload.owner,
+                log_group: payload.log_group,
+                log_stream: payload.log_stream,
+            };
+            tracing::debug!(log_group = payload.log_group, %format, events = payload.log_events.len(), "payload");
+            let mut index_day = None;
+            // Hashes only: a collision merely renames one id, deterministically.
+            let mut seen_ids: HashSet<u64> = HashSet::with_capacity(payload.log_events.len());
+            let mut seconds_noted = false;
+            for (position, log_event) in payload.log_events.iter().enumerate() {
+                summary.events += 1;
+                let (timestamp_ms, was_seconds) = time::normalize_millis(log_event.timestamp);
+                if was_seconds && !seconds_noted {
+                    seconds_noted = true;
+                    summary.note_error(format!("{}: timestamps in seconds, read as seconds", payload.log_group));
+                }
+                let event = Event {
+                    id: log_event.id,
+                    timestamp_ms,
+                    message: log_event.message,
+                    extracted: log_event.extracted_fields.as_ref(),
+                };
+                let encoded = documents.encode(&format, &origin, &event, &mut doc);
+                if let Some(error) = &encoded.error {
+                    summary.malformed += 1;
+                    summary.note_error(error.clone());
+                }
+                let day = time::day_number(encoded.timestamp_ms);
+                if index_day != Some(day) {
+                    pattern.write_name(day, &mut index);
+                    index_day = Some(day);
+                }
+                let id = encoded.id.as_deref().unwrap_or(log_event.id);
+                // An id seen twice in one payload names two different events
+                // (CloudWatch ids are unique; samples and replays are not).
+                // Keep both rather than let the second count as a duplicate.
+                let id = if id.is_empty() {
+                    None
+                } else if seen_ids.insert(id_hasher.hash_one(id)) {
+                    Some(id)
+                } else {
+                    id_buf.clear();
+                    id_buf.push_str(id);
+                    id_buf.push('-');
+                    id_buf.push_str(itoa::Buffer::new().format(position));
+                    Some(id_buf.as_str())
+                };
+                if let Some(full) = encoder.push(&index, id, &doc) {
+                    dispatch.submit(full).await;
+                }
+            }
+        }
+        if let Some(last) = encoder.finish() {
+            dispatch.submit(last).await;
+        }
+        summary.merge(dispatch.finish().await);
+        summary
+    }
+
+    /// The `_type` to send, per `ES_TYPE`.
+    async fn doc_type(&self, deadline: Instant) -> Result<Option<String>, ForwardError> {
+        match (&self.settings.doc_type, &self.sink) {
+            (TypeMode::None, _) | (TypeMode::Auto, Sink::Write(_)) => Ok(None),
+            (TypeMode::Fixed(name), _) => Ok(Some(name.clone())),
+            // OpenSearch Serverless has no version endpoint and no types.
+            (TypeMode::Auto, Sink::Cluster(_)) if self.is_serverless() => Ok(None),
+            (TypeMode::Auto, Sink::Cluster(cluster)) => self
+                .doc_type
+                .get_or_try_init(|| ask_type(cluster, deadline))
+                .await
+                .cloned(),
+        }
+    }
+
+    fn is_serverless(&self) -> bool {
+        matches!(&self.settings.auth, AuthMode::SigV4 { service, .. } if service == "aoss")
+    }
+}
+
+/// Asks the cluster its version: Elasticsearch 6.x needs one fixed `_type`
+/// (`_doc`), 5.x and older a type without a leading underscore; everything
+/// newer, and every OpenSearch, takes none (OpenSearch 2+ and Elasticsearch
+/// 8+ reject it).
+async fn ask_type(cluster: &Cluster, deadline: Instant) -> Result<Option<String>, ForwardError> {
+    let mut attempt = 0u32;
+    loop {
+        let result = cluster.send(Method::GET, "/", None).await;
+        let error = match result {
+            Ok(resp) if resp.status.is_success() => {
+                let info: serde_json::Value =
+                    serde_json::from_slice(&resp.body).map_err(|e| ForwardError::Version(e.to_string()))?;
+                let number = info.pointer("/version/number").and_then(|v| v.as_str()).unwrap_or("");
+                let distribution = info.pointer("/version/distribution").and_then(|v| v.as_str()).unwrap_or("");
+                let major: u32 = number.split('.').next().and_then(|m| m.parse().ok()).unwrap_or(0);
+                let doc_type = match (distribution, major) {
+                    ("opensearch", _) => None,
+                    (_, 6) => Some("_doc".to_owned()),
+                    (_, 1..=5) => Some("doc".to_owned()),
+                    _ => None,
+                };
+                tracing::info!(version = number, distribution, doc_type = doc_type.as_deref(), "cluster version");
+                return Ok(doc_type);
+            }
+            Ok(resp) => format!("HTTP {}: {}", resp.status.as_u16(), delivery::excerpt(&resp.body)),
+            Err(e) => e.to_string(),
+        };
+        let wait = Duration::from_millis(200 << attempt.min(6));
+        if Instant::now() + wait >= deadline || attempt >= 5 {
+            return Err(ForwardError::Version(error));
+        }
+        attempt += 1;
+        tokio::time::sleep(wait).await;
+    }
+}
+
+/// Sends bodies as they fill, with a bounded number in flight.
+struct Dispatch<'f> {
+    forwarder: &'f Forwarder,
+    permits: Arc<Semaphore>,
+    tasks: JoinSet<delivery::Report>,
+    policy: RetryPolicy,
+    summary: Summary,
+}
+
+impl<'f> Dispatch<'f> {
+    fn new(forwarder: &'f Forwarder, deadline: Instant) -> Self {
+        let settings = &forwarder.settings;
+        Dispatch {
+            forwarder,
+            permits: Arc::new(Semaphore::new(settings.bulk_concurrency)),
+            tasks: JoinSet::new(),
+            policy: RetryPolicy {
+                action: settings.action,
+                deadline: deadline.checked_sub(settings.deadline_margin).unwrap_or(deadline),
+                base: Duration::from_millis(100),
+                cap: Duration::from_secs(10),
+            },
+            summary: Summary::default(),
+        }
+    }
+
+    async fn submit(&mut self, body: BulkBody) {
+        match &self.forwarder.sink {
+            Sink::Write(out) => {
+                let written = match out.lock() {
+                    Ok(mut out) => out.write_all(&body.bytes),
+                    Err(_) => Err(std::io::Error::other("output lock poisoned")),
+                };
+                match written {
+                    Ok(()) => self.summary.encoded += body.len() as u64,
+                    Err(e) => {
+                        self.summary.failed += body.len() as u64;
+                        self.summary.note_error(format!("writing output: {e}"));
+                    }
+                }
+            }
+            Sink::Cluster(cluster) => {
+                // Acquire before spawning: encoding waits while the maximum
+                // number of bodies is in flight, which bounds memory.
+                let Ok(permit) = self.permits.clone().acquire_owned().await else {
+                    return;
+                };
+                let cluster = cluster.clone();
+                let policy = self.policy;
+                self.tasks.spawn(async move {
+                    let report = delivery::deliver(cluster, body, policy).await;
+                    drop(permit);
+                    report
+                });
+            }
+        }
+    }
+
+    async fn finish(mut self) -> Summary {
+        while let Some(joined) = self.tasks.join_next().await {
+            match joined {
+                Ok(report) => {
+                    for undelivered in &report.undelivered {
+                        tracing::error!(reason = %undelivered.reason, rejected = undelivered.rejected, "document not delivered");
+                    }
+                    self.summary.failed += report.undelivered.len() as u64;
+                    self.summary.merge(report.summary);
+                }
+                Err(e) => {
+                    // A panicking delivery task loses track of its body: fail
+                    // the invocation so that the whole batch comes again.
+                    self.summary.failed += 1;
+                    self.summary.note_error(format!("delivery task failed: {e}"));
+                }
+            }
+        }
+        if let Sink::Write(out) = &self.forwarder.sink {
+            if let Ok(mut out) = out.lock() {
+                if let Err(e) = out.flush() {
+                    self.summary.note_error(format!("flushing output: {e}"));
+                }
+            }
+        }
+        self.summary
+    }
+}

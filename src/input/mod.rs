@@ -1,0 +1,149 @@
+//! Input envelopes: how events reach the forwarder, unwrapped into units of
+//! work. A unit is what the event source acknowledges on its own (a Kinesis
+//! record, an SQS message) or the whole event (a direct CloudWatch Logs
+//! subscription), so that a bad unit fails alone.
+
+pub mod cloudwatch;
+
+use serde_json::Value;
+
+use crate::decode;
+
+/// One independently acknowledged piece of an event.
+#[derive(Debug)]
+pub struct Unit {
+    /// The id to name in `batchItemFailures` (Kinesis sequence number, SQS
+    /// message id); `None` when the event is acknowledged as a whole.
+    pub item_id: Option<String>,
+    pub work: Work,
+}
+
+#[derive(Debug)]
+pub enum Work {
+    /// A decoded CloudWatch Logs payload (possibly several concatenated).
+    Logs(Vec<u8>),
+    /// Input that could not be decoded, with the reason.
+    Undecodable(String),
+    /// Nothing to index, with the reason.
+    Skip(&'static str),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EnvelopeError {
+    #[error("not JSON: {0}")]
+    NotJson(String),
+    #[error("unrecognised event (top-level keys: {0})")]
+    Unknown(String),
+}
+
+/// Unwraps a Lambda event.
+pub fn from_event(event: &Value) -> Result<Vec<Unit>, EnvelopeError> {
+    if let Some(data) = event.pointer("/awslogs/data") {
+        let work = match data.as_str() {
+            Some(text) => logs_work(text),
+            None => Work::Undecodable("awslogs.data is not a string".into()),
+        };
+        return Ok(vec![Unit { item_id: None, work }]);
+    }
+    if let Some(records) = event.get("Records").and_then(Value::as_array) {
+        if records.iter().any(|r| r.get("kinesis").is_some()) {
+            return Ok(records.iter().map(kinesis_unit).collect());
+        }
+    }
+    let keys: Vec<&str> = event
+        .as_object()
+        .map(|o| o.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    Err(EnvelopeError::Unknown(if keys.is_empty() {
+        "none".into()
+    } else {
+        keys.join(", ")
+    }))
+}
+
+/// A CloudWatch Logs subscription delivered through Kinesis Data Streams.
+fn kinesis_unit(record: &Value) -> Unit {
+    let item_id = record
+        .pointer("/kinesis/sequenceNumber")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let work = match record.pointer("/kinesis/data").and_then(Value::as_str) {
+        Some(data) => logs_work(data),
+        None => Work::Undecodable("Kinesis record without kinesis.data".into()),
+    };
+    Unit { item_id, work }
+}
+
+fn logs_work(data: &str) -> Work {
+    match decode::base64_gzip(data) {
+        Ok(bytes) => Work::Logs(bytes),
+        Err(e) => Work::Undecodable(format!("CloudWatch Logs data: {e}")),
+    }
+}
+
+/// Unwraps a captured file: a Lambda event, or a CloudWatch Logs payload
+/// (decoded, or gzipped as CloudWatch sends it), in plain or gzip bytes.
+pub fn from_file_bytes(bytes: Vec<u8>) -> Result<Vec<Unit>, EnvelopeError> {
+    let bytes = match decode::maybe_gunzip(bytes) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            return Ok(vec![Unit {
+                item_id: None,
+                work: Work::Undecodable(e.to_string()),
+            }])
+        }
+    };
+    match serde_json::from_slice::<Value>(&bytes) {
+        Ok(value) if value.get("messageType").is_some() => Ok(vec![Unit {
+            item_id: None,
+            work: Work::Logs(bytes),
+        }]),
+        Ok(value) => from_event(&value),
+        // Concatenated payloads are not one JSON value; the payload parser
+        // splits them (and explains what is wrong if they are not that).
+        Err(_) if contains(&bytes, b"\"messageType\"") => Ok(vec![Unit {
+            item_id: None,
+            work: Work::Logs(bytes),
+        }]),
+        Err(e) => Err(EnvelopeError::NotJson(e.to_string())),
+    }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine as _;
+    use std::io::Write as _;
+
+    fn gzip_b64(data: &[u8]) -> String {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(data).expect("write");
+        base64::engine::general_purpose::STANDARD.encode(enc.finish().expect("finish"))
+    }
+
+    #[test]
+    fn cloudwatch_and_kinesis_envelopes() {
+        let data = gzip_b64(br#"{"messageType":"DATA_MESSAGE","logEvents":[]}"#);
+        let units = from_event(&serde_json::json!({"awslogs": {"data": data}})).expect("cwl");
+        assert!(matches!(&units[..], [Unit { item_id: None, work: Work::Logs(_) }]));
+
+        let event = serde_json::json!({"Records": [
+            {"kinesis": {"sequenceNumber": "1", "data": data}},
+            {"kinesis": {"sequenceNumber": "2", "data": "not base64!"}},
+        ]});
+        let units = from_event(&event).expect("kinesis");
+        assert_eq!(units[0].item_id.as_deref(), Some("1"));
+        assert!(matches!(units[0].work, Work::Logs(_)));
+        assert!(matches!(&units[1].work, Work::Undecodable(r) if r.contains("base64")));
+    }
+
+    #[test]
+    fn unknown_events_name_their_keys() {
+        let err = from_event(&serde_json::json!({"hello": 1})).expect_err("unknown");
+        assert_eq!(err.to_string(), "unrecognised event (top-level keys: hello)");
+    }
+}

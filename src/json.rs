@@ -1,0 +1,309 @@
+//! Writing JSON straight into byte buffers.
+//!
+//! Every document the forwarder sends is written here, field by field, into the
+//! request buffer: there is no intermediate value tree on the hot path. The
+//! writer only produces valid JSON as long as callers pass valid JSON to
+//! [`ObjectWriter::raw`]; everything else is escaped here.
+
+use simd_json::{Node, StaticNode};
+
+/// Bytes that must be escaped inside a JSON string: `"`, `\` and controls.
+const ESCAPE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        table[i] = true;
+        i += 1;
+    }
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table
+};
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Appends `s` as a quoted, escaped JSON string.
+#[inline]
+pub fn write_str(out: &mut Vec<u8>, s: &str) {
+    out.reserve(s.len() + 2);
+    out.push(b'"');
+    write_escaped(out, s.as_bytes());
+    out.push(b'"');
+}
+
+/// Appends the escaped contents of a string, without quotes. Copies unescaped
+/// runs in one go, which keeps ordinary log text at memcpy speed.
+pub fn write_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if !ESCAPE[b as usize] {
+            continue;
+        }
+        out.extend_from_slice(&bytes[start..i]);
+        match b {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            _ => out.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[(b >> 4) as usize],
+                HEX[(b & 0xf) as usize],
+            ]),
+        }
+        start = i + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+}
+
+/// Appends valid JSON text with its raw line breaks removed, so that it fits on
+/// one NDJSON line. Inside valid JSON a raw CR or LF can only be insignificant
+/// whitespace (strings must escape them), so dropping them changes nothing.
+pub fn write_single_line(out: &mut Vec<u8>, json: &[u8]) {
+    let mut rest = json;
+    while let Some(pos) = rest.iter().position(|&b| b == b'\n' || b == b'\r') {
+        out.extend_from_slice(&rest[..pos]);
+        rest = &rest[pos + 1..];
+    }
+    out.extend_from_slice(rest);
+}
+
+/// Writes one JSON object, one field at a time.
+pub struct ObjectWriter<'a> {
+    out: &'a mut Vec<u8>,
+    empty: bool,
+}
+
+impl<'a> ObjectWriter<'a> {
+    pub fn new(out: &'a mut Vec<u8>) -> Self {
+        out.push(b'{');
+        ObjectWriter { out, empty: true }
+    }
+
+    /// Continues an object whose closing brace the caller has removed.
+    pub fn reopen(out: &'a mut Vec<u8>) -> Self {
+        let empty = out.last() == Some(&b'{');
+        ObjectWriter { out, empty }
+    }
+
+    /// Starts a field and returns the buffer for its value.
+    #[inline]
+    fn key(&mut self, key: &str) -> &mut Vec<u8> {
+        if !self.empty {
+            self.out.push(b',');
+        }
+        self.empty = false;
+        write_str(self.out, key);
+        self.out.push(b':');
+        self.out
+    }
+
+    pub fn str(&mut self, key: &str, value: &str) {
+        let out = self.key(key);
+        write_str(out, value);
+    }
+
+    pub fn i64(&mut self, key: &str, value: i64) {
+        let out = self.key(key);
+        out.extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
+    }
+
+    pub fn f64(&mut self, key: &str, value: f64) {
+        let out = self.key(key);
+        if value.is_finite() {
+            out.extend_from_slice(ryu::Buffer::new().format_finite(value).as_bytes());
+        } else {
+            out.extend_from_slice(b"null");
+        }
+    }
+
+    /// A value that is already valid JSON (a number's digits, a nested object).
+    pub fn raw(&mut self, key: &str, json: &[u8]) {
+        let out = self.key(key);
+        write_single_line(out, json);
+    }
+
+    /// A timestamp in milliseconds, as an ISO 8601 UTC string.
+    pub fn timestamp(&mut self, key: &str, millis: i64) {
+        let out = self.key(key);
+        out.push(b'"');
+        crate::time::write_rfc3339_millis(out, millis);
+        out.push(b'"');
+    }
+
+    /// A value taken from a parsed JSON tape.
+    pub fn tape(&mut self, key: &str, nodes: &[Node<'_>]) {
+        let out = self.key(key);
+        write_tape(out, nodes);
+    }
+
+    /// Appends the members of a JSON object given as its text (`{...}`),
+    /// which the caller has already validated.
+    pub fn splice_object(&mut self, object: &[u8]) {
+        let inner = object_members(object);
+        if inner.iter().all(u8::is_ascii_whitespace) {
+            return;
+        }
+        if !self.empty {
+            self.out.push(b',');
+        }
+        self.empty = false;
+        write_single_line(self.out, inner);
+    }
+
+    pub fn finish(self) {
+        self.out.push(b'}');
+    }
+}
+
+/// The text between the outer braces of a JSON object's text.
+fn object_members(object: &[u8]) -> &[u8] {
+    let start = object.iter().position(|&b| b == b'{').map_or(0, |p| p + 1);
+    let end = object.iter().rposition(|&b| b == b'}').unwrap_or(object.len());
+    object.get(start..end).unwrap_or_default()
+}
+
+/// Serialises the value that starts at `nodes[0]` and returns how many nodes it
+/// spans.
+pub fn write_tape(out: &mut Vec<u8>, nodes: &[Node<'_>]) -> usize {
+    match nodes.first() {
+        None => {
+            out.extend_from_slice(b"null");
+            0
+        }
+        Some(Node::String(s)) => {
+            write_str(out, s);
+            1
+        }
+        Some(Node::Static(node)) => {
+            write_static(out, node);
+            1
+        }
+        Some(Node::Array { len, count }) => {
+            out.push(b'[');
+            let mut at = 1;
+            for i in 0..*len {
+                if i > 0 {
+                    out.push(b',');
+                }
+                at += write_tape(out, &nodes[at..]);
+            }
+            out.push(b']');
+            count + 1
+        }
+        Some(Node::Object { len, count }) => {
+            out.push(b'{');
+            let mut at = 1;
+            for i in 0..*len {
+                if i > 0 {
+                    out.push(b',');
+                }
+                at += write_tape(out, &nodes[at..]);
+                out.push(b':');
+                at += write_tape(out, &nodes[at..]);
+            }
+            out.push(b'}');
+            count + 1
+        }
+    }
+}
+
+fn write_static(out: &mut Vec<u8>, node: &StaticNode) {
+    match *node {
+        StaticNode::I64(v) => out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes()),
+        StaticNode::U64(v) => out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes()),
+        StaticNode::F64(v) if v.is_finite() => {
+            out.extend_from_slice(ryu::Buffer::new().format_finite(v).as_bytes())
+        }
+        StaticNode::F64(_) | StaticNode::Null => out.extend_from_slice(b"null"),
+        StaticNode::Bool(true) => out.extend_from_slice(b"true"),
+        StaticNode::Bool(false) => out.extend_from_slice(b"false"),
+    }
+}
+
+/// How many tape nodes the value at `nodes[0]` spans.
+pub fn node_span(nodes: &[Node<'_>]) -> usize {
+    match nodes.first() {
+        Some(Node::Array { count, .. } | Node::Object { count, .. }) => count + 1,
+        Some(_) => 1,
+        None => 0,
+    }
+}
+
+/// Iterates over the `(key, value nodes)` members of the object at `nodes[0]`.
+pub fn object_members_of<'t, 'i>(
+    nodes: &'t [Node<'i>],
+) -> impl Iterator<Item = (&'i str, &'t [Node<'i>])> + 't {
+    let len = match nodes.first() {
+        Some(Node::Object { len, .. }) => *len,
+        _ => 0,
+    };
+    let mut at = 1;
+    (0..len).filter_map(move |_| {
+        let key = match nodes.get(at) {
+            Some(Node::String(k)) => *k,
+            _ => return None,
+        };
+        let value = nodes.get(at + 1..)?;
+        at += 1 + node_span(value);
+        Some((key, value))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn roundtrip(json: &str) -> String {
+        let mut input = json.as_bytes().to_vec();
+        let tape = simd_json::to_tape(&mut input).expect("valid test JSON");
+        let mut out = Vec::new();
+        let used = write_tape(&mut out, &tape.0);
+        assert_eq!(used, tape.0.len());
+        String::from_utf8(out).expect("utf8")
+    }
+
+    #[test]
+    fn escapes_what_json_requires() {
+        let mut out = Vec::new();
+        write_str(&mut out, "a\"b\\c\nd\u{1}é");
+        assert_eq!(out, b"\"a\\\"b\\\\c\\nd\\u0001\xc3\xa9\"");
+        let parsed: String = serde_json::from_slice(&out).expect("valid JSON");
+        assert_eq!(parsed, "a\"b\\c\nd\u{1}é");
+    }
+
+    #[test]
+    fn tape_roundtrip_keeps_structure() {
+        let json = r#"{"a":[1,-2,3.5,true,null],"b":{"c":"x\"y"},"d":[]}"#;
+        let out = roundtrip(json);
+        let a: serde_json::Value = serde_json::from_str(json).expect("json");
+        let b: serde_json::Value = serde_json::from_str(&out).expect("json");
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn object_writer_and_splice() {
+        let mut out = Vec::new();
+        let mut w = ObjectWriter::new(&mut out);
+        w.str("@id", "1");
+        w.splice_object(b"{\n  \"k\": 1,\r\n  \"s\": \"v\"\n}\n");
+        w.splice_object(b"{ }");
+        w.i64("n", -5);
+        w.finish();
+        assert!(!out.contains(&b'\n'));
+        let v: serde_json::Value = serde_json::from_slice(&out).expect("valid JSON");
+        assert_eq!(v, serde_json::json!({"@id":"1","k":1,"s":"v","n":-5}));
+    }
+
+    #[test]
+    fn members_iterate_top_level_only() {
+        let mut input = br#"{"a":{"x":1},"b":[1,2],"c":"z"}"#.to_vec();
+        let tape = simd_json::to_tape(&mut input).expect("json");
+        let keys: Vec<_> = object_members_of(&tape.0).map(|(k, _)| k).collect();
+        assert_eq!(keys, ["a", "b", "c"]);
+    }
+}

@@ -1,0 +1,87 @@
+//! The Lambda runtime loop: one [`Forwarder`] (and its connection pool) per
+//! execution environment, one [`Forwarder::forward`] per invocation.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use lambda_runtime::{service_fn, LambdaEvent};
+use serde_json::{json, Value};
+
+use crate::config::Settings;
+use crate::forwarder::Forwarder;
+use crate::input;
+
+pub fn run() -> ExitCode {
+    crate::logging::init(true, "info");
+    let settings = match Settings::from_env() {
+        Ok(s) if s.endpoint.is_none() => {
+            tracing::error!("ES_ENDPOINT is required in Lambda");
+            return ExitCode::FAILURE;
+        }
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, "invalid configuration");
+            return ExitCode::FAILURE;
+        }
+    };
+    let forwarder = Arc::new(Forwarder::from_settings(settings, || Box::new(std::io::sink())));
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start the async runtime");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
+        let forwarder = forwarder.clone();
+        async move { handle(&forwarder, event).await }
+    })));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %e, "runtime loop ended");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Converts the invocation's deadline (epoch milliseconds) to an `Instant`.
+fn deadline_of(epoch_ms: u64) -> Instant {
+    let now_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    Instant::now() + Duration::from_millis(epoch_ms.saturating_sub(now_ms))
+}
+
+async fn handle(forwarder: &Forwarder, event: LambdaEvent<Value>) -> Result<Value, lambda_runtime::Error> {
+    let deadline = deadline_of(event.context.deadline);
+    let units = input::from_event(&event.payload)?;
+    let batched = units.iter().any(|u| u.item_id.is_some());
+    let outcome = forwarder.forward(units, deadline).await;
+    let summary = &outcome.summary;
+    tracing::info!(
+        events = summary.events,
+        indexed = summary.indexed,
+        duplicates = summary.duplicates,
+        retried = summary.retried,
+        failed = summary.failed,
+        malformed = summary.malformed,
+        undecodable = summary.undecodable,
+        requests = summary.requests,
+        "invocation done"
+    );
+    if outcome.failed_whole {
+        // Lambda retries the event; `create` with stable ids makes that safe.
+        return Err(format!("not everything was delivered: {}", summary.to_json()).into());
+    }
+    if batched {
+        let failures: Vec<Value> = outcome
+            .failed_items
+            .iter()
+            .map(|id| json!({ "itemIdentifier": id }))
+            .collect();
+        return Ok(json!({ "batchItemFailures": failures }));
+    }
+    Ok(serde_json::to_value(summary)?)
+}

@@ -1,0 +1,36 @@
+//! `logs-forwarder`: the Lambda function (when `AWS_LAMBDA_RUNTIME_API` is
+//! set) and its command line.
+
+use std::process::ExitCode;
+
+use logs_forwarder::{lambda, replay};
+
+const USAGE: &str = "logs-forwarder: AWS logs into OpenSearch / Elasticsearch
+
+In Lambda (AWS_LAMBDA_RUNTIME_API set) it runs the runtime loop. Otherwise:
+
+  logs-forwarder replay [--endpoint URL] [--out PATH|-] [--format NAME] FILE|DIR...
+
+Configuration comes from the environment (ES_ENDPOINT, ES_AUTH, ...): see README.md.";
+
+fn main() -> ExitCode {
+    if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
+        return lambda::run();
+    }
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("replay") => replay::main(&args[1..]),
+        Some("--version" | "-V") => {
+            println!("logs-forwarder {}", env!("CARGO_PKG_VERSION"));
+            ExitCode::SUCCESS
+        }
+        Some("--help" | "-h" | "help") => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,239 @@
+//! Deciding where each stream of events goes: which index, in which format.
+//!
+//! With no configuration, the format is detected from the content of the
+//! first event and the index follows it: CloudTrail to `cloudtrail-*`, flow
+//! logs to `vpc-flowlogs-*`, anything else to `cwl-<log-group-slug>-*`, with
+//! a daily date suffix. A routing configuration (JSON, see the README) maps
+//! log group patterns to an index prefix, a date suffix and a format; the
+//! first matching route wins.
+
+pub mod index_name;
+
+use serde::Deserialize;
+
+pub use index_name::{DateSuffix, IndexPattern};
+
+use crate::formats::{vpc_flow::FieldList, Format};
+use crate::input::cloudwatch::ExtractedFields;
+
+/// Where one stream of events goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Destination {
+    pub index: IndexPattern,
+    pub format: Format,
+}
+
+/// One configured route.
+#[derive(Debug)]
+struct Route {
+    pattern: Glob,
+    index: Option<String>,
+    date: DateSuffix,
+    /// `None` detects the format from the content.
+    format: Option<Format>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RouteConfig {
+    log_group: String,
+    #[serde(default)]
+    index: Option<String>,
+    #[serde(default)]
+    date: DateSuffix,
+    #[serde(default)]
+    format: Option<String>,
+    /// A flow log format string, for `vpc_flow` routes.
+    #[serde(default)]
+    fields: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RoutingError {
+    #[error("routing configuration is not valid JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("route {index} ({pattern:?}): {why}")]
+    Route {
+        index: usize,
+        pattern: String,
+        why: String,
+    },
+}
+
+/// The routing table.
+#[derive(Debug, Default)]
+pub struct Router {
+    routes: Vec<Route>,
+    /// A format imposed on everything (`replay --format`).
+    forced: Option<Format>,
+}
+
+impl Router {
+    /// Parses and validates a routing configuration: a JSON array of routes.
+    pub fn from_json(text: &str) -> Result<Router, RoutingError> {
+        let configs: Vec<RouteConfig> = serde_json::from_str(text)?;
+        let routes = configs
+            .into_iter()
+            .enumerate()
+            .map(|(index, config)| {
+                let fail = |why: String| RoutingError::Route {
+                    index,
+                    pattern: config.log_group.clone(),
+                    why,
+                };
+                let mut format = match config.format.as_deref() {
+                    None | Some("auto") => None,
+                    Some(name) => Some(name.parse::<Format>().map_err(|e| fail(e.to_string()))?),
+                };
+                if let Some(fields) = &config.fields {
+                    match &mut format {
+                        Some(Format::VpcFlow(list)) => *list = FieldList::parse(fields),
+                        _ => return Err(fail("\"fields\" needs \"format\": \"vpc_flow\"".into())),
+                    }
+                }
+                if let Some(prefix) = &config.index {
+                    IndexPattern::new(prefix, config.date).map_err(|e| fail(e.to_string()))?;
+                }
+                Ok(Route {
+                    pattern: Glob(config.log_group.clone()),
+                    index: config.index.clone(),
+                    date: config.date,
+                    format,
+                })
+            })
+            .collect::<Result<_, RoutingError>>()?;
+        Ok(Router { routes, forced: None })
+    }
+
+    /// Parses every event in `format`, whatever the routes or content say.
+    pub fn force_format(&mut self, format: Format) {
+        self.forced = Some(format);
+    }
+
+    /// Where the events of `log_group` go, given its first event.
+    pub fn resolve(
+        &self,
+        log_group: &str,
+        sample: &str,
+        extracted: Option<&ExtractedFields<'_>>,
+    ) -> Destination {
+        let route = self.routes.iter().find(|r| r.pattern.matches(log_group));
+        let format = self
+            .forced
+            .clone()
+            .or_else(|| route.and_then(|r| r.format.clone()))
+            .unwrap_or_else(|| Format::detect(sample, extracted));
+        let date = route.map_or(DateSuffix::Daily, |r| r.date);
+        let index = match route.and_then(|r| r.index.as_deref()) {
+            Some(prefix) => IndexPattern::new(prefix, date)
+                .unwrap_or_else(|_| IndexPattern::from_text("cwl", log_group, date)),
+            None => default_index(&format, log_group, date),
+        };
+        Destination { index, format }
+    }
+}
+
+/// The index a format lands in when no route names one.
+pub fn default_index(format: &Format, log_group: &str, date: DateSuffix) -> IndexPattern {
+    match format {
+        Format::CloudTrail => IndexPattern::from_text("cloudtrail", "", date),
+        Format::VpcFlow(_) => IndexPattern::from_text("vpc-flowlogs", "", date),
+        Format::Json | Format::Text => IndexPattern::from_text("cwl", log_group, date),
+    }
+}
+
+/// A shell-style pattern: `*` matches any run of characters, `?` one.
+#[derive(Debug)]
+struct Glob(String);
+
+impl Glob {
+    fn matches(&self, text: &str) -> bool {
+        let (p, t): (Vec<char>, Vec<char>) = (self.0.chars().collect(), text.chars().collect());
+        let (mut pi, mut ti) = (0, 0);
+        let mut star: Option<(usize, usize)> = None;
+        while ti < t.len() {
+            if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+                pi += 1;
+                ti += 1;
+            } else if pi < p.len() && p[pi] == '*' {
+                star = Some((pi, ti));
+                pi += 1;
+            } else if let Some((sp, st)) = star {
+                pi = sp + 1;
+                ti = st + 1;
+                star = Some((sp, st + 1));
+            } else {
+                return false;
+            }
+        }
+        p[pi..].iter().all(|&c| c == '*')
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CT: &str = r#"{"eventVersion":"1.08","eventSource":"ec2.amazonaws.com"}"#;
+    const FLOW: &str = "2 123456789010 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 1 1418530010 1418530070 ACCEPT OK";
+
+    fn name(d: &Destination) -> String {
+        let mut s = String::new();
+        d.index.write_name(16_418, &mut s);
+        s
+    }
+
+    #[test]
+    fn defaults_follow_the_content() {
+        let r = Router::default();
+        assert_eq!(name(&r.resolve("anything", CT, None)), "cloudtrail-2014.12.14");
+        assert_eq!(name(&r.resolve("/my/flows", FLOW, None)), "vpc-flowlogs-2014.12.14");
+        let text = r.resolve("/aws/lambda/Fn", "START RequestId", None);
+        assert_eq!(name(&text), "cwl-aws-lambda-fn-2014.12.14");
+        assert_eq!(text.format, Format::Text);
+    }
+
+    #[test]
+    fn configured_routes_win_in_order() {
+        let r = Router::from_json(
+            r#"[{"log_group":"/aws/lambda/*","index":"lambda","date":"monthly","format":"json"},
+                {"log_group":"*","index":"other","date":"none"}]"#,
+        )
+        .expect("valid");
+        let d = r.resolve("/aws/lambda/f", "x", None);
+        assert_eq!((name(&d), d.format), ("lambda-2014.12".into(), Format::Json));
+        assert_eq!(name(&r.resolve("/x", CT, None)), "other");
+    }
+
+    #[test]
+    fn bad_configuration_is_refused_with_the_reason() {
+        for (bad, expect) in [
+            (r#"[{"log_group":"*","index":"Bad"}]"#, "lowercase"),
+            (r#"[{"log_group":"*","format":"xml"}]"#, "unknown format"),
+            (r#"[{"log_group":"*","fields":"srcaddr"}]"#, "vpc_flow"),
+            (r#"[{"log_group":"*","colour":"red"}]"#, "unknown field"),
+            (r#"{"log_group":"*"}"#, "invalid type"),
+        ] {
+            let err = Router::from_json(bad).expect_err(bad).to_string();
+            assert!(err.contains(expect), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn vpc_fields_are_configurable() {
+        let r = Router::from_json(r#"[{"log_group":"tgw","format":"vpc_flow","fields":"version srcaddr"}]"#)
+            .expect("valid");
+        match r.resolve("tgw", "6 10.0.0.1", None).format {
+            Format::VpcFlow(list) => assert_eq!(list.len(), 2),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn globs() {
+        assert!(Glob("/aws/*/x".into()).matches("/aws/lambda/x"));
+        assert!(Glob("a?c".into()).matches("abc"));
+        assert!(!Glob("a*c".into()).matches("abd"));
+        assert!(Glob("*".into()).matches(""));
+    }
+}

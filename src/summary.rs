@@ -1,0 +1,72 @@
+//! What happened to every event of an invocation, counted in documents.
+//!
+//! Invariant, checked by the tests: every event that decoded is exactly one
+//! of `indexed`, `duplicates`, `failed`, `dead_lettered` (when sending) or
+//! `encoded` (dry run). `retried` counts re-sends, not documents.
+
+use serde::Serialize;
+
+/// How many distinct error messages a summary keeps as examples.
+const MAX_ERRORS: usize = 10;
+
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// Log events decoded from the input (control messages excluded).
+    pub events: u64,
+    pub indexed: u64,
+    /// Already in the cluster (a `create` answered 409): delivered earlier.
+    pub duplicates: u64,
+    /// Document re-sends after throttling or errors.
+    pub retried: u64,
+    /// Not delivered: the invocation reports failure so it is redelivered.
+    pub failed: u64,
+    pub dead_lettered: u64,
+    /// Documents written to the output instead of a cluster (dry run).
+    pub encoded: u64,
+    /// Events that did not fit their format, indexed as text with `@error`.
+    pub malformed: u64,
+    /// Control messages and notifications with nothing to index.
+    pub skipped: u64,
+    /// Inputs that could not be decoded at all (corrupt base64, gzip, JSON).
+    pub undecodable: u64,
+    pub requests: u64,
+    pub bytes_sent: u64,
+    /// Examples of what went wrong, first seen first.
+    pub errors: Vec<String>,
+}
+
+impl Summary {
+    pub fn note_error(&mut self, error: impl Into<String>) {
+        let error = error.into();
+        if self.errors.len() < MAX_ERRORS && !self.errors.contains(&error) {
+            self.errors.push(error);
+        }
+    }
+
+    pub fn merge(&mut self, other: Summary) {
+        self.events += other.events;
+        self.indexed += other.indexed;
+        self.duplicates += other.duplicates;
+        self.retried += other.retried;
+        self.failed += other.failed;
+        self.dead_lettered += other.dead_lettered;
+        self.encoded += other.encoded;
+        self.malformed += other.malformed;
+        self.skipped += other.skipped;
+        self.undecodable += other.undecodable;
+        self.requests += other.requests;
+        self.bytes_sent += other.bytes_sent;
+        for e in other.errors {
+            self.note_error(e);
+        }
+    }
+
+    /// Did everything that arrived get delivered (or written, in a dry run)?
+    pub fn is_complete(&self) -> bool {
+        self.failed == 0 && self.undecodable == 0
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|e| format!("{{\"error\":\"summary: {e}\"}}"))
+    }
+}

@@ -1,0 +1,234 @@
+//! UTC calendar arithmetic for timestamps and index-name dates.
+//!
+//! Log timestamps are formatted once per document, so this stays free of
+//! allocation and time-zone machinery: days are converted with Howard
+//! Hinnant's `civil_from_days` / `days_from_civil` algorithms, which are exact
+//! for the whole proleptic Gregorian calendar.
+
+/// Milliseconds in a day.
+const DAY_MS: i64 = 86_400_000;
+
+/// CloudWatch timestamps are milliseconds, but some producers send seconds.
+/// Anything below this (1973-03-03 in milliseconds, year 5138 in seconds) is
+/// taken to be seconds.
+const SECONDS_CUTOFF: i64 = 100_000_000_000;
+
+/// A calendar date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Date {
+    pub year: i32,
+    pub month: u8,
+    pub day: u8,
+}
+
+/// Days since 1970-01-01 of a timestamp in milliseconds.
+pub fn day_number(millis: i64) -> i64 {
+    millis.div_euclid(DAY_MS)
+}
+
+/// Interprets a CloudWatch-style timestamp that may be in seconds, returning
+/// milliseconds and whether it had to be scaled.
+pub fn normalize_millis(ts: i64) -> (i64, bool) {
+    if ts > 0 && ts < SECONDS_CUTOFF {
+        (ts.saturating_mul(1000), true)
+    } else {
+        (ts, false)
+    }
+}
+
+pub fn civil_from_days(days: i64) -> Date {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    Date {
+        year: year as i32,
+        month,
+        day,
+    }
+}
+
+pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let m = i64::from(month);
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn push_digits(out: &mut Vec<u8>, value: u32, width: usize) {
+    let mut buf = [b'0'; 10];
+    let mut v = value;
+    for slot in buf[..width].iter_mut().rev() {
+        *slot = b'0' + (v % 10) as u8;
+        v /= 10;
+    }
+    out.extend_from_slice(&buf[..width]);
+}
+
+/// Writes `YYYY-MM-DDTHH:MM:SS.mmmZ`. Years outside 0..=9999 are clamped,
+/// since neither OpenSearch nor Elasticsearch accepts them in that format.
+pub fn write_rfc3339_millis(out: &mut Vec<u8>, millis: i64) {
+    const MIN: i64 = -62_167_219_200_000; // 0000-01-01
+    const MAX: i64 = 253_402_300_799_999; // 9999-12-31T23:59:59.999
+    let millis = millis.clamp(MIN, MAX);
+    let date = civil_from_days(day_number(millis));
+    let in_day = millis.rem_euclid(DAY_MS) as u32;
+    push_digits(out, date.year as u32, 4);
+    out.push(b'-');
+    push_digits(out, u32::from(date.month), 2);
+    out.push(b'-');
+    push_digits(out, u32::from(date.day), 2);
+    out.push(b'T');
+    push_digits(out, in_day / 3_600_000, 2);
+    out.push(b':');
+    push_digits(out, in_day / 60_000 % 60, 2);
+    out.push(b':');
+    push_digits(out, in_day / 1000 % 60, 2);
+    out.push(b'.');
+    push_digits(out, in_day % 1000, 3);
+    out.push(b'Z');
+}
+
+/// Formats a timestamp in milliseconds as an RFC 3339 string.
+pub fn rfc3339_millis(millis: i64) -> String {
+    let mut out = Vec::with_capacity(24);
+    write_rfc3339_millis(&mut out, millis);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+fn digits(bytes: &[u8]) -> Option<u32> {
+    if bytes.is_empty() || !bytes.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(
+        bytes
+            .iter()
+            .fold(0u32, |acc, &b| acc * 10 + u32::from(b - b'0')),
+    )
+}
+
+/// Parses the ISO 8601 / RFC 3339 timestamps AWS writes
+/// (`2014-03-06T21:22:54Z`, with optional fraction and `+hh:mm` offset) into
+/// milliseconds since the epoch.
+pub fn parse_rfc3339(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
+        return None;
+    }
+    if b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let year = digits(&b[0..4])?;
+    let month = digits(&b[5..7])?;
+    let day = digits(&b[8..10])?;
+    let hour = digits(&b[11..13])?;
+    let minute = digits(&b[14..16])?;
+    let second = digits(&b[17..19])?;
+    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+        return None;
+    }
+    if hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    let mut rest = &b[19..];
+    let mut millis = 0u32;
+    if let Some((b'.', fraction)) = rest.split_first() {
+        let len = fraction.iter().take_while(|c| c.is_ascii_digit()).count();
+        if len == 0 {
+            return None;
+        }
+        let mut ms = [b'0'; 3];
+        for (slot, digit) in ms.iter_mut().zip(&fraction[..len]) {
+            *slot = *digit;
+        }
+        millis = digits(&ms)?;
+        rest = &fraction[len..];
+    }
+    let offset_minutes: i64 = match rest {
+        b"Z" | b"z" => 0,
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+            let minutes = i64::from(digits(&[*h1, *h2])? * 60 + digits(&[*m1, *m2])?);
+            if *sign == b'+' {
+                minutes
+            } else {
+                -minutes
+            }
+        }
+        _ => return None,
+    };
+    let days = days_from_civil(i64::from(year), month, day);
+    let seconds = days * 86_400
+        + i64::from(hour) * 3600
+        + i64::from(minute) * 60
+        + i64::from(second)
+        - offset_minutes * 60;
+    Some(seconds * 1000 + i64::from(millis))
+}
+
+fn days_in_month(year: u32, month: u32) -> u32 {
+    match month {
+        4 | 6 | 9 | 11 => 30,
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        _ => 31,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_roundtrip_over_centuries() {
+        for days in (-800_000..800_000).step_by(997) {
+            let d = civil_from_days(days);
+            assert_eq!(
+                days_from_civil(i64::from(d.year), u32::from(d.month), u32::from(d.day)),
+                days
+            );
+        }
+    }
+
+    #[test]
+    fn formats_known_instants() {
+        assert_eq!(rfc3339_millis(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(rfc3339_millis(1_418_530_010_000), "2014-12-14T04:06:50.000Z");
+        assert_eq!(rfc3339_millis(951_782_400_123), "2000-02-29T00:00:00.123Z");
+        assert_eq!(rfc3339_millis(-1), "1969-12-31T23:59:59.999Z");
+    }
+
+    #[test]
+    fn parses_aws_timestamps() {
+        assert_eq!(parse_rfc3339("2014-12-14T04:06:50Z"), Some(1_418_530_010_000));
+        assert_eq!(
+            parse_rfc3339("2014-12-14T04:06:50.5Z"),
+            Some(1_418_530_010_500)
+        );
+        assert_eq!(
+            parse_rfc3339("2014-12-14T06:06:50.123456+02:00"),
+            Some(1_418_530_010_123)
+        );
+        assert_eq!(parse_rfc3339("2014-02-30T00:00:00Z"), None);
+        assert_eq!(parse_rfc3339("20131102T010628Z"), None);
+        assert_eq!(parse_rfc3339("2014-12-14T04:06:50"), None);
+        assert_eq!(parse_rfc3339("2014-12-14TT04:06:50Z"), None);
+    }
+
+    #[test]
+    fn seconds_are_detected() {
+        assert_eq!(normalize_millis(1_737_735_732), (1_737_735_732_000, true));
+        assert_eq!(
+            normalize_millis(1_737_735_732_000),
+            (1_737_735_732_000, false)
+        );
+    }
+}
