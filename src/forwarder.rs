@@ -21,7 +21,7 @@ use crate::client::Cluster;
 use crate::config::{AuthMode, Settings, TypeMode};
 use crate::delivery::{self, RetryPolicy};
 use crate::formats::{DocumentEncoder, Event, Origin};
-use crate::input::cloudwatch::PayloadParser;
+use crate::input::cloudwatch::{LogEvent, LogsData, PayloadParser};
 use crate::input::{Unit, Work};
 use crate::routing::Destination;
 use crate::summary::Summary;
@@ -132,93 +132,25 @@ impl Forwarder {
 
     /// One decoded CloudWatch Logs blob (one or more payloads).
     async fn forward_logs(&self, decoded: &[u8], doc_type: Option<String>, deadline: Instant) -> Summary {
-        let mut summary = Summary::default();
         let mut parser = PayloadParser::default();
         let payloads = match parser.parse(decoded) {
             Ok(p) => p,
             Err(e) => {
                 tracing::error!(error = %e, "undecodable CloudWatch Logs payload");
-                summary.undecodable += 1;
+                let mut summary = Summary {
+                    undecodable: 1,
+                    ..Summary::default()
+                };
                 summary.note_error(e.to_string());
                 return summary;
             }
         };
         let mut dispatch = Dispatch::new(self, deadline);
-        let mut encoder = BulkEncoder::new(self.settings.bulk_max_bytes, self.settings.action, doc_type);
-        let mut documents = DocumentEncoder::default();
-        let mut doc = Vec::with_capacity(4096);
-        let mut index = String::new();
-        let mut id_buf = String::new();
-        let id_hasher = std::hash::RandomState::new();
-        for payload in &payloads {
-            if payload.is_control() {
-                summary.skipped += 1;
-                continue;
-            }
-            let Some(first) = payload.log_events.first() else {
-                continue;
-            };
-            let Destination { index: pattern, format } = self.settings.router.resolve(
-                payload.log_group,
-                first.message,
-                first.extracted_fields.as_ref(),
-            );
-            let origin = Origin {
-                owner: payload.owner,
-                log_group: payload.log_group,
-                log_stream: payload.log_stream,
-            };
-            tracing::debug!(log_group = payload.log_group, %format, events = payload.log_events.len(), "payload");
-            let mut index_day = None;
-            // Hashes only: a collision merely renames one id, deterministically.
-            let mut seen_ids: HashSet<u64> = HashSet::with_capacity(payload.log_events.len());
-            let mut seconds_noted = false;
-            for (position, log_event) in payload.log_events.iter().enumerate() {
-                summary.events += 1;
-                let (timestamp_ms, was_seconds) = time::normalize_millis(log_event.timestamp);
-                if was_seconds && !seconds_noted {
-                    seconds_noted = true;
-                    summary.note_error(format!("{}: timestamps in seconds, read as seconds", payload.log_group));
-                }
-                let event = Event {
-                    id: log_event.id,
-                    timestamp_ms,
-                    message: log_event.message,
-                    extracted: log_event.extracted_fields.as_ref(),
-                };
-                let encoded = documents.encode(&format, &origin, &event, &mut doc);
-                if let Some(error) = &encoded.error {
-                    summary.malformed += 1;
-                    summary.note_error(error.clone());
-                }
-                let day = time::day_number(encoded.timestamp_ms);
-                if index_day != Some(day) {
-                    pattern.write_name(day, &mut index);
-                    index_day = Some(day);
-                }
-                let id = encoded.id.as_deref().unwrap_or(log_event.id);
-                // An id seen twice in one payload names two different events
-                // (CloudWatch ids are unique; samples and replays are not).
-                // Keep both rather than let the second count as a duplicate.
-                let id = if id.is_empty() {
-                    None
-                } else if seen_ids.insert(id_hasher.hash_one(id)) {
-                    Some(id)
-                } else {
-                    id_buf.clear();
-                    id_buf.push_str(id);
-                    id_buf.push('-');
-                    id_buf.push_str(itoa::Buffer::new().format(position));
-                    Some(id_buf.as_str())
-                };
-                if let Some(full) = encoder.push(&index, id, &doc) {
-                    dispatch.submit(full).await;
-                }
-            }
+        let mut bodies = Bodies::new(&self.settings, doc_type, &payloads);
+        while let Some(body) = bodies.next_body() {
+            dispatch.submit(body).await;
         }
-        if let Some(last) = encoder.finish() {
-            dispatch.submit(last).await;
-        }
+        let mut summary = bodies.summary;
         summary.merge(dispatch.finish().await);
         summary
     }
@@ -363,5 +295,150 @@ impl<'f> Dispatch<'f> {
             }
         }
         self.summary
+    }
+}
+
+/// Turns parsed payloads into bulk bodies, one full body at a time, so the
+/// caller can send each body while the next is encoded. Everything between
+/// a payload and its bodies happens here: routing, format parsing, index
+/// names, ids.
+pub struct Bodies<'s, 'p> {
+    settings: &'s Settings,
+    payloads: &'p [LogsData<'p>],
+    encoder: BulkEncoder,
+    documents: DocumentEncoder,
+    /// Position: payload index, event index within it.
+    payload_at: usize,
+    event_at: usize,
+    current: Option<PayloadState<'p>>,
+    doc: Vec<u8>,
+    index: String,
+    id_buf: String,
+    id_hasher: std::hash::RandomState,
+    finished: bool,
+    /// Counts of what encoding saw (events, malformed, skipped).
+    pub summary: Summary,
+}
+
+/// Per-payload state: where its events go.
+struct PayloadState<'p> {
+    destination: Destination,
+    origin: Origin<'p>,
+    index_day: Option<i64>,
+    /// Hashes only: a collision merely renames one id, deterministically.
+    seen_ids: HashSet<u64>,
+    seconds_noted: bool,
+}
+
+impl<'s, 'p> Bodies<'s, 'p> {
+    pub fn new(settings: &'s Settings, doc_type: Option<String>, payloads: &'p [LogsData<'p>]) -> Self {
+        Bodies {
+            settings,
+            payloads,
+            encoder: BulkEncoder::new(settings.bulk_max_bytes, settings.action, doc_type),
+            documents: DocumentEncoder::default(),
+            payload_at: 0,
+            event_at: 0,
+            current: None,
+            doc: Vec::with_capacity(4096),
+            index: String::new(),
+            id_buf: String::new(),
+            id_hasher: std::hash::RandomState::new(),
+            finished: false,
+            summary: Summary::default(),
+        }
+    }
+
+    /// The next full body, or the last partial one, or `None` when done.
+    pub fn next_body(&mut self) -> Option<BulkBody> {
+        while let Some(payload) = self.payloads.get(self.payload_at) {
+            if self.current.is_none() {
+                if payload.is_control() {
+                    self.summary.skipped += 1;
+                    self.payload_at += 1;
+                    continue;
+                }
+                let Some(first) = payload.log_events.first() else {
+                    self.payload_at += 1;
+                    continue;
+                };
+                let destination =
+                    self.settings
+                        .router
+                        .resolve(payload.log_group, first.message, first.extracted_fields.as_ref());
+                tracing::debug!(log_group = payload.log_group, format = %destination.format, events = payload.log_events.len(), "payload");
+                self.current = Some(PayloadState {
+                    destination,
+                    origin: Origin {
+                        owner: payload.owner,
+                        log_group: payload.log_group,
+                        log_stream: payload.log_stream,
+                    },
+                    index_day: None,
+                    seen_ids: HashSet::with_capacity(payload.log_events.len()),
+                    seconds_noted: false,
+                });
+                self.event_at = 0;
+            }
+            while let Some(log_event) = payload.log_events.get(self.event_at) {
+                let position = self.event_at;
+                self.event_at += 1;
+                if let Some(full) = self.encode_event(payload, log_event, position) {
+                    return Some(full);
+                }
+            }
+            self.current = None;
+            self.payload_at += 1;
+        }
+        if self.finished {
+            return None;
+        }
+        self.finished = true;
+        self.encoder.finish()
+    }
+
+    fn encode_event(&mut self, payload: &LogsData<'p>, log_event: &LogEvent<'p>, position: usize) -> Option<BulkBody> {
+        let state = self.current.as_mut()?;
+        self.summary.events += 1;
+        let (timestamp_ms, was_seconds) = time::normalize_millis(log_event.timestamp);
+        if was_seconds && !state.seconds_noted {
+            state.seconds_noted = true;
+            self.summary
+                .note_error(format!("{}: timestamps in seconds, read as seconds", payload.log_group));
+        }
+        let event = Event {
+            id: log_event.id,
+            timestamp_ms,
+            message: log_event.message,
+            extracted: log_event.extracted_fields.as_ref(),
+        };
+        let encoded = self
+            .documents
+            .encode(&state.destination.format, &state.origin, &event, &mut self.doc);
+        if let Some(error) = &encoded.error {
+            self.summary.malformed += 1;
+            self.summary.note_error(error.clone());
+        }
+        let day = time::day_number(encoded.timestamp_ms);
+        if state.index_day != Some(day) {
+            state.destination.index.write_name(day, &mut self.index);
+            state.index_day = Some(day);
+        }
+        let id = encoded.id.as_deref().unwrap_or(log_event.id);
+        // An id seen twice in one payload names two different events
+        // (CloudWatch ids are unique; samples and replays are not). Keep both
+        // rather than let the second count as a duplicate.
+        let id = if id.is_empty() {
+            None
+        } else if state.seen_ids.insert(self.id_hasher.hash_one(id)) {
+            Some(id)
+        } else {
+            self.id_buf.clear();
+            self.id_buf.push_str(id);
+            self.id_buf.push('-');
+            self.id_buf.push_str(itoa::Buffer::new().format(position));
+            Some(self.id_buf.as_str())
+        };
+        self.encoder.push(&self.index, id, &self.doc)
     }
 }

@@ -1,0 +1,174 @@
+//! Shared test support: locating the real peers (installed by `.ci/run`
+//! into `.venv`), running `osmem-server`, running the `logs-forwarder`
+//! binary, and a recording / fault-injecting HTTP front.
+//!
+//! A missing peer is a loud failure, never a skip.
+
+#![allow(dead_code)]
+
+pub mod proxy;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use serde_json::Value;
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The Python virtualenv holding the peers (`LF_VENV` overrides).
+pub fn venv() -> PathBuf {
+    std::env::var_os("LF_VENV").map_or_else(|| root().join(".venv"), PathBuf::from)
+}
+
+fn require(path: PathBuf, what: &str) -> PathBuf {
+    assert!(
+        path.exists(),
+        "{what} not found at {}: run `.ci/run` (or `.ci/install-peers`) to install the test peers",
+        path.display()
+    );
+    path
+}
+
+pub fn python() -> PathBuf {
+    require(venv().join("bin/python"), "the peers' Python")
+}
+
+pub fn venv_bin(name: &str) -> PathBuf {
+    require(venv().join("bin").join(name), name)
+}
+
+/// `../shared/corpus` beside the project (`LF_CORPUS` overrides).
+pub fn corpus() -> PathBuf {
+    let dir = std::env::var_os("LF_CORPUS").map_or_else(|| root().join("../shared/corpus"), PathBuf::from);
+    require(dir, "the shared corpus")
+}
+
+fn osmem_bin() -> PathBuf {
+    if let Some(bin) = std::env::var_os("OSMEM_SERVER_BIN") {
+        return require(PathBuf::from(bin), "OSMEM_SERVER_BIN");
+    }
+    let lib = require(venv().join("lib"), "the peers' site-packages");
+    let found = std::fs::read_dir(&lib)
+        .ok()
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path().join("site-packages/osmem_server/bin/osmem-server"))
+        .find(|p| p.exists());
+    require(found.unwrap_or_else(|| lib.join("python3/site-packages/osmem_server/bin/osmem-server")), "osmem-server")
+}
+
+/// A running `osmem-server` (an OpenSearch 3.x stand-in), killed on drop.
+pub struct Osmem {
+    child: Child,
+    pub url: String,
+}
+
+impl Osmem {
+    pub fn start() -> Osmem {
+        let mut child = Command::new(osmem_bin())
+            .args(["-addr", "127.0.0.1:0", "-no-stdin-watch", "-no-ja"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("osmem-server starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).expect("osmem prints its address");
+        let info: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("osmem said {line:?}: {e}"));
+        let url = info["url"].as_str().expect("url").to_owned();
+        Osmem { child, url }
+    }
+
+    pub fn request(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let req = ureq::request(method, &format!("{}{}", self.url, path));
+        let result = match body {
+            Some(b) => req.send_json(b),
+            None => req.call(),
+        };
+        match result {
+            Ok(resp) => resp.into_json().expect("JSON response"),
+            Err(ureq::Error::Status(_, resp)) => resp.into_json().expect("JSON error"),
+            Err(e) => panic!("{method} {path}: {e}"),
+        }
+    }
+
+    pub fn get(&self, path: &str) -> Value {
+        self.request("GET", path, None)
+    }
+
+    /// Number of documents matching `query` in `index` (after a refresh).
+    pub fn count(&self, index: &str, query: Value) -> u64 {
+        self.request("POST", "/_refresh", None);
+        let resp = self.request("POST", &format!("/{index}/_count"), Some(serde_json::json!({ "query": query })));
+        resp["count"].as_u64().unwrap_or_else(|| panic!("count on {index}: {resp}"))
+    }
+
+    /// The `_source` of every document matching `query`.
+    pub fn sources(&self, index: &str, query: Value) -> Vec<Value> {
+        self.request("POST", "/_refresh", None);
+        let resp = self.request(
+            "POST",
+            &format!("/{index}/_search"),
+            Some(serde_json::json!({ "query": query, "size": 1000 })),
+        );
+        resp["hits"]["hits"]
+            .as_array()
+            .unwrap_or_else(|| panic!("search on {index}: {resp}"))
+            .iter()
+            .map(|h| h["_source"].clone())
+            .collect()
+    }
+}
+
+impl Drop for Osmem {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// What a `logs-forwarder replay` run produced.
+pub struct Replay {
+    pub success: bool,
+    pub stdout: Vec<u8>,
+    pub stderr: String,
+    pub summary: Value,
+}
+
+/// Runs `logs-forwarder replay ARGS` with a clean configuration plus `env`.
+pub fn replay(args: &[&str], env: &[(&str, &str)]) -> Replay {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_logs-forwarder"));
+    cmd.arg("replay").args(args);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("ES_") || key.starts_with("AWS_") || key.starts_with("BULK_") || key == "ROUTES" {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.envs(env.iter().copied());
+    let out = cmd.output().expect("logs-forwarder runs");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let last = stderr.lines().last().unwrap_or("");
+    let summary = serde_json::from_str(last).unwrap_or_else(|e| panic!("last stderr line is not the summary ({e}):\n{stderr}"));
+    Replay {
+        success: out.status.success(),
+        stdout: out.stdout,
+        stderr,
+        summary,
+    }
+}
+
+pub fn fixtures() -> PathBuf {
+    root().join("tests/fixtures")
+}
+
+pub fn fixture(name: &str) -> String {
+    fixtures().join(name).display().to_string()
+}
+
+pub fn path_str(p: &Path) -> String {
+    p.display().to_string()
+}

@@ -1,0 +1,133 @@
+//! A small HTTP/1.1 front of our own between the forwarder and the cluster:
+//! it records every request (method, path, headers, body size) and can
+//! inject faults. No off-the-shelf peer here does both, which is why it is
+//! hand-written; it forwards everything else to a real `osmem-server`.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::thread;
+
+/// One request the proxy saw.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub method: String,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body_len: usize,
+    pub body: Vec<u8>,
+}
+
+impl Seen {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Decides the fate of request number `n` (0-based): `None` forwards it,
+/// `Some((status, body))` answers in place of the cluster.
+pub type Fault = Arc<dyn Fn(usize, &Seen) -> Option<(u16, String)> + Send + Sync>;
+
+pub struct Proxy {
+    pub url: String,
+    pub seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+impl Proxy {
+    pub fn start(upstream: &str, fault: Option<Fault>) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let upstream = upstream.to_owned();
+        let log = seen.clone();
+        thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let (upstream, log, fault) = (upstream.clone(), log.clone(), fault.clone());
+                thread::spawn(move || serve(stream, &upstream, &log, fault.as_ref()));
+            }
+        });
+        Proxy { url, seen }
+    }
+
+    pub fn requests(&self) -> Vec<Seen> {
+        self.seen.lock().expect("lock").clone()
+    }
+}
+
+fn serve(stream: TcpStream, upstream: &str, log: &Mutex<Vec<Seen>>, fault: Option<&Fault>) {
+    let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+    let mut writer = stream;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        let mut parts = line.split_whitespace();
+        let (method, path) = (parts.next().unwrap_or("").to_owned(), parts.next().unwrap_or("").to_owned());
+        let mut headers = Vec::new();
+        loop {
+            let mut h = String::new();
+            if reader.read_line(&mut h).unwrap_or(0) == 0 {
+                return;
+            }
+            let h = h.trim_end();
+            if h.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = h.split_once(':') {
+                headers.push((k.trim().to_owned(), v.trim().to_owned()));
+            }
+        }
+        let len = headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or(0usize);
+        let mut body = vec![0; len];
+        if reader.read_exact(&mut body).is_err() {
+            return;
+        }
+        let seen = Seen {
+            method: method.clone(),
+            path: path.clone(),
+            headers: headers.clone(),
+            body_len: len,
+            body: body.clone(),
+        };
+        let n = {
+            let mut log = log.lock().expect("lock");
+            log.push(seen.clone());
+            log.len() - 1
+        };
+        let (status, answer) = match fault.and_then(|f| f(n, &seen)) {
+            Some(injected) => injected,
+            None => forward(upstream, &method, &path, &headers, body),
+        };
+        let reply = format!(
+            "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{answer}",
+            answer.len()
+        );
+        if writer.write_all(reply.as_bytes()).is_err() {
+            return;
+        }
+    }
+}
+
+fn forward(upstream: &str, method: &str, path: &str, headers: &[(String, String)], body: Vec<u8>) -> (u16, String) {
+    let mut req = ureq::request(method, &format!("{upstream}{path}"));
+    for (k, v) in headers {
+        let k = k.to_ascii_lowercase();
+        if matches!(k.as_str(), "content-type" | "content-encoding") {
+            req = req.set(&k, v);
+        }
+    }
+    let result = if body.is_empty() { req.call() } else { req.send_bytes(&body) };
+    match result {
+        Ok(resp) => (resp.status(), resp.into_string().unwrap_or_default()),
+        Err(ureq::Error::Status(code, resp)) => (code, resp.into_string().unwrap_or_default()),
+        Err(e) => (502, format!("{{\"error\":\"proxy: {e}\"}}")),
+    }
+}
