@@ -12,8 +12,11 @@ use crate::bulk::{response, Action, BulkBody, ItemOutcome};
 use crate::client::Cluster;
 use crate::summary::Summary;
 
-/// What the bulk request asks the cluster to send back.
-pub const BULK_PATH: &str = "/_bulk?filter_path=errors,items.*.status,items.*.error";
+/// What the bulk request asks the cluster to send back:
+/// `filter_path=errors,items.*.status,items.*.error`, percent-encoded as
+/// SigV4's canonical query string has it, so that every signer (and the
+/// service, which canonicalises before checking) computes the same signature.
+pub const BULK_PATH: &str = "/_bulk?filter_path=errors%2Citems.%2A.status%2Citems.%2A.error";
 
 /// A document that could not be delivered, and why.
 #[derive(Debug, Clone)]

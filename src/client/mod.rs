@@ -115,7 +115,7 @@ impl Cluster {
         path_and_query: &str,
         body: Option<(&[u8], &'static str)>,
     ) -> Result<Response, ClientError> {
-        let request = self.build(method, path_and_query, body)?;
+        let request = self.request(method, path_and_query, body, SystemTime::now())?;
         let exchange = async {
             let response = self
                 .http
@@ -146,11 +146,14 @@ impl Cluster {
             .map_err(|_| ClientError::Timeout(self.timeout))?
     }
 
-    fn build(
+    /// The request exactly as it goes on the wire, authenticated as of
+    /// `time` (public so tests can compare it with an independent signer).
+    pub fn request(
         &self,
         method: Method,
         path_and_query: &str,
         body: Option<(&[u8], &'static str)>,
+        time: SystemTime,
     ) -> Result<http::Request<Full<Bytes>>, ClientError> {
         let mut builder = http::Request::builder()
             .method(method)
@@ -172,7 +175,7 @@ impl Cluster {
             .body(Full::new(payload.clone()))
             .map_err(|e| ClientError::Request(e.to_string()))?;
         match &self.auth {
-            Auth::SigV4(signer) => signer.sign(&mut request, &payload, SystemTime::now())?,
+            Auth::SigV4(signer) => signer.sign(&mut request, &payload, time)?,
             Auth::Basic(value) => {
                 request.headers_mut().insert(AUTHORIZATION, value.clone());
             }

@@ -1,0 +1,113 @@
+//! SigV4: our signed requests carry exactly the headers botocore (the
+//! independent implementation AWS's own Python SDK uses) computes for the
+//! same credentials, time, body and host, byte for byte.
+
+mod support;
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, SystemTime};
+
+use base64::Engine as _;
+use http::Method;
+use http_body_util::BodyExt;
+use logs_forwarder::client::Cluster;
+use logs_forwarder::config::Settings;
+use serde_json::{json, Value};
+
+const EPOCH: u64 = 1_763_800_000; // 2025-11-22T08:26:40Z
+
+fn settings(endpoint: &str, service: &str, gzip: bool) -> Settings {
+    let vars = [
+        ("ES_ENDPOINT", endpoint.to_owned()),
+        ("ES_SERVICE", service.to_owned()),
+        ("AWS_REGION", "eu-west-1".to_owned()),
+        ("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE".to_owned()),
+        ("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".to_owned()),
+        ("AWS_SESSION_TOKEN", "IQoJb3JpZ2luX2VjEXAMPLE//session+token=".to_owned()),
+        ("BULK_GZIP", gzip.to_string()),
+    ];
+    Settings::from_lookup(|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())).expect("valid settings")
+}
+
+fn botocore(spec: &Value) -> Value {
+    let mut child = Command::new(support::python())
+        .arg(support::root().join("tests/support/sigv4_oracle.py"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(spec.to_string().as_bytes())
+        .expect("write spec");
+    let out = child.wait_with_output().expect("oracle output");
+    assert!(out.status.success(), "botocore oracle failed: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("oracle prints JSON")
+}
+
+#[tokio::test]
+async fn signatures_match_botocore() {
+    let body = b"{\"create\":{\"_index\":\"cwl-x-2025.11.22\",\"_id\":\"1\"}}\n{\"@message\":\"h\\u00e9llo w\\\"orld\"}\n";
+    let mut cases = 0;
+    for endpoint in ["https://search-logs-abc123.eu-west-1.es.amazonaws.com", "http://127.0.0.1:9200/proxy"] {
+        for service in ["es", "aoss"] {
+            for gzip in [false, true] {
+                let settings = settings(endpoint, service, gzip);
+                let endpoint_parsed = settings.endpoint.clone().expect("endpoint");
+                let cluster = Cluster::new(endpoint_parsed, &settings);
+                let time = SystemTime::UNIX_EPOCH + Duration::from_secs(EPOCH);
+                let request = cluster
+                    .request(Method::POST, logs_forwarder::delivery::BULK_PATH, Some((body, "application/x-ndjson")), time)
+                    .expect("request builds");
+                let ours: Vec<(String, String)> = request
+                    .headers()
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_str().expect("ascii").to_owned()))
+                    .collect();
+                let uri = request.uri().to_string();
+                let sent = request.into_body().collect().await.expect("body").to_bytes();
+                if gzip {
+                    assert_eq!(&sent[..2], &[0x1f, 0x8b], "the gzipped body is what gets signed");
+                }
+                let header = |name: &str| ours.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+                // botocore gets the unsigned request: same URL, body and
+                // content headers, plus the payload hash header it does not
+                // add by itself for these services.
+                let mut unsigned = json!({
+                    "content-type": "application/x-ndjson",
+                    "x-amz-content-sha256": header("x-amz-content-sha256").expect("content hash"),
+                });
+                if gzip {
+                    unsigned["content-encoding"] = json!("gzip");
+                }
+                let theirs = botocore(&json!({
+                    "method": "POST",
+                    "url": uri,
+                    "headers": unsigned,
+                    "body_b64": base64::engine::general_purpose::STANDARD.encode(&sent),
+                    "access_key": "AKIAIOSFODNN7EXAMPLE",
+                    "secret_key": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+                    "token": "IQoJb3JpZ2luX2VjEXAMPLE//session+token=",
+                    "region": "eu-west-1",
+                    "service": service,
+                    "epoch": EPOCH,
+                }));
+                for name in ["authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256"] {
+                    assert_eq!(
+                        header(name).as_deref(),
+                        theirs[name].as_str(),
+                        "{name} differs for {endpoint} {service} gzip={gzip}"
+                    );
+                }
+                let host = header("host").expect("host");
+                assert_eq!(host.contains(':'), endpoint.contains("9200"), "non-default ports are part of Host");
+                cases += 1;
+            }
+        }
+    }
+    assert_eq!(cases, 8);
+}
