@@ -97,7 +97,9 @@ impl Settings {
 
     /// Reads settings through `var`, which returns a variable's value.
     pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
-        let endpoint = var("ES_ENDPOINT").map(|e| e.parse::<Endpoint>()).transpose()?;
+        let endpoint = var("ES_ENDPOINT")
+            .map(|e| e.parse::<Endpoint>())
+            .transpose()?;
         let auth = match var("ES_AUTH").as_deref().unwrap_or("sigv4") {
             "sigv4" => match &endpoint {
                 Some(endpoint) => sigv4_from(&var, endpoint)?,
@@ -105,17 +107,27 @@ impl Settings {
                 None => AuthMode::None,
             },
             "basic" => AuthMode::Basic {
-                username: var("ES_USERNAME").ok_or_else(|| invalid("ES_USERNAME", "required with ES_AUTH=basic"))?,
-                password: var("ES_PASSWORD").ok_or_else(|| invalid("ES_PASSWORD", "required with ES_AUTH=basic"))?,
+                username: var("ES_USERNAME")
+                    .ok_or_else(|| invalid("ES_USERNAME", "required with ES_AUTH=basic"))?,
+                password: var("ES_PASSWORD")
+                    .ok_or_else(|| invalid("ES_PASSWORD", "required with ES_AUTH=basic"))?,
             },
             "none" => AuthMode::None,
-            other => return Err(invalid("ES_AUTH", format!("{other:?} is not sigv4, basic or none"))),
+            other => {
+                return Err(invalid(
+                    "ES_AUTH",
+                    format!("{other:?} is not sigv4, basic or none"),
+                ))
+            }
         };
         let doc_type = match var("ES_TYPE").as_deref() {
             None | Some("auto") => TypeMode::Auto,
             Some("none") => TypeMode::None,
             Some(name) if name.starts_with('_') && name != "_doc" => {
-                return Err(invalid("ES_TYPE", format!("{name:?}: type names must not start with '_' (except _doc)")))
+                return Err(invalid(
+                    "ES_TYPE",
+                    format!("{name:?}: type names must not start with '_' (except _doc)"),
+                ))
             }
             Some(name) => TypeMode::Fixed(name.to_owned()),
         };
@@ -124,10 +136,13 @@ impl Settings {
             Some(a) => a.parse().map_err(|e: String| invalid("ES_ACTION", e))?,
         };
         let router = match (var("ROUTES"), var("ROUTES_FILE")) {
-            (Some(_), Some(_)) => return Err(invalid("ROUTES", "set ROUTES or ROUTES_FILE, not both")),
+            (Some(_), Some(_)) => {
+                return Err(invalid("ROUTES", "set ROUTES or ROUTES_FILE, not both"))
+            }
             (Some(json), None) => Router::from_json(&json)?,
             (None, Some(path)) => {
-                let json = std::fs::read_to_string(&path).map_err(|source| ConfigError::RoutesFile { path, source })?;
+                let json = std::fs::read_to_string(&path)
+                    .map_err(|source| ConfigError::RoutesFile { path, source })?;
                 Router::from_json(&json)?
             }
             (None, None) => Router::default(),
@@ -140,30 +155,63 @@ impl Settings {
             bulk_max_bytes: number(&var, "BULK_MAX_BYTES", 5 << 20, 1024, 100 << 20)?,
             bulk_concurrency: number(&var, "BULK_CONCURRENCY", 4, 1, 64)?,
             gzip: boolean(&var, "BULK_GZIP", false)?,
-            request_timeout: Duration::from_millis(number(&var, "REQUEST_TIMEOUT_MS", 30_000, 100, 900_000)? as u64),
-            deadline_margin: Duration::from_millis(number(&var, "DEADLINE_MARGIN_MS", 1_500, 0, 60_000)? as u64),
+            request_timeout: Duration::from_millis(number(
+                &var,
+                "REQUEST_TIMEOUT_MS",
+                30_000,
+                100,
+                900_000,
+            )? as u64),
+            deadline_margin: Duration::from_millis(number(
+                &var,
+                "DEADLINE_MARGIN_MS",
+                1_500,
+                0,
+                60_000,
+            )? as u64),
             router,
         })
     }
 }
 
-fn sigv4_from(var: &impl Fn(&str) -> Option<String>, endpoint: &Endpoint) -> Result<AuthMode, ConfigError> {
+fn sigv4_from(
+    var: &impl Fn(&str) -> Option<String>,
+    endpoint: &Endpoint,
+) -> Result<AuthMode, ConfigError> {
     let host = endpoint.host();
     let service = match var("ES_SERVICE") {
         Some(s) if s == "es" || s == "aoss" => s,
-        Some(other) => return Err(invalid("ES_SERVICE", format!("{other:?} is not es or aoss"))),
+        Some(other) => {
+            return Err(invalid(
+                "ES_SERVICE",
+                format!("{other:?} is not es or aoss"),
+            ))
+        }
         None if host.ends_with(".aoss.amazonaws.com") => "aoss".into(),
         None => "es".into(),
     };
     let region = var("AWS_REGION")
         .or_else(|| var("AWS_DEFAULT_REGION"))
         .or_else(|| region_from_host(host))
-        .ok_or_else(|| invalid("AWS_REGION", "required with ES_AUTH=sigv4 (or an endpoint naming its region)"))?;
+        .ok_or_else(|| {
+            invalid(
+                "AWS_REGION",
+                "required with ES_AUTH=sigv4 (or an endpoint naming its region)",
+            )
+        })?;
     let credentials = Credentials {
-        access_key_id: var("AWS_ACCESS_KEY_ID")
-            .ok_or_else(|| invalid("AWS_ACCESS_KEY_ID", "required with ES_AUTH=sigv4 (Lambda sets it)"))?,
-        secret_access_key: var("AWS_SECRET_ACCESS_KEY")
-            .ok_or_else(|| invalid("AWS_SECRET_ACCESS_KEY", "required with ES_AUTH=sigv4 (Lambda sets it)"))?,
+        access_key_id: var("AWS_ACCESS_KEY_ID").ok_or_else(|| {
+            invalid(
+                "AWS_ACCESS_KEY_ID",
+                "required with ES_AUTH=sigv4 (Lambda sets it)",
+            )
+        })?,
+        secret_access_key: var("AWS_SECRET_ACCESS_KEY").ok_or_else(|| {
+            invalid(
+                "AWS_SECRET_ACCESS_KEY",
+                "required with ES_AUTH=sigv4 (Lambda sets it)",
+            )
+        })?,
         session_token: var("AWS_SESSION_TOKEN"),
     };
     Ok(AuthMode::SigV4 {
@@ -201,7 +249,11 @@ fn number(
     Ok(value)
 }
 
-fn boolean(var: &impl Fn(&str) -> Option<String>, name: &'static str, default: bool) -> Result<bool, ConfigError> {
+fn boolean(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: bool,
+) -> Result<bool, ConfigError> {
     match var(name).as_deref() {
         None => Ok(default),
         Some("true" | "1" | "yes") => Ok(true),
@@ -216,7 +268,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn settings(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
-        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Settings::from_lookup(|k| map.get(k).cloned())
     }
 
@@ -239,7 +294,11 @@ mod tests {
         ])
         .expect("valid");
         match s.auth {
-            AuthMode::SigV4 { service, region, credentials } => {
+            AuthMode::SigV4 {
+                service,
+                region,
+                credentials,
+            } => {
                 assert_eq!((service.as_str(), region.as_str()), ("aoss", "eu-west-1"));
                 assert!(!format!("{credentials:?}").contains("secret"));
             }
@@ -251,7 +310,13 @@ mod tests {
     fn mistakes_name_the_variable() {
         for (pairs, expect) in [
             (vec![("ES_AUTH", "oauth")], "ES_AUTH"),
-            (vec![("ES_ENDPOINT", "http://h:9200"), ("AWS_REGION", "us-east-1")], "AWS_ACCESS_KEY_ID"),
+            (
+                vec![
+                    ("ES_ENDPOINT", "http://h:9200"),
+                    ("AWS_REGION", "us-east-1"),
+                ],
+                "AWS_ACCESS_KEY_ID",
+            ),
             (vec![("ES_AUTH", "basic")], "ES_USERNAME"),
             (vec![("BULK_MAX_BYTES", "12")], "BULK_MAX_BYTES"),
             (vec![("BULK_GZIP", "maybe")], "BULK_GZIP"),

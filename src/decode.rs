@@ -56,7 +56,8 @@ pub fn maybe_gunzip(bytes: Vec<u8>) -> Result<Vec<u8>, DecodeError> {
 pub fn gunzip(bytes: &[u8], limit: usize) -> Result<Vec<u8>, DecodeError> {
     // Compression ratios of 5-15x are typical for logs; start there.
     let mut out = Vec::with_capacity(bytes.len().saturating_mul(8).min(limit));
-    let mut decoder = MultiGzDecoder::new(bytes).take(limit as u64 + 1);
+    // One byte past the limit tells "too large" from "exactly the limit".
+    let mut decoder = MultiGzDecoder::new(bytes).take((limit as u64).saturating_add(1));
     decoder.read_to_end(&mut out).map_err(DecodeError::Gzip)?;
     if out.len() > limit {
         return Err(DecodeError::TooLarge { limit });
@@ -104,6 +105,11 @@ mod tests {
     #[test]
     fn corrupt_base64_is_an_error() {
         assert!(matches!(base64("H4sI!!!"), Err(DecodeError::Base64(_))));
+    }
+
+    #[test]
+    fn an_unlimited_limit_does_not_overflow() {
+        assert_eq!(gunzip(&gzip(b"abc"), usize::MAX).expect("inflates"), b"abc");
     }
 
     #[test]

@@ -40,7 +40,10 @@ impl RetryPolicy {
     /// Full jitter: a random wait between zero and the exponential bound,
     /// so that many throttled senders do not come back in step.
     fn backoff(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
-        let bound = self.base.saturating_mul(1u32 << attempt.min(16)).min(self.cap);
+        let bound = self
+            .base
+            .saturating_mul(1u32 << attempt.min(16))
+            .min(self.cap);
         let jittered = bound.mul_f64(fastrand::f64());
         retry_after.map_or(jittered, |ra| ra.max(jittered))
     }
@@ -66,36 +69,47 @@ pub async fn deliver(cluster: Arc<Cluster>, body: BulkBody, policy: RetryPolicy)
         report.summary.bytes_sent += body.bytes.len() as u64;
         let started = Instant::now();
         let sent = cluster
-            .send(Method::POST, BULK_PATH, Some((&body.bytes, "application/x-ndjson")))
+            .send(
+                Method::POST,
+                BULK_PATH,
+                Some((&body.bytes, "application/x-ndjson")),
+            )
             .await;
-        tracing::debug!(items = body.len(), bytes = body.bytes.len(), ms = started.elapsed().as_millis() as u64, "bulk request");
+        tracing::debug!(
+            items = body.len(),
+            bytes = body.bytes.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "bulk request"
+        );
         let (retry, reason, retry_after) = match sent {
-            Ok(resp) if resp.status.is_success() => match response::parse(&resp.body, body.len(), policy.action) {
-                Ok(outcomes) => {
-                    let mut again = Vec::new();
-                    let mut last = String::new();
-                    for (i, outcome) in outcomes.into_iter().enumerate() {
-                        match outcome {
-                            ItemOutcome::Indexed => report.summary.indexed += 1,
-                            ItemOutcome::Duplicate => report.summary.duplicates += 1,
-                            ItemOutcome::Retry { reason } => {
-                                again.push(i);
-                                last = reason;
-                            }
-                            ItemOutcome::Rejected { reason, .. } => {
-                                report.summary.note_error(reason.clone());
-                                report.undelivered.push(Undelivered {
-                                    item: body.item(i).to_vec(),
-                                    reason,
-                                    rejected: true,
-                                });
+            Ok(resp) if resp.status.is_success() => {
+                match response::parse(&resp.body, body.len(), policy.action) {
+                    Ok(outcomes) => {
+                        let mut again = Vec::new();
+                        let mut last = String::new();
+                        for (i, outcome) in outcomes.into_iter().enumerate() {
+                            match outcome {
+                                ItemOutcome::Indexed => report.summary.indexed += 1,
+                                ItemOutcome::Duplicate => report.summary.duplicates += 1,
+                                ItemOutcome::Retry { reason } => {
+                                    again.push(i);
+                                    last = reason;
+                                }
+                                ItemOutcome::Rejected { reason, .. } => {
+                                    report.summary.note_error(reason.clone());
+                                    report.undelivered.push(Undelivered {
+                                        item: body.item(i).to_vec(),
+                                        reason,
+                                        rejected: true,
+                                    });
+                                }
                             }
                         }
+                        (body.subset(again), last, None)
                     }
-                    (body.subset(again), last, None)
+                    Err(e) => (body, e.to_string(), None),
                 }
-                Err(e) => (body, e.to_string(), None),
-            },
+            }
             Ok(resp) if resp.status == StatusCode::PAYLOAD_TOO_LARGE && body.len() > 1 => {
                 let (a, b) = body.halves();
                 queue.push((b, attempt));
@@ -125,7 +139,10 @@ pub async fn deliver(cluster: Arc<Cluster>, body: BulkBody, policy: RetryPolicy)
         }
         let wait = policy.backoff(attempt, retry_after);
         if Instant::now() + wait >= policy.deadline {
-            let reason = format!("out of time after {} attempts; last error: {reason}", attempt + 1);
+            let reason = format!(
+                "out of time after {} attempts; last error: {reason}",
+                attempt + 1
+            );
             fail_all(&mut report, &retry, &reason);
             continue;
         }

@@ -131,7 +131,12 @@ impl Forwarder {
     }
 
     /// One decoded CloudWatch Logs blob (one or more payloads).
-    async fn forward_logs(&self, decoded: &[u8], doc_type: Option<String>, deadline: Instant) -> Summary {
+    async fn forward_logs(
+        &self,
+        decoded: &[u8],
+        doc_type: Option<String>,
+        deadline: Instant,
+    ) -> Summary {
         let mut parser = PayloadParser::default();
         let payloads = match parser.parse(decoded) {
             Ok(p) => p,
@@ -185,21 +190,40 @@ async fn ask_type(cluster: &Cluster, deadline: Instant) -> Result<Option<String>
         let result = cluster.send(Method::GET, "/", None).await;
         let error = match result {
             Ok(resp) if resp.status.is_success() => {
-                let info: serde_json::Value =
-                    serde_json::from_slice(&resp.body).map_err(|e| ForwardError::Version(e.to_string()))?;
-                let number = info.pointer("/version/number").and_then(|v| v.as_str()).unwrap_or("");
-                let distribution = info.pointer("/version/distribution").and_then(|v| v.as_str()).unwrap_or("");
-                let major: u32 = number.split('.').next().and_then(|m| m.parse().ok()).unwrap_or(0);
+                let info: serde_json::Value = serde_json::from_slice(&resp.body)
+                    .map_err(|e| ForwardError::Version(e.to_string()))?;
+                let number = info
+                    .pointer("/version/number")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("");
+                let distribution = info
+                    .pointer("/version/distribution")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("");
+                let major: u32 = number
+                    .split('.')
+                    .next()
+                    .and_then(|m| m.parse().ok())
+                    .unwrap_or(0);
                 let doc_type = match (distribution, major) {
                     ("opensearch", _) => None,
                     (_, 6) => Some("_doc".to_owned()),
                     (_, 1..=5) => Some("doc".to_owned()),
                     _ => None,
                 };
-                tracing::info!(version = number, distribution, doc_type = doc_type.as_deref(), "cluster version");
+                tracing::info!(
+                    version = number,
+                    distribution,
+                    doc_type = doc_type.as_deref(),
+                    "cluster version"
+                );
                 return Ok(doc_type);
             }
-            Ok(resp) => format!("HTTP {}: {}", resp.status.as_u16(), delivery::excerpt(&resp.body)),
+            Ok(resp) => format!(
+                "HTTP {}: {}",
+                resp.status.as_u16(),
+                delivery::excerpt(&resp.body)
+            ),
             Err(e) => e.to_string(),
         };
         let wait = Duration::from_millis(200 << attempt.min(6));
@@ -229,7 +253,9 @@ impl<'f> Dispatch<'f> {
             tasks: JoinSet::new(),
             policy: RetryPolicy {
                 action: settings.action,
-                deadline: deadline.checked_sub(settings.deadline_margin).unwrap_or(deadline),
+                deadline: deadline
+                    .checked_sub(settings.deadline_margin)
+                    .unwrap_or(deadline),
                 base: Duration::from_millis(100),
                 cap: Duration::from_secs(10),
             },
@@ -283,7 +309,8 @@ impl<'f> Dispatch<'f> {
                     // A panicking delivery task loses track of its body: fail
                     // the invocation so that the whole batch comes again.
                     self.summary.failed += 1;
-                    self.summary.note_error(format!("delivery task failed: {e}"));
+                    self.summary
+                        .note_error(format!("delivery task failed: {e}"));
                 }
             }
         }
@@ -331,7 +358,11 @@ struct PayloadState<'p> {
 }
 
 impl<'s, 'p> Bodies<'s, 'p> {
-    pub fn new(settings: &'s Settings, doc_type: Option<String>, payloads: &'p [LogsData<'p>]) -> Self {
+    pub fn new(
+        settings: &'s Settings,
+        doc_type: Option<String>,
+        payloads: &'p [LogsData<'p>],
+    ) -> Self {
         Bodies {
             settings,
             payloads,
@@ -362,10 +393,11 @@ impl<'s, 'p> Bodies<'s, 'p> {
                     self.payload_at += 1;
                     continue;
                 };
-                let destination =
-                    self.settings
-                        .router
-                        .resolve(payload.log_group, first.message, first.extracted_fields.as_ref());
+                let destination = self.settings.router.resolve(
+                    payload.log_group,
+                    first.message,
+                    first.extracted_fields.as_ref(),
+                );
                 tracing::debug!(log_group = payload.log_group, format = %destination.format, events = payload.log_events.len(), "payload");
                 self.current = Some(PayloadState {
                     destination,
@@ -397,14 +429,21 @@ impl<'s, 'p> Bodies<'s, 'p> {
         self.encoder.finish()
     }
 
-    fn encode_event(&mut self, payload: &LogsData<'p>, log_event: &LogEvent<'p>, position: usize) -> Option<BulkBody> {
+    fn encode_event(
+        &mut self,
+        payload: &LogsData<'p>,
+        log_event: &LogEvent<'p>,
+        position: usize,
+    ) -> Option<BulkBody> {
         let state = self.current.as_mut()?;
         self.summary.events += 1;
         let (timestamp_ms, was_seconds) = time::normalize_millis(log_event.timestamp);
         if was_seconds && !state.seconds_noted {
             state.seconds_noted = true;
-            self.summary
-                .note_error(format!("{}: timestamps in seconds, read as seconds", payload.log_group));
+            self.summary.note_error(format!(
+                "{}: timestamps in seconds, read as seconds",
+                payload.log_group
+            ));
         }
         let event = Event {
             id: log_event.id,
@@ -412,9 +451,12 @@ impl<'s, 'p> Bodies<'s, 'p> {
             message: log_event.message,
             extracted: log_event.extracted_fields.as_ref(),
         };
-        let encoded = self
-            .documents
-            .encode(&state.destination.format, &state.origin, &event, &mut self.doc);
+        let encoded = self.documents.encode(
+            &state.destination.format,
+            &state.origin,
+            &event,
+            &mut self.doc,
+        );
         if let Some(error) = &encoded.error {
             self.summary.malformed += 1;
             self.summary.note_error(error.clone());

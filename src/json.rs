@@ -163,7 +163,10 @@ impl<'a> ObjectWriter<'a> {
 /// The text between the outer braces of a JSON object's text.
 fn object_members(object: &[u8]) -> &[u8] {
     let start = object.iter().position(|&b| b == b'{').map_or(0, |p| p + 1);
-    let end = object.iter().rposition(|&b| b == b'}').unwrap_or(object.len());
+    let end = object
+        .iter()
+        .rposition(|&b| b == b'}')
+        .unwrap_or(object.len());
     object.get(start..end).unwrap_or_default()
 }
 

@@ -25,18 +25,25 @@ pub fn run() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let forwarder = Arc::new(Forwarder::from_settings(settings, || Box::new(std::io::sink())));
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let forwarder = Arc::new(Forwarder::from_settings(settings, || {
+        Box::new(std::io::sink())
+    }));
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             tracing::error!(error = %e, "cannot start the async runtime");
             return ExitCode::FAILURE;
         }
     };
-    let result = runtime.block_on(lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
-        let forwarder = forwarder.clone();
-        async move { handle(&forwarder, event).await }
-    })));
+    let result = runtime.block_on(lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<Value>| {
+            let forwarder = forwarder.clone();
+            async move { handle(&forwarder, event).await }
+        },
+    )));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -54,7 +61,10 @@ fn deadline_of(epoch_ms: u64) -> Instant {
     Instant::now() + Duration::from_millis(epoch_ms.saturating_sub(now_ms))
 }
 
-async fn handle(forwarder: &Forwarder, event: LambdaEvent<Value>) -> Result<Value, lambda_runtime::Error> {
+async fn handle(
+    forwarder: &Forwarder,
+    event: LambdaEvent<Value>,
+) -> Result<Value, lambda_runtime::Error> {
     let deadline = deadline_of(event.context.deadline);
     let units = input::from_event(&event.payload)?;
     let batched = units.iter().any(|u| u.item_id.is_some());

@@ -13,7 +13,8 @@ use crate::forwarder::Forwarder;
 use crate::input;
 use crate::summary::Summary;
 
-pub const USAGE: &str = "usage: logs-forwarder replay [--endpoint URL] [--out PATH|-] [--format NAME] FILE|DIR...";
+pub const USAGE: &str =
+    "usage: logs-forwarder replay [--endpoint URL] [--out PATH|-] [--format NAME] FILE|DIR...";
 
 /// Lambda's longest timeout: a replay gets as long per file.
 const FILE_DEADLINE: Duration = Duration::from_secs(900);
@@ -30,7 +31,11 @@ pub fn parse_args(args: &[String]) -> Result<Args, String> {
     let mut parsed = Args::default();
     let mut it = args.iter();
     while let Some(arg) = it.next() {
-        let mut value = |name: &str| it.next().cloned().ok_or_else(|| format!("{name} needs a value"));
+        let mut value = |name: &str| {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
         match arg.as_str() {
             "--endpoint" => parsed.endpoint = Some(value("--endpoint")?),
             "--out" => parsed.out = Some(value("--out")?),
@@ -111,7 +116,10 @@ pub fn main(args: &[String]) -> ExitCode {
         }
     };
     let forwarder = Forwarder::from_settings(settings, open_out);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("cannot start the async runtime: {e}");
@@ -138,7 +146,11 @@ pub async fn replay_files(forwarder: &Forwarder, files: &[PathBuf]) -> Summary {
     let mut total = Summary::default();
     for file in files {
         let outcome = match read_units(file) {
-            Ok(units) => forwarder.forward(units, Instant::now() + FILE_DEADLINE).await,
+            Ok(units) => {
+                forwarder
+                    .forward(units, Instant::now() + FILE_DEADLINE)
+                    .await
+            }
             Err(e) => {
                 let mut s = Summary {
                     undecodable: 1,
@@ -176,11 +188,23 @@ mod tests {
 
     #[test]
     fn parses_the_documented_options() {
-        let a = args(&["--endpoint", "http://h:9200", "--out", "-", "--format", "cloudtrail", "a", "b"]).expect("valid");
+        let a = args(&[
+            "--endpoint",
+            "http://h:9200",
+            "--out",
+            "-",
+            "--format",
+            "cloudtrail",
+            "a",
+            "b",
+        ])
+        .expect("valid");
         assert_eq!(a.endpoint.as_deref(), Some("http://h:9200"));
         assert_eq!(a.format, Some(Format::CloudTrail));
         assert_eq!(a.paths.len(), 2);
-        assert!(args(&["--format", "xml", "a"]).expect_err("bad format").contains("unknown format"));
+        assert!(args(&["--format", "xml", "a"])
+            .expect_err("bad format")
+            .contains("unknown format"));
         assert!(args(&["--bogus", "a"]).is_err());
         assert!(args(&[]).is_err());
         assert!(args(&["--out"]).is_err());

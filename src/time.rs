@@ -166,11 +166,9 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
         _ => return None,
     };
     let days = days_from_civil(i64::from(year), month, day);
-    let seconds = days * 86_400
-        + i64::from(hour) * 3600
-        + i64::from(minute) * 60
-        + i64::from(second)
-        - offset_minutes * 60;
+    let seconds =
+        days * 86_400 + i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second)
+            - offset_minutes * 60;
     Some(seconds * 1000 + i64::from(millis))
 }
 
@@ -201,14 +199,20 @@ mod tests {
     #[test]
     fn formats_known_instants() {
         assert_eq!(rfc3339_millis(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(rfc3339_millis(1_418_530_010_000), "2014-12-14T04:06:50.000Z");
+        assert_eq!(
+            rfc3339_millis(1_418_530_010_000),
+            "2014-12-14T04:06:50.000Z"
+        );
         assert_eq!(rfc3339_millis(951_782_400_123), "2000-02-29T00:00:00.123Z");
         assert_eq!(rfc3339_millis(-1), "1969-12-31T23:59:59.999Z");
     }
 
     #[test]
     fn parses_aws_timestamps() {
-        assert_eq!(parse_rfc3339("2014-12-14T04:06:50Z"), Some(1_418_530_010_000));
+        assert_eq!(
+            parse_rfc3339("2014-12-14T04:06:50Z"),
+            Some(1_418_530_010_000)
+        );
         assert_eq!(
             parse_rfc3339("2014-12-14T04:06:50.5Z"),
             Some(1_418_530_010_500)

@@ -36,7 +36,10 @@ fn run(path: &std::path::Path) -> (u64, u64, Vec<Value>, Vec<String>) {
                         let mut bodies = Bodies::new(&settings, None, &payloads);
                         while let Some(body) = bodies.next_body() {
                             for i in 0..body.len() {
-                                docs.push(serde_json::from_slice(body.document(i)).expect("documents are JSON"));
+                                docs.push(
+                                    serde_json::from_slice(body.document(i))
+                                        .expect("documents are JSON"),
+                                );
                             }
                         }
                         events += bodies.summary.events;
@@ -53,7 +56,10 @@ fn run(path: &std::path::Path) -> (u64, u64, Vec<Value>, Vec<String>) {
 }
 
 fn is_cloudwatch(name: &str) -> bool {
-    name.contains("-cwl-") || name.contains("awslogs") || name.contains("cloudwatch-logs") || name.contains(".decoded")
+    name.contains("-cwl-")
+        || name.contains("awslogs")
+        || name.contains("cloudwatch-logs")
+        || name.contains(".decoded")
 }
 
 #[test]
@@ -61,7 +67,11 @@ fn every_cloudwatch_payload_decodes() {
     let mut checked = 0;
     for entry in std::fs::read_dir(events_dir()).expect("corpus/events") {
         let path = entry.expect("entry").path();
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("").to_owned();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("")
+            .to_owned();
         if !is_cloudwatch(&name) || name == "awsdocs-lambda-cwl-awslogs-truncated.json" {
             continue;
         }
@@ -94,13 +104,21 @@ fn undecodable_payloads_say_why() {
     // Kinesis records whose data is not a CloudWatch payload.
     let (_, _, _, errors) = run(&events_dir().join("lambdago-kinesis.json"));
     assert_eq!(errors.len(), 2, "{errors:?}");
-    assert!(errors.iter().all(|e| e.contains("not valid CloudWatch Logs JSON")), "{errors:?}");
+    assert!(
+        errors
+            .iter()
+            .all(|e| e.contains("not valid CloudWatch Logs JSON")),
+        "{errors:?}"
+    );
 }
 
 #[test]
 fn envelope_decodes_to_the_collectors_decoded_copy() {
     let dir = events_dir();
-    for (envelope, decoded) in [("lambdago-awslogs-envelope.json", "lambdago-awslogs-envelope.decoded.json")] {
+    for (envelope, decoded) in [(
+        "lambdago-awslogs-envelope.json",
+        "lambdago-awslogs-envelope.decoded.json",
+    )] {
         let (_, _, from_envelope, e1) = run(&dir.join(envelope));
         let (_, _, from_decoded, e2) = run(&dir.join(decoded));
         assert!(e1.is_empty() && e2.is_empty());
@@ -113,7 +131,10 @@ fn envelope_decodes_to_the_collectors_decoded_copy() {
 fn corpus_edge_cases() {
     let dir = events_dir();
     // Control messages are acknowledged, not indexed.
-    for name in ["otel-cwl-control-message.json", "vector-cwl-control-message.json"] {
+    for name in [
+        "otel-cwl-control-message.json",
+        "vector-cwl-control-message.json",
+    ] {
         let (events, skipped, docs, _) = run(&dir.join(name));
         assert_eq!((events, skipped, docs.len()), (0, 1, 0), "{name}");
     }
@@ -132,11 +153,16 @@ fn corpus_edge_cases() {
     assert_eq!((events, docs.len()), (3, 3));
     // Concatenated payloads are both read.
     let (_, _, docs, _) = run(&dir.join("otel-cwl-concatenated-two-payloads.json"));
-    let groups: Vec<_> = docs.iter().map(|d| d["@log_group"].as_str().unwrap_or("")).collect();
+    let groups: Vec<_> = docs
+        .iter()
+        .map(|d| d["@log_group"].as_str().unwrap_or(""))
+        .collect();
     assert_eq!(groups, ["/my/first/log/group", "/my/second/log/group"]);
     // Invalid JSON in a message stays an opaque string.
     let (_, _, docs, _) = run(&dir.join("datadog-cwl-stepfunctions-vended.json"));
-    assert!(docs[0]["@message"].as_str().is_some_and(|m| m.contains("\"")));
+    assert!(docs[0]["@message"]
+        .as_str()
+        .is_some_and(|m| m.contains("\"")));
     // Flow logs through CloudWatch are typed.
     let (_, _, docs, _) = run(&dir.join("otel-cwl-vpcflow-v2-default.json"));
     assert_eq!(docs[0]["dstport"], 22);

@@ -23,11 +23,18 @@ fn settings(endpoint: &str, service: &str, gzip: bool) -> Settings {
         ("ES_SERVICE", service.to_owned()),
         ("AWS_REGION", "eu-west-1".to_owned()),
         ("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE".to_owned()),
-        ("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".to_owned()),
-        ("AWS_SESSION_TOKEN", "IQoJb3JpZ2luX2VjEXAMPLE//session+token=".to_owned()),
+        (
+            "AWS_SECRET_ACCESS_KEY",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".to_owned(),
+        ),
+        (
+            "AWS_SESSION_TOKEN",
+            "IQoJb3JpZ2luX2VjEXAMPLE//session+token=".to_owned(),
+        ),
         ("BULK_GZIP", gzip.to_string()),
     ];
-    Settings::from_lookup(|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())).expect("valid settings")
+    Settings::from_lookup(|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone()))
+        .expect("valid settings")
 }
 
 fn botocore(spec: &Value) -> Value {
@@ -45,7 +52,11 @@ fn botocore(spec: &Value) -> Value {
         .write_all(spec.to_string().as_bytes())
         .expect("write spec");
     let out = child.wait_with_output().expect("oracle output");
-    assert!(out.status.success(), "botocore oracle failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "botocore oracle failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("oracle prints JSON")
 }
 
@@ -53,7 +64,10 @@ fn botocore(spec: &Value) -> Value {
 async fn signatures_match_botocore() {
     let body = b"{\"create\":{\"_index\":\"cwl-x-2025.11.22\",\"_id\":\"1\"}}\n{\"@message\":\"h\\u00e9llo w\\\"orld\"}\n";
     let mut cases = 0;
-    for endpoint in ["https://search-logs-abc123.eu-west-1.es.amazonaws.com", "http://127.0.0.1:9200/proxy"] {
+    for endpoint in [
+        "https://search-logs-abc123.eu-west-1.es.amazonaws.com",
+        "http://127.0.0.1:9200/proxy",
+    ] {
         for service in ["es", "aoss"] {
             for gzip in [false, true] {
                 let settings = settings(endpoint, service, gzip);
@@ -61,7 +75,12 @@ async fn signatures_match_botocore() {
                 let cluster = Cluster::new(endpoint_parsed, &settings);
                 let time = SystemTime::UNIX_EPOCH + Duration::from_secs(EPOCH);
                 let request = cluster
-                    .request(Method::POST, logs_forwarder::delivery::BULK_PATH, Some((body, "application/x-ndjson")), time)
+                    .request(
+                        Method::POST,
+                        logs_forwarder::delivery::BULK_PATH,
+                        Some((body, "application/x-ndjson")),
+                        time,
+                    )
                     .expect("request builds");
                 let ours: Vec<(String, String)> = request
                     .headers()
@@ -69,11 +88,21 @@ async fn signatures_match_botocore() {
                     .map(|(k, v)| (k.to_string(), v.to_str().expect("ascii").to_owned()))
                     .collect();
                 let uri = request.uri().to_string();
-                let sent = request.into_body().collect().await.expect("body").to_bytes();
+                let sent = request
+                    .into_body()
+                    .collect()
+                    .await
+                    .expect("body")
+                    .to_bytes();
                 if gzip {
-                    assert_eq!(&sent[..2], &[0x1f, 0x8b], "the gzipped body is what gets signed");
+                    assert_eq!(
+                        &sent[..2],
+                        &[0x1f, 0x8b],
+                        "the gzipped body is what gets signed"
+                    );
                 }
-                let header = |name: &str| ours.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+                let header =
+                    |name: &str| ours.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
                 // botocore gets the unsigned request: same URL, body and
                 // content headers, plus the payload hash header it does not
                 // add by itself for these services.
@@ -96,7 +125,12 @@ async fn signatures_match_botocore() {
                     "service": service,
                     "epoch": EPOCH,
                 }));
-                for name in ["authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256"] {
+                for name in [
+                    "authorization",
+                    "x-amz-date",
+                    "x-amz-security-token",
+                    "x-amz-content-sha256",
+                ] {
                     assert_eq!(
                         header(name).as_deref(),
                         theirs[name].as_str(),
@@ -104,7 +138,11 @@ async fn signatures_match_botocore() {
                     );
                 }
                 let host = header("host").expect("host");
-                assert_eq!(host.contains(':'), endpoint.contains("9200"), "non-default ports are part of Host");
+                assert_eq!(
+                    host.contains(':'),
+                    endpoint.contains("9200"),
+                    "non-default ports are part of Host"
+                );
                 cases += 1;
             }
         }

@@ -33,7 +33,9 @@ impl std::str::FromStr for Action {
         match s {
             "create" => Ok(Action::Create),
             "index" => Ok(Action::Index),
-            other => Err(format!("unknown bulk action {other:?} (expected create or index)")),
+            other => Err(format!(
+                "unknown bulk action {other:?} (expected create or index)"
+            )),
         }
     }
 }
@@ -169,7 +171,10 @@ mod tests {
         assert!(enc.push("idx", Some("a\"b"), b"{\"x\":1}").is_none());
         let body = enc.finish().expect("one body");
         let l = lines(&body);
-        assert_eq!(l[0], serde_json::json!({"create":{"_index":"idx","_type":"_doc","_id":"a\"b"}}));
+        assert_eq!(
+            l[0],
+            serde_json::json!({"create":{"_index":"idx","_type":"_doc","_id":"a\"b"}})
+        );
         assert_eq!(l[1], serde_json::json!({"x":1}));
         assert_eq!(body.document(0), b"{\"x\":1}");
         assert!(enc.finish().is_none());
@@ -201,7 +206,9 @@ mod tests {
         let mut enc = BulkEncoder::new(50, Action::Create, None);
         assert!(enc.push("i", None, b"{}").is_none());
         let big = format!("{{\"k\":\"{}\"}}", "x".repeat(100));
-        let first = enc.push("i", None, big.as_bytes()).expect("closes the small body");
+        let first = enc
+            .push("i", None, big.as_bytes())
+            .expect("closes the small body");
         assert_eq!(first.len(), 1);
         let second = enc.push("i", None, b"{}").expect("closes the big body");
         assert_eq!(second.len(), 1);
@@ -212,7 +219,11 @@ mod tests {
     fn subsets_and_halves_keep_items_whole() {
         let mut enc = BulkEncoder::new(1 << 20, Action::Create, None);
         for i in 0..5 {
-            enc.push("i", Some(&i.to_string()), format!("{{\"n\":{i}}}").as_bytes());
+            enc.push(
+                "i",
+                Some(&i.to_string()),
+                format!("{{\"n\":{i}}}").as_bytes(),
+            );
         }
         let body = enc.finish().expect("body");
         let sub = body.subset([1, 3]);

@@ -15,7 +15,9 @@ pub enum ItemOutcome {
     /// `create` found the `_id` already there: an earlier delivery made it.
     Duplicate,
     /// Worth sending again: throttled (429), rejected execution, 5xx.
-    Retry { reason: String },
+    Retry {
+        reason: String,
+    },
     /// The cluster will never take this document as it is.
     Rejected {
         status: u16,
@@ -102,7 +104,9 @@ fn classify(item: Item, action: Action) -> ItemOutcome {
     let status = item.status;
     match (status, item.error) {
         (200..=299, _) => ItemOutcome::Indexed,
-        (409, Some(e)) if action == Action::Create && e.kind == "version_conflict_engine_exception" => {
+        (409, Some(e))
+            if action == Action::Create && e.kind == "version_conflict_engine_exception" =>
+        {
             ItemOutcome::Duplicate
         }
         (_, error) => {
@@ -142,8 +146,15 @@ mod tests {
         assert_eq!(out[1], ItemOutcome::Duplicate);
         assert!(matches!(&out[2], ItemOutcome::Retry { reason } if reason.contains("read-only")));
         match &out[3] {
-            ItemOutcome::Rejected { status, error_type, reason } => {
-                assert_eq!((*status, error_type.as_str()), (400, "mapper_parsing_exception"));
+            ItemOutcome::Rejected {
+                status,
+                error_type,
+                reason,
+            } => {
+                assert_eq!(
+                    (*status, error_type.as_str()),
+                    (400, "mapper_parsing_exception")
+                );
                 assert!(reason.contains("is not an IP"), "{reason}");
             }
             other => panic!("{other:?}"),
@@ -161,9 +172,16 @@ mod tests {
     #[test]
     fn mismatched_or_broken_responses_are_errors() {
         assert!(matches!(
-            parse(br#"{"errors":false,"items":[{"index":{"status":201}}]}"#, 2, Action::Index),
+            parse(
+                br#"{"errors":false,"items":[{"index":{"status":201}}]}"#,
+                2,
+                Action::Index
+            ),
             Err(ResponseError::ItemCount { got: 1, sent: 2 })
         ));
-        assert!(matches!(parse(b"<html>", 1, Action::Index), Err(ResponseError::Json(_))));
+        assert!(matches!(
+            parse(b"<html>", 1, Action::Index),
+            Err(ResponseError::Json(_))
+        ));
     }
 }

@@ -53,7 +53,8 @@ impl FromStr for Endpoint {
                     .parse()
                     .map_err(|_| EndpointError::Port(text.into()))?;
                 // The Host header (and so the signature) omits default ports.
-                let default = (scheme == "https" && port == 443) || (scheme == "http" && port == 80);
+                let default =
+                    (scheme == "https" && port == 443) || (scheme == "http" && port == 80);
                 if default {
                     authority[..i].to_owned()
                 } else {
@@ -82,7 +83,10 @@ impl Endpoint {
 
     /// The full URL of `path_and_query` (which starts with `/`).
     pub fn url(&self, path_and_query: &str) -> String {
-        format!("{}://{}{}{}", self.scheme, self.authority, self.prefix, path_and_query)
+        format!(
+            "{}://{}{}{}",
+            self.scheme, self.authority, self.prefix, path_and_query
+        )
     }
 }
 
@@ -98,8 +102,13 @@ mod tests {
 
     #[test]
     fn parses_the_usual_forms() {
-        let e: Endpoint = "search-d.us-east-1.es.amazonaws.com".parse().expect("bare host");
-        assert_eq!(e.url("/_bulk"), "https://search-d.us-east-1.es.amazonaws.com/_bulk");
+        let e: Endpoint = "search-d.us-east-1.es.amazonaws.com"
+            .parse()
+            .expect("bare host");
+        assert_eq!(
+            e.url("/_bulk"),
+            "https://search-d.us-east-1.es.amazonaws.com/_bulk"
+        );
         let e: Endpoint = "http://127.0.0.1:9200/".parse().expect("port");
         assert_eq!((e.host(), e.authority()), ("127.0.0.1", "127.0.0.1:9200"));
         let e: Endpoint = "https://Proxy.example:443/es/".parse().expect("prefix");
@@ -110,9 +119,21 @@ mod tests {
 
     #[test]
     fn refuses_what_it_cannot_use() {
-        assert!(matches!("ftp://h".parse::<Endpoint>(), Err(EndpointError::Scheme(_))));
-        assert!(matches!("https://".parse::<Endpoint>(), Err(EndpointError::Host(_))));
-        assert!(matches!("https://h:99999".parse::<Endpoint>(), Err(EndpointError::Port(_))));
-        assert!(matches!("https://h/?x=1".parse::<Endpoint>(), Err(EndpointError::Query(_))));
+        assert!(matches!(
+            "ftp://h".parse::<Endpoint>(),
+            Err(EndpointError::Scheme(_))
+        ));
+        assert!(matches!(
+            "https://".parse::<Endpoint>(),
+            Err(EndpointError::Host(_))
+        ));
+        assert!(matches!(
+            "https://h:99999".parse::<Endpoint>(),
+            Err(EndpointError::Port(_))
+        ));
+        assert!(matches!(
+            "https://h/?x=1".parse::<Endpoint>(),
+            Err(EndpointError::Query(_))
+        ));
     }
 }

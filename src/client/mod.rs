@@ -41,7 +41,10 @@ pub enum ClientError {
 impl ClientError {
     /// Network trouble is worth retrying; a request we cannot build is not.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, ClientError::Timeout(_) | ClientError::Connection(_) | ClientError::Body(_))
+        matches!(
+            self,
+            ClientError::Timeout(_) | ClientError::Connection(_) | ClientError::Body(_)
+        )
     }
 }
 
@@ -88,8 +91,10 @@ impl Cluster {
                 credentials,
             } => Auth::SigV4(Signer::new(credentials, region, service)),
             AuthMode::Basic { username, password } => {
-                let token = base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
-                let mut value = HeaderValue::from_str(&format!("Basic {token}")).unwrap_or(HeaderValue::from_static(""));
+                let token = base64::engine::general_purpose::STANDARD
+                    .encode(format!("{username}:{password}"));
+                let mut value = HeaderValue::from_str(&format!("Basic {token}"))
+                    .unwrap_or(HeaderValue::from_static(""));
                 value.set_sensitive(true);
                 Auth::Basic(value)
             }
@@ -187,7 +192,10 @@ impl Cluster {
 
 /// Fast gzip: the point is fewer bytes on the wire, not the best ratio.
 fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::with_capacity(bytes.len() / 4), flate2::Compression::fast());
+    let mut encoder = flate2::write::GzEncoder::new(
+        Vec::with_capacity(bytes.len() / 4),
+        flate2::Compression::fast(),
+    );
     // Writing into a Vec cannot fail.
     let _ = encoder.write_all(bytes);
     encoder.finish().unwrap_or_default()

@@ -8,7 +8,9 @@
 use std::time::SystemTime;
 
 use aws_credential_types::Credentials as AwsCredentials;
-use aws_sigv4::http_request::{sign, PayloadChecksumKind, SignableBody, SignableRequest, SigningSettings};
+use aws_sigv4::http_request::{
+    sign, PayloadChecksumKind, SignableBody, SignableRequest, SigningSettings,
+};
 use aws_sigv4::sign::v4;
 use aws_smithy_runtime_api::client::identity::Identity;
 use http::{HeaderName, HeaderValue};
@@ -71,7 +73,12 @@ impl Signer {
     /// `time`, adding `x-amz-date`, `x-amz-content-sha256`,
     /// `x-amz-security-token` (with temporary credentials) and
     /// `authorization`.
-    pub fn sign<B>(&self, request: &mut http::Request<B>, body: &[u8], time: SystemTime) -> Result<(), SignError> {
+    pub fn sign<B>(
+        &self,
+        request: &mut http::Request<B>,
+        body: &[u8],
+        time: SystemTime,
+    ) -> Result<(), SignError> {
         let mut settings = SigningSettings::default();
         settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
         let params = v4::SigningParams::builder()
@@ -107,9 +114,13 @@ impl Signer {
         let (new_headers, _params) = instructions.into_parts();
         for header in new_headers {
             let name = HeaderName::from_static(header.name());
-            let mut value = HeaderValue::from_str(header.value()).map_err(|_| SignError::Header(header.name().into()))?;
+            let mut value = HeaderValue::from_str(header.value())
+                .map_err(|_| SignError::Header(header.name().into()))?;
             // Keeps them out of Debug output, and so out of any log line.
-            value.set_sensitive(header.sensitive() || matches!(header.name(), "authorization" | "x-amz-security-token"));
+            value.set_sensitive(
+                header.sensitive()
+                    || matches!(header.name(), "authorization" | "x-amz-security-token"),
+            );
             request.headers_mut().insert(name, value);
         }
         Ok(())
@@ -122,7 +133,10 @@ mod tests {
 
     #[test]
     fn sha256_of_nothing() {
-        assert_eq!(sha256_hex(b""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+        assert_eq!(
+            sha256_hex(b""),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
     }
 
     #[test]
@@ -137,14 +151,23 @@ mod tests {
             .body(())
             .expect("request");
         Signer::new(&creds, "us-east-1", "es")
-            .sign(&mut req, b"{}\n", SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_440_938_160))
+            .sign(
+                &mut req,
+                b"{}\n",
+                SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_440_938_160),
+            )
             .expect("signs");
         let h = req.headers();
         assert_eq!(h["x-amz-date"], "20150830T123600Z");
         assert_eq!(h["x-amz-security-token"], "token");
         assert_eq!(h["x-amz-content-sha256"], sha256_hex(b"{}\n").as_str());
         let auth = h["authorization"].to_str().expect("ascii");
-        assert!(auth.starts_with("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/es/aws4_request"), "{auth}");
+        assert!(
+            auth.starts_with(
+                "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/es/aws4_request"
+            ),
+            "{auth}"
+        );
         assert!(h["authorization"].is_sensitive());
     }
 }

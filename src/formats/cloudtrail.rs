@@ -61,7 +61,10 @@ mod tests {
 
     #[test]
     fn without_event_time_the_cloudwatch_time_is_used() {
-        let (doc, encoded) = encode_doc(&Format::CloudTrail, &event(r#"{"eventVersion":"1.05","eventSource":"x"}"#));
+        let (doc, encoded) = encode_doc(
+            &Format::CloudTrail,
+            &event(r#"{"eventVersion":"1.05","eventSource":"x"}"#),
+        );
         assert_eq!(doc["@timestamp"], "2023-11-14T22:13:20.000Z");
         assert!(encoded.id.is_none());
     }

@@ -72,7 +72,10 @@ mod tests {
 
     #[test]
     fn members_become_fields() {
-        let (doc, _) = encode_doc(&Format::Json, &event("{\"level\":\"info\",\"n\":1.50,\"nested\":{\"a\":[1]}}\n"));
+        let (doc, _) = encode_doc(
+            &Format::Json,
+            &event("{\"level\":\"info\",\"n\":1.50,\"nested\":{\"a\":[1]}}\n"),
+        );
         assert_eq!(doc["level"], "info");
         assert_eq!(doc["n"], 1.5);
         assert_eq!(doc["nested"]["a"][0], 1);
@@ -82,7 +85,10 @@ mod tests {
 
     #[test]
     fn colliding_members_are_kept_under_original() {
-        let (doc, _) = encode_doc(&Format::Json, &event(r#"{"@timestamp":"2020-01-01T00:00:00Z","msg":"x"}"#));
+        let (doc, _) = encode_doc(
+            &Format::Json,
+            &event(r#"{"@timestamp":"2020-01-01T00:00:00Z","msg":"x"}"#),
+        );
         assert_eq!(doc["@timestamp"], "2023-11-14T22:13:20.000Z");
         assert_eq!(doc["@original"]["@timestamp"], "2020-01-01T00:00:00Z");
         assert_eq!(doc["msg"], "x");

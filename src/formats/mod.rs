@@ -77,7 +77,9 @@ impl FromStr for Format {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "cloudtrail" => Ok(Format::CloudTrail),
-            "vpc_flow" | "vpcflow" | "vpc-flow" => Ok(Format::VpcFlow(vpc_flow::FieldList::default())),
+            "vpc_flow" | "vpcflow" | "vpc-flow" => {
+                Ok(Format::VpcFlow(vpc_flow::FieldList::default()))
+            }
             "json" => Ok(Format::Json),
             "text" => Ok(Format::Text),
             other => Err(UnknownFormat(other.to_owned())),
@@ -153,7 +155,9 @@ impl DocumentEncoder {
             Format::CloudTrail => self.with_json(event.message, |parsed| {
                 cloudtrail::encode(parsed, origin, event, doc)
             }),
-            Format::Json => self.with_json(event.message, |parsed| json::encode(parsed, origin, event, doc)),
+            Format::Json => self.with_json(event.message, |parsed| {
+                json::encode(parsed, origin, event, doc)
+            }),
             Format::VpcFlow(fields) => vpc_flow::encode(fields, origin, event, doc),
             Format::Text => Ok(text::encode(origin, event, doc)),
         };
@@ -185,7 +189,8 @@ impl DocumentEncoder {
         let len = self.bytes.len();
         self.bytes.resize(len + simd_json::INPUT_PADDING, b' ');
         let mut tape = Tape(std::mem::take(&mut self.tape)).reset();
-        let parsed = simd_json::fill_tape_padded(&mut self.bytes, len, &mut self.buffers, &mut tape);
+        let parsed =
+            simd_json::fill_tape_padded(&mut self.bytes, len, &mut self.buffers, &mut tape);
         let result = match parsed {
             Ok(()) => f(&Parsed {
                 text,
@@ -256,9 +261,8 @@ pub(crate) mod test_support {
         let mut doc = Vec::new();
         let encoded = DocumentEncoder::default().encode(format, &ORIGIN, event, &mut doc);
         assert!(!doc.contains(&b'\n'), "documents are single lines");
-        let value = serde_json::from_slice(&doc).unwrap_or_else(|e| {
-            panic!("invalid document {e}: {}", String::from_utf8_lossy(&doc))
-        });
+        let value = serde_json::from_slice(&doc)
+            .unwrap_or_else(|e| panic!("invalid document {e}: {}", String::from_utf8_lossy(&doc)));
         (value, encoded)
     }
 }
@@ -270,7 +274,8 @@ mod tests {
 
     #[test]
     fn detection_by_content() {
-        let ct = r#"{"eventVersion":"1.08","eventSource":"s3.amazonaws.com","eventName":"GetObject"}"#;
+        let ct =
+            r#"{"eventVersion":"1.08","eventSource":"s3.amazonaws.com","eventName":"GetObject"}"#;
         assert_eq!(Format::detect(ct, None), Format::CloudTrail);
         let flow = "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK";
         assert!(matches!(Format::detect(flow, None), Format::VpcFlow(_)));
@@ -280,7 +285,10 @@ mod tests {
 
     #[test]
     fn a_record_that_does_not_fit_becomes_text_with_error() {
-        let (doc, encoded) = encode_doc(&Format::CloudTrail, &event("{\"eventVersion\": \"1.0\", trunc"));
+        let (doc, encoded) = encode_doc(
+            &Format::CloudTrail,
+            &event("{\"eventVersion\": \"1.0\", trunc"),
+        );
         assert_eq!(doc["@message"], "{\"eventVersion\": \"1.0\", trunc");
         let err = doc["@error"].as_str().expect("@error");
         assert!(err.starts_with("cloudtrail: invalid JSON"), "{err}");

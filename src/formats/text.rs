@@ -62,13 +62,19 @@ mod tests {
 
     #[test]
     fn keeps_message_and_stock_metadata() {
-        let (doc, encoded) = encode_doc(&Format::Text, &event("START RequestId: abc\tVersion: $LATEST\n"));
+        let (doc, encoded) = encode_doc(
+            &Format::Text,
+            &event("START RequestId: abc\tVersion: $LATEST\n"),
+        );
         assert_eq!(doc["@message"], "START RequestId: abc\tVersion: $LATEST\n");
         assert_eq!(doc["@timestamp"], "2023-11-14T22:13:20.000Z");
         assert_eq!(doc["@owner"], "123456789012");
         assert_eq!(doc["@log_group"], "/test/group");
         assert_eq!(doc["@log_stream"], "stream");
-        assert_eq!(doc["@id"], "36000000000000000000000000000000000000000000000000000001");
+        assert_eq!(
+            doc["@id"],
+            "36000000000000000000000000000000000000000000000000000001"
+        );
         assert_eq!(encoded.timestamp_ms, 1_700_000_000_000);
         assert!(encoded.error.is_none());
     }

@@ -61,7 +61,10 @@ pub fn is_lossless_decimal(s: &str) -> bool {
 /// look like.
 pub fn is_identifier_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    lower.contains("account") || lower.ends_with("id") || lower.ends_with("_id") || lower.contains("arn")
+    lower.contains("account")
+        || lower.ends_with("id")
+        || lower.ends_with("_id")
+        || lower.contains("arn")
 }
 
 /// Writes `value` under `name`, as a number only where that is lossless.
@@ -83,7 +86,12 @@ pub fn parse_ip(s: &str) -> Option<&str> {
 }
 
 /// Writes `value` under `name` as `kind`, or says why it is not one.
-pub fn write(w: &mut ObjectWriter<'_>, name: &str, value: &str, kind: Kind) -> Result<(), TypeError> {
+pub fn write(
+    w: &mut ObjectWriter<'_>,
+    name: &str,
+    value: &str,
+    kind: Kind,
+) -> Result<(), TypeError> {
     let ok = match kind {
         Kind::Keyword => {
             w.str(name, value);
@@ -138,7 +146,16 @@ mod tests {
         for yes in ["0", "7", "-12", "123456789012345678"] {
             assert!(is_lossless_integer(yes), "{yes}");
         }
-        for no in ["", "-", "007", "1234567890123456789", "1e5", "1.0", " 1", "+1"] {
+        for no in [
+            "",
+            "-",
+            "007",
+            "1234567890123456789",
+            "1e5",
+            "1.0",
+            " 1",
+            "+1",
+        ] {
             assert!(!is_lossless_integer(no), "{no}");
         }
         assert!(is_lossless_decimal("12.25"));

@@ -171,10 +171,11 @@ impl FieldList {
 
     /// Is this line a header (field names) rather than a record?
     pub fn is_header(line: &str) -> bool {
-        line.split_ascii_whitespace()
-            .next()
-            .is_some_and(|first| kind_of(first).is_some() && first.bytes().any(|b| b.is_ascii_alphabetic()))
-            && line.split_ascii_whitespace().all(|t| !t.bytes().all(|b| b.is_ascii_digit()))
+        line.split_ascii_whitespace().next().is_some_and(|first| {
+            kind_of(first).is_some() && first.bytes().any(|b| b.is_ascii_alphabetic())
+        }) && line
+            .split_ascii_whitespace()
+            .all(|t| !t.bytes().all(|b| b.is_ascii_digit()))
     }
 
     /// Recognises a default-format (version 2) record.
@@ -234,10 +235,7 @@ pub fn encode(
             let line = event.message.trim_end();
             let count = line.split_ascii_whitespace().count();
             if count != fields.len() {
-                return Err(format!(
-                    "expected {} fields, found {count}",
-                    fields.len()
-                ));
+                return Err(format!("expected {} fields, found {count}", fields.len()));
             }
             timestamp_ms = fields
                 .0
@@ -258,7 +256,11 @@ pub fn encode(
 }
 
 /// Writes the typed values of one record line.
-pub fn write_record(w: &mut ObjectWriter<'_>, fields: &FieldList, line: &str) -> Result<(), typed::TypeError> {
+pub fn write_record(
+    w: &mut ObjectWriter<'_>,
+    fields: &FieldList,
+    line: &str,
+) -> Result<(), typed::TypeError> {
     for (column, value) in fields.0.iter().zip(line.split_ascii_whitespace()) {
         if value != "-" {
             typed::write(w, &column.name, value, column.kind)?;
@@ -291,7 +293,8 @@ mod tests {
 
     #[test]
     fn nodata_keeps_the_record_without_dashes() {
-        let line = "2 123456789010 eni-1235b8ca123456789 - - - - - - - 1431280876 1431280934 - NODATA";
+        let line =
+            "2 123456789010 eni-1235b8ca123456789 - - - - - - - 1431280876 1431280934 - NODATA";
         let (doc, encoded) = encode_doc(&Format::VpcFlow(FieldList::default()), &event(line));
         assert!(encoded.error.is_none());
         assert_eq!(doc["log_status"], "NODATA");
@@ -300,8 +303,14 @@ mod tests {
 
     #[test]
     fn wrong_field_count_and_bad_address_are_errors() {
-        let (doc, encoded) = encode_doc(&Format::VpcFlow(FieldList::default()), &event("2 1 eni-1 a b"));
-        assert_eq!(encoded.error.as_deref(), Some("vpc_flow: expected 14 fields, found 5"));
+        let (doc, encoded) = encode_doc(
+            &Format::VpcFlow(FieldList::default()),
+            &event("2 1 eni-1 a b"),
+        );
+        assert_eq!(
+            encoded.error.as_deref(),
+            Some("vpc_flow: expected 14 fields, found 5")
+        );
         assert_eq!(doc["@message"], "2 1 eni-1 a b");
         let bad = V2.replace("172.31.16.139", "172.31.16.300");
         let (_, encoded) = encode_doc(&Format::VpcFlow(FieldList::default()), &event(&bad));
@@ -310,9 +319,12 @@ mod tests {
 
     #[test]
     fn custom_formats_and_headers() {
-        let list = FieldList::parse("${version} ${vpc-id} ${tcp-flags} ${pkt-srcaddr} ${future-field}");
+        let list =
+            FieldList::parse("${version} ${vpc-id} ${tcp-flags} ${pkt-srcaddr} ${future-field}");
         assert_eq!(list.len(), 5);
-        assert!(FieldList::is_header("version account-id interface-id srcaddr"));
+        assert!(FieldList::is_header(
+            "version account-id interface-id srcaddr"
+        ));
         assert!(!FieldList::is_header(V2));
         let (doc, _) = encode_doc(&Format::VpcFlow(list), &event("3 vpc-1 18 [2001:db8::1] x"));
         assert_eq!(doc["tcp_flags"], 18);

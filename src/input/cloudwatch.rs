@@ -179,7 +179,8 @@ impl PayloadParser {
         let mut payloads = Vec::with_capacity(spans.len());
         let mut rest: &'a mut [u8] = &mut self.work;
         for len in spans {
-            let (segment, tail) = std::mem::take(&mut rest).split_at_mut(len + simd_json::INPUT_PADDING);
+            let (segment, tail) =
+                std::mem::take(&mut rest).split_at_mut(len + simd_json::INPUT_PADDING);
             rest = tail;
             let mut tape = Tape::null();
             simd_json::fill_tape_padded(segment, len, buffers, &mut tape)
@@ -272,7 +273,10 @@ mod tests {
         let mut parser = PayloadParser::default();
         assert!(matches!(parser.parse(b"  "), Err(PayloadError::Empty)));
         let truncated = &ONE.as_bytes()[..ONE.len() / 2];
-        assert!(matches!(parser.parse(truncated), Err(PayloadError::Json(_))));
+        assert!(matches!(
+            parser.parse(truncated),
+            Err(PayloadError::Json(_))
+        ));
         let other = ONE.replace("DATA_MESSAGE", "SURPRISE");
         assert!(matches!(
             parser.parse(other.as_bytes()),

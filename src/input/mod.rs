@@ -43,7 +43,10 @@ pub fn from_event(event: &Value) -> Result<Vec<Unit>, EnvelopeError> {
             Some(text) => logs_work(text),
             None => Work::Undecodable("awslogs.data is not a string".into()),
         };
-        return Ok(vec![Unit { item_id: None, work }]);
+        return Ok(vec![Unit {
+            item_id: None,
+            work,
+        }]);
     }
     if let Some(records) = event.get("Records").and_then(Value::as_array) {
         if records.iter().any(|r| r.get("kinesis").is_some()) {
@@ -129,7 +132,13 @@ mod tests {
     fn cloudwatch_and_kinesis_envelopes() {
         let data = gzip_b64(br#"{"messageType":"DATA_MESSAGE","logEvents":[]}"#);
         let units = from_event(&serde_json::json!({"awslogs": {"data": data}})).expect("cwl");
-        assert!(matches!(&units[..], [Unit { item_id: None, work: Work::Logs(_) }]));
+        assert!(matches!(
+            &units[..],
+            [Unit {
+                item_id: None,
+                work: Work::Logs(_)
+            }]
+        ));
 
         let event = serde_json::json!({"Records": [
             {"kinesis": {"sequenceNumber": "1", "data": data}},
@@ -144,6 +153,9 @@ mod tests {
     #[test]
     fn unknown_events_name_their_keys() {
         let err = from_event(&serde_json::json!({"hello": 1})).expect_err("unknown");
-        assert_eq!(err.to_string(), "unrecognised event (top-level keys: hello)");
+        assert_eq!(
+            err.to_string(),
+            "unrecognised event (top-level keys: hello)"
+        );
     }
 }

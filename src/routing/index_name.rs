@@ -102,7 +102,10 @@ impl IndexPattern {
 }
 
 fn is_forbidden(c: char) -> bool {
-    matches!(c, '\\' | '/' | '*' | '?' | '"' | '<' | '>' | '|' | ',' | '#' | ':') || c.is_whitespace()
+    matches!(
+        c,
+        '\\' | '/' | '*' | '?' | '"' | '<' | '>' | '|' | ',' | '#' | ':'
+    ) || c.is_whitespace()
 }
 
 /// Lowercases `text` and replaces every run of characters that are not
@@ -135,12 +138,18 @@ mod tests {
     #[test]
     fn slugs_are_valid_index_names() {
         assert_eq!(slug("/aws/lambda/My_Function"), "aws-lambda-my_function");
-        assert_eq!(slug("API-Gateway-Execution-Logs_abc/prod"), "api-gateway-execution-logs_abc-prod");
+        assert_eq!(
+            slug("API-Gateway-Execution-Logs_abc/prod"),
+            "api-gateway-execution-logs_abc-prod"
+        );
         assert_eq!(slug("__..weird  name##"), "weird-name");
         assert_eq!(slug("日本語/グループ"), "");
         for text in ["/a/b", "UPPER", "x:y", "-lead", "a".repeat(400).as_str()] {
             let p = IndexPattern::from_text("cwl", text, DateSuffix::Daily);
-            assert!(IndexPattern::new(p.prefix(), DateSuffix::Daily).is_ok(), "{text}");
+            assert!(
+                IndexPattern::new(p.prefix(), DateSuffix::Daily).is_ok(),
+                "{text}"
+            );
         }
     }
 

@@ -102,7 +102,10 @@ impl Router {
                 })
             })
             .collect::<Result<_, RoutingError>>()?;
-        Ok(Router { routes, forced: None })
+        Ok(Router {
+            routes,
+            forced: None,
+        })
     }
 
     /// Parses every event in `format`, whatever the routes or content say.
@@ -175,7 +178,8 @@ mod tests {
     use super::*;
 
     const CT: &str = r#"{"eventVersion":"1.08","eventSource":"ec2.amazonaws.com"}"#;
-    const FLOW: &str = "2 123456789010 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 1 1418530010 1418530070 ACCEPT OK";
+    const FLOW: &str =
+        "2 123456789010 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 1 1418530010 1418530070 ACCEPT OK";
 
     fn name(d: &Destination) -> String {
         let mut s = String::new();
@@ -186,8 +190,14 @@ mod tests {
     #[test]
     fn defaults_follow_the_content() {
         let r = Router::default();
-        assert_eq!(name(&r.resolve("anything", CT, None)), "cloudtrail-2014.12.14");
-        assert_eq!(name(&r.resolve("/my/flows", FLOW, None)), "vpc-flowlogs-2014.12.14");
+        assert_eq!(
+            name(&r.resolve("anything", CT, None)),
+            "cloudtrail-2014.12.14"
+        );
+        assert_eq!(
+            name(&r.resolve("/my/flows", FLOW, None)),
+            "vpc-flowlogs-2014.12.14"
+        );
         let text = r.resolve("/aws/lambda/Fn", "START RequestId", None);
         assert_eq!(name(&text), "cwl-aws-lambda-fn-2014.12.14");
         assert_eq!(text.format, Format::Text);
@@ -201,7 +211,10 @@ mod tests {
         )
         .expect("valid");
         let d = r.resolve("/aws/lambda/f", "x", None);
-        assert_eq!((name(&d), d.format), ("lambda-2014.12".into(), Format::Json));
+        assert_eq!(
+            (name(&d), d.format),
+            ("lambda-2014.12".into(), Format::Json)
+        );
         assert_eq!(name(&r.resolve("/x", CT, None)), "other");
     }
 
@@ -221,8 +234,10 @@ mod tests {
 
     #[test]
     fn vpc_fields_are_configurable() {
-        let r = Router::from_json(r#"[{"log_group":"tgw","format":"vpc_flow","fields":"version srcaddr"}]"#)
-            .expect("valid");
+        let r = Router::from_json(
+            r#"[{"log_group":"tgw","format":"vpc_flow","fields":"version srcaddr"}]"#,
+        )
+        .expect("valid");
         match r.resolve("tgw", "6 10.0.0.1", None).format {
             Format::VpcFlow(list) => assert_eq!(list.len(), 2),
             other => panic!("{other:?}"),

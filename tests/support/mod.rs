@@ -42,7 +42,8 @@ pub fn venv_bin(name: &str) -> PathBuf {
 
 /// `../shared/corpus` beside the project (`LF_CORPUS` overrides).
 pub fn corpus() -> PathBuf {
-    let dir = std::env::var_os("LF_CORPUS").map_or_else(|| root().join("../shared/corpus"), PathBuf::from);
+    let dir = std::env::var_os("LF_CORPUS")
+        .map_or_else(|| root().join("../shared/corpus"), PathBuf::from);
     require(dir, "the shared corpus")
 }
 
@@ -58,7 +59,10 @@ fn osmem_bin() -> PathBuf {
         .flatten()
         .map(|e| e.path().join("site-packages/osmem_server/bin/osmem-server"))
         .find(|p| p.exists());
-    require(found.unwrap_or_else(|| lib.join("python3/site-packages/osmem_server/bin/osmem-server")), "osmem-server")
+    require(
+        found.unwrap_or_else(|| lib.join("python3/site-packages/osmem_server/bin/osmem-server")),
+        "osmem-server",
+    )
 }
 
 /// A running `osmem-server` (an OpenSearch 3.x stand-in), killed on drop.
@@ -77,8 +81,11 @@ impl Osmem {
             .expect("osmem-server starts");
         let stdout = child.stdout.take().expect("stdout");
         let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).expect("osmem prints its address");
-        let info: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("osmem said {line:?}: {e}"));
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("osmem prints its address");
+        let info: Value =
+            serde_json::from_str(&line).unwrap_or_else(|e| panic!("osmem said {line:?}: {e}"));
         let url = info["url"].as_str().expect("url").to_owned();
         Osmem { child, url }
     }
@@ -103,8 +110,14 @@ impl Osmem {
     /// Number of documents matching `query` in `index` (after a refresh).
     pub fn count(&self, index: &str, query: Value) -> u64 {
         self.request("POST", "/_refresh", None);
-        let resp = self.request("POST", &format!("/{index}/_count"), Some(serde_json::json!({ "query": query })));
-        resp["count"].as_u64().unwrap_or_else(|| panic!("count on {index}: {resp}"))
+        let resp = self.request(
+            "POST",
+            &format!("/{index}/_count"),
+            Some(serde_json::json!({ "query": query })),
+        );
+        resp["count"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("count on {index}: {resp}"))
     }
 
     /// The `_source` of every document matching `query`.
@@ -144,7 +157,11 @@ pub fn replay(args: &[&str], env: &[(&str, &str)]) -> Replay {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_logs-forwarder"));
     cmd.arg("replay").args(args);
     for (key, _) in std::env::vars() {
-        if key.starts_with("ES_") || key.starts_with("AWS_") || key.starts_with("BULK_") || key == "ROUTES" {
+        if key.starts_with("ES_")
+            || key.starts_with("AWS_")
+            || key.starts_with("BULK_")
+            || key == "ROUTES"
+        {
             cmd.env_remove(key);
         }
     }
@@ -152,7 +169,8 @@ pub fn replay(args: &[&str], env: &[(&str, &str)]) -> Replay {
     let out = cmd.output().expect("logs-forwarder runs");
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     let last = stderr.lines().last().unwrap_or("");
-    let summary = serde_json::from_str(last).unwrap_or_else(|e| panic!("last stderr line is not the summary ({e}):\n{stderr}"));
+    let summary = serde_json::from_str(last)
+        .unwrap_or_else(|e| panic!("last stderr line is not the summary ({e}):\n{stderr}"));
     Replay {
         success: out.status.success(),
         stdout: out.stdout,

@@ -66,7 +66,10 @@ fn serve(stream: TcpStream, upstream: &str, log: &Mutex<Vec<Seen>>, fault: Optio
             return;
         }
         let mut parts = line.split_whitespace();
-        let (method, path) = (parts.next().unwrap_or("").to_owned(), parts.next().unwrap_or("").to_owned());
+        let (method, path) = (
+            parts.next().unwrap_or("").to_owned(),
+            parts.next().unwrap_or("").to_owned(),
+        );
         let mut headers = Vec::new();
         loop {
             let mut h = String::new();
@@ -116,7 +119,13 @@ fn serve(stream: TcpStream, upstream: &str, log: &Mutex<Vec<Seen>>, fault: Optio
     }
 }
 
-fn forward(upstream: &str, method: &str, path: &str, headers: &[(String, String)], body: Vec<u8>) -> (u16, String) {
+fn forward(
+    upstream: &str,
+    method: &str,
+    path: &str,
+    headers: &[(String, String)],
+    body: Vec<u8>,
+) -> (u16, String) {
     let mut req = ureq::request(method, &format!("{upstream}{path}"));
     for (k, v) in headers {
         let k = k.to_ascii_lowercase();
@@ -124,7 +133,11 @@ fn forward(upstream: &str, method: &str, path: &str, headers: &[(String, String)
             req = req.set(&k, v);
         }
     }
-    let result = if body.is_empty() { req.call() } else { req.send_bytes(&body) };
+    let result = if body.is_empty() {
+        req.call()
+    } else {
+        req.send_bytes(&body)
+    };
     match result {
         Ok(resp) => (resp.status(), resp.into_string().unwrap_or_default()),
         Err(ureq::Error::Status(code, resp)) => (code, resp.into_string().unwrap_or_default()),

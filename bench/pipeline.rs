@@ -1,0 +1,277 @@
+//! `cargo bench --bench pipeline`: the forwarder's pipeline against the floor.
+//!
+//! For CloudTrail, VPC flow and Lambda text payloads of 1,000 and 10,000
+//! events it measures, in one run and interleaved (these machines are noisy):
+//!
+//! - floor: base64 + gunzip + one simd-json parse of the payload, the least
+//!   any forwarder must do;
+//! - pipeline: everything the Lambda does but the network: decode, parse the
+//!   payload, parse each event's format, route, encode the bulk bodies and
+//!   SigV4-sign them;
+//! - handler: the whole invocation (`Forwarder::forward`) against a local
+//!   accept-all `_bulk` endpoint, over loopback HTTP.
+//!
+//! It prints medians and their ratios to the floor.
+
+use std::convert::Infallible;
+use std::hint::black_box;
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant, SystemTime};
+
+use base64::Engine as _;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use logs_forwarder::client::Cluster;
+use logs_forwarder::config::Settings;
+use logs_forwarder::decode;
+use logs_forwarder::forwarder::{Bodies, Forwarder};
+use logs_forwarder::input::cloudwatch::PayloadParser;
+use logs_forwarder::input::{Unit, Work};
+
+const T0: i64 = 1_763_800_000_000;
+
+fn cloudtrail(i: usize) -> String {
+    let services = [
+        ("s3.amazonaws.com", "GetObject"),
+        ("ec2.amazonaws.com", "DescribeInstances"),
+        ("sts.amazonaws.com", "AssumeRole"),
+        ("kms.amazonaws.com", "Decrypt"),
+        ("lambda.amazonaws.com", "Invoke"),
+    ];
+    let (source, name) = services[i % services.len()];
+    let secs = T0 / 1000 + i as i64;
+    serde_json::json!({
+        "eventVersion": "1.09",
+        "userIdentity": {
+            "type": "AssumedRole",
+            "principalId": format!("AROAEXAMPLE{i:08}:session-{i}"),
+            "arn": format!("arn:aws:sts::111122223333:assumed-role/app-role/session-{i}"),
+            "accountId": "111122223333",
+            "accessKeyId": format!("ASIAEXAMPLE{i:09}"),
+            "sessionContext": {
+                "sessionIssuer": {"type": "Role", "principalId": "AROAEXAMPLE", "arn": "arn:aws:iam::111122223333:role/app-role", "accountId": "111122223333", "userName": "app-role"},
+                "attributes": {"creationDate": "2025-11-22T08:00:00Z", "mfaAuthenticated": "false"}
+            }
+        },
+        "eventTime": logs_forwarder::time::rfc3339_millis(secs * 1000).replace(".000Z", "Z"),
+        "eventSource": source,
+        "eventName": name,
+        "awsRegion": "eu-west-1",
+        "sourceIPAddress": format!("10.{}.{}.{}", i % 256, (i / 256) % 256, i % 200 + 1),
+        "userAgent": "aws-sdk-java/2.21.0 Linux/5.10.205 OpenJDK_64-Bit_Server_VM/17.0.9+8-LTS Java/17.0.9 vendor/Amazon.com_Inc. io/sync http/Apache cfg/retry-mode/standard",
+        "requestParameters": {
+            "bucketName": "app-data-eu-west-1",
+            "key": format!("tenants/{}/objects/{i:010}.json", i % 97),
+            "Host": "app-data-eu-west-1.s3.eu-west-1.amazonaws.com",
+            "filters": [{"name": "instance-state-name", "values": ["running", "pending"]}],
+            "maxResults": 100
+        },
+        "responseElements": {"credentials": {"expiration": "Nov 22, 2025, 9:26:40 AM", "accessKeyId": "ASIAEXAMPLE"}, "assumedRoleUser": {"arn": "arn:aws:sts::111122223333:assumed-role/app-role/x"}},
+        "additionalEventData": {"SignatureVersion": "SigV4", "CipherSuite": "TLS_AES_128_GCM_SHA256", "bytesTransferredIn": 0, "bytesTransferredOut": 5321 + i, "x-amz-id-2": "Zm9vYmFyYmF6cXV4cXV1eGZvb2JhcmJhenF1eHF1dXg="},
+        "requestID": format!("{:032X}", i * 7919),
+        "eventID": format!("{:08x}-2222-4000-8000-{:012x}", i, i * 104_729),
+        "readOnly": true,
+        "resources": [{"type": "AWS::S3::Object", "ARN": format!("arn:aws:s3:::app-data-eu-west-1/tenants/{}/objects/{i:010}.json", i % 97)}, {"accountId": "111122223333", "type": "AWS::S3::Bucket", "ARN": "arn:aws:s3:::app-data-eu-west-1"}],
+        "eventType": "AwsApiCall",
+        "managementEvent": false,
+        "recipientAccountId": "111122223333",
+        "vpcEndpointId": "vpce-0123456789abcdef0",
+        "eventCategory": "Data",
+        "tlsDetails": {"tlsVersion": "TLSv1.3", "cipherSuite": "TLS_AES_128_GCM_SHA256", "clientProvidedHostHeader": "app-data-eu-west-1.s3.eu-west-1.amazonaws.com"}
+    })
+    .to_string()
+}
+
+fn vpc_flow(i: usize) -> String {
+    let start = T0 / 1000 + (i as i64 / 50) * 60;
+    format!(
+        "2 111122223333 eni-0a1b2c3d4e5f{:05x} 10.0.{}.{} 172.31.{}.{} {} {} 6 {} {} {start} {} {} OK",
+        i % 4096,
+        i % 256,
+        (i / 256) % 256,
+        (i * 7) % 256,
+        (i * 13) % 256,
+        1024 + i % 60000,
+        [443, 22, 80, 5432][i % 4],
+        1 + i % 40,
+        84 * (1 + i % 40),
+        start + 60,
+        if i % 9 == 0 { "REJECT" } else { "ACCEPT" },
+    )
+}
+
+fn lambda_text(i: usize) -> String {
+    let req = format!("{:08x}-1d4b-4e6f-9a7b-{:012x}", i / 4, i / 4);
+    match i % 4 {
+        0 => format!("START RequestId: {req} Version: $LATEST\n"),
+        1 => format!("2025-11-22T08:26:42.120Z\t{req}\tINFO\tprocessed order {i} for customer c-{} in 12 ms; cart had {} items and total of {}.{:02} EUR\n", i % 9973, i % 7 + 1, i % 500, i % 100),
+        2 => format!("END RequestId: {req}\n"),
+        _ => format!("REPORT RequestId: {req}\tDuration: {}.{:02} ms\tBilled Duration: {} ms\tMemory Size: 512 MB\tMax Memory Used: {} MB\t\n", 10 + i % 400, i % 100, 11 + i % 400, 60 + i % 30),
+    }
+}
+
+/// The `awslogs.data` string CloudWatch Logs would send for these messages.
+fn awslogs_data(group: &str, messages: impl Iterator<Item = String>) -> (String, usize) {
+    let events: Vec<serde_json::Value> = messages
+        .enumerate()
+        .map(|(i, m)| serde_json::json!({"id": format!("{}", 37_000_000_000_000_000_000_000u128 + i as u128 * 7919), "timestamp": T0 + i as i64, "message": m}))
+        .collect();
+    let payload = serde_json::json!({
+        "messageType": "DATA_MESSAGE", "owner": "111122223333", "logGroup": group,
+        "logStream": "stream-1", "subscriptionFilters": ["f"], "logEvents": events,
+    });
+    let raw = serde_json::to_vec(&payload).expect("serialise");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&raw).expect("gzip");
+    let data = base64::engine::general_purpose::STANDARD.encode(gz.finish().expect("gzip"));
+    (data, raw.len())
+}
+
+fn bench_settings(endpoint: &str) -> Settings {
+    let vars = [
+        ("ES_ENDPOINT", endpoint.to_owned()),
+        ("AWS_REGION", "eu-west-1".to_owned()),
+        ("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE".to_owned()),
+        (
+            "AWS_SECRET_ACCESS_KEY",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".to_owned(),
+        ),
+        ("AWS_SESSION_TOKEN", "token".to_owned()),
+        ("ES_TYPE", "none".to_owned()),
+    ];
+    Settings::from_lookup(|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone()))
+        .expect("settings")
+}
+
+fn floor(data: &str) -> usize {
+    let compressed = decode::base64(data).expect("base64");
+    let mut json = decode::gunzip(&compressed, usize::MAX).expect("gunzip");
+    let tape = simd_json::to_tape(&mut json).expect("json");
+    tape.0.len()
+}
+
+fn pipeline(data: &str, settings: &Settings, cluster: &Cluster) -> usize {
+    let decoded = decode::base64_gzip(data).expect("decode");
+    let mut parser = PayloadParser::default();
+    let payloads = parser.parse(&decoded).expect("payload");
+    let mut bodies = Bodies::new(settings, None, &payloads);
+    let mut signed = 0;
+    while let Some(body) = bodies.next_body() {
+        let req = cluster
+            .request(
+                http::Method::POST,
+                logs_forwarder::delivery::BULK_PATH,
+                Some((&body.bytes, "application/x-ndjson")),
+                SystemTime::now(),
+            )
+            .expect("sign");
+        signed += req.headers().len();
+    }
+    signed
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// An accept-all `_bulk` endpoint: every item answered 201.
+async fn accept_all() -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                return;
+            };
+            tokio::spawn(async move {
+                let service = service_fn(|req: hyper::Request<hyper::body::Incoming>| async move {
+                    let body = req
+                        .into_body()
+                        .collect()
+                        .await
+                        .map(|b| b.to_bytes())
+                        .unwrap_or_default();
+                    let items = body.iter().filter(|&&b| b == b'\n').count() / 2;
+                    let mut out = String::from("{\"errors\":false,\"items\":[");
+                    for i in 0..items {
+                        out.push_str(if i == 0 {
+                            "{\"create\":{\"status\":201}}"
+                        } else {
+                            ",{\"create\":{\"status\":201}}"
+                        });
+                    }
+                    out.push_str("]}");
+                    Ok::<_, Infallible>(hyper::Response::new(Full::new(Bytes::from(out))))
+                });
+                let _ = http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    addr
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let addr = runtime.block_on(accept_all());
+    let endpoint = format!("http://{addr}");
+    let settings = bench_settings(&endpoint);
+    let cluster = Cluster::new(settings.endpoint.clone().expect("endpoint"), &settings);
+    let forwarder =
+        Forwarder::from_settings(bench_settings(&endpoint), || Box::new(std::io::sink()));
+
+    println!("| payload | events | decoded MB | floor ms | pipeline ms | pipeline / floor | handler ms | handler / floor |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    type Gen = fn(usize) -> String;
+    let kinds: [(&str, &str, Gen); 3] = [
+        ("CloudTrail", "aws-cloudtrail-logs-111122223333", cloudtrail),
+        ("VPC flow", "/vpc/flowlogs", vpc_flow),
+        ("Lambda text", "/aws/lambda/orders", lambda_text),
+    ];
+    for &(name, group, generate) in &kinds {
+        for &n in &[1_000usize, 10_000] {
+            let (data, raw_len) = awslogs_data(group, (0..n).map(generate));
+            let iterations = if n == 1_000 { 41 } else { 9 };
+            let (mut f, mut p, mut h) = (Vec::new(), Vec::new(), Vec::new());
+            for _ in 0..iterations {
+                let t = Instant::now();
+                black_box(floor(&data));
+                f.push(t.elapsed());
+                let t = Instant::now();
+                black_box(pipeline(&data, &settings, &cluster));
+                p.push(t.elapsed());
+                let t = Instant::now();
+                let units = vec![Unit {
+                    item_id: None,
+                    work: Work::Logs(decode::base64_gzip(&data).expect("decode")),
+                }];
+                let outcome = runtime
+                    .block_on(forwarder.forward(units, Instant::now() + Duration::from_secs(60)));
+                h.push(t.elapsed());
+                assert_eq!(outcome.summary.indexed, n as u64, "{:?}", outcome.summary);
+            }
+            let (f, p, h) = (median(f), median(p), median(h));
+            let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+            println!(
+                "| {name} | {n} | {:.1} | {:.2} | {:.2} | {:.2}x | {:.2} | {:.2}x |",
+                raw_len as f64 / 1e6,
+                ms(f),
+                ms(p),
+                ms(p) / ms(f),
+                ms(h),
+                ms(h) / ms(f)
+            );
+        }
+    }
+}

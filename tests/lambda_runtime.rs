@@ -1,0 +1,169 @@
+//! The Lambda path: the real binary under `cargo lambda watch` (the Lambda
+//! runtime API emulator), invoked with `cargo lambda invoke --data-file`,
+//! indexing into a real `osmem-server`.
+
+mod support;
+
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt as _;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use support::{fixture, Osmem};
+
+/// `cargo lambda watch`, in its own process group so that the function it
+/// runs dies with it.
+struct Watch {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &format!("-{}", self.child.id())])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+fn cargo_lambda(args: &[&str]) -> Command {
+    let mut cmd = Command::new("cargo");
+    let path = format!(
+        "{}:{}",
+        support::venv().join("bin").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    // The emulator builds into its own target directory, so that it never
+    // waits on the lock of the `cargo test` that runs this test.
+    cmd.arg("lambda")
+        .args(args)
+        .current_dir(support::root())
+        .env("PATH", path)
+        .env(
+            "CARGO_TARGET_DIR",
+            support::root().join("target/cargo-lambda"),
+        );
+    cmd
+}
+
+fn watch(env: &str) -> Watch {
+    support::venv_bin("cargo-lambda");
+    let port = free_port();
+    let child = cargo_lambda(&[
+        "watch",
+        "--ignore-changes",
+        "--bin",
+        "logs-forwarder",
+        "--invoke-address",
+        "127.0.0.1",
+        "--invoke-port",
+        &port.to_string(),
+        "--env-var",
+        env,
+    ])
+    .stdout(Stdio::null())
+    .stderr(Stdio::null())
+    .process_group(0)
+    .spawn()
+    .expect("cargo lambda watch starts");
+    Watch { child, port }
+}
+
+fn invoke(watch: &Watch, file: &str) -> Output {
+    let deadline = Instant::now() + Duration::from_secs(600);
+    loop {
+        let out = cargo_lambda(&[
+            "invoke",
+            "logs-forwarder",
+            "--invoke-address",
+            "127.0.0.1",
+            "--invoke-port",
+            &watch.port.to_string(),
+            "--data-file",
+            file,
+        ])
+        .output()
+        .expect("cargo lambda invoke runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        // Until the emulator listens, invoke cannot connect; retry then.
+        let not_up =
+            stderr.contains("onnection refused") || stderr.contains("error sending request");
+        if !not_up || Instant::now() > deadline {
+            return out;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+fn json_of(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "invoke printed no JSON ({e}): {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+#[test]
+fn lambda_invocations_index_and_report_failures() {
+    let osmem = Osmem::start();
+    let watch = watch(&format!("ES_ENDPOINT={},ES_AUTH=none", osmem.url));
+
+    // A CloudWatch Logs subscription event.
+    let out = invoke(&watch, &fixture("cloudwatch/cloudtrail.json"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary = json_of(&out);
+    assert_eq!(
+        (summary["events"].as_u64(), summary["indexed"].as_u64()),
+        (Some(24), Some(24)),
+        "{summary}"
+    );
+    assert_eq!(osmem.count("cloudtrail-*", json!({"match_all": {}})), 24);
+
+    // The same event again (a Lambda retry): nothing new, nothing lost.
+    let again = json_of(&invoke(&watch, &fixture("cloudwatch/cloudtrail.json")));
+    assert_eq!(again["duplicates"], 24, "{again}");
+    assert_eq!(osmem.count("cloudtrail-*", json!({"match_all": {}})), 24);
+
+    // Kinesis: only the broken record is reported for redelivery.
+    let out = invoke(&watch, &fixture("bad/kinesis-one-truncated-record.json"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let response = json_of(&out);
+    assert_eq!(
+        response,
+        json!({"batchItemFailures": [{"itemIdentifier": "49590338271490256608559692538361571095921575989136588802"}]})
+    );
+    assert_eq!(osmem.count("vpc-flowlogs-*", json!({"match_all": {}})), 30);
+    assert_eq!(
+        osmem.count("cwl-aws-lambda-orders-api-*", json!({"match_all": {}})),
+        8
+    );
+
+    // An undecodable subscription event fails the invocation, with the reason.
+    let out = invoke(&watch, &fixture("bad/awslogs-truncated-gzip.json"));
+    assert!(!out.status.success());
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(said.contains("corrupt or truncated gzip"), "{said}");
+}
