@@ -32,6 +32,10 @@ use logs_forwarder::forwarder::{Bodies, Forwarder};
 use logs_forwarder::input::cloudwatch::PayloadParser;
 use logs_forwarder::input::{Unit, Work};
 
+/// The same allocator as the `logs-forwarder` binary.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const T0: i64 = 1_763_800_000_000;
 
 fn cloudtrail(i: usize) -> String {
@@ -155,9 +159,9 @@ fn floor(data: &str) -> usize {
 }
 
 fn pipeline(data: &str, settings: &Settings, cluster: &Cluster) -> usize {
-    let decoded = decode::base64_gzip(data).expect("decode");
+    let mut decoded = decode::base64_gzip(data).expect("decode");
     let mut parser = PayloadParser::default();
-    let payloads = parser.parse(&decoded).expect("payload");
+    let payloads = [parser.parse(&mut decoded).expect("payload")];
     let mut bodies = Bodies::new(settings, None, &payloads);
     let mut signed = 0;
     while let Some(body) = bodies.next_body() {
@@ -165,7 +169,7 @@ fn pipeline(data: &str, settings: &Settings, cluster: &Cluster) -> usize {
             .request(
                 http::Method::POST,
                 logs_forwarder::delivery::BULK_PATH,
-                Some((&body.bytes, "application/x-ndjson")),
+                Some((body.bytes.clone(), "application/x-ndjson")),
                 SystemTime::now(),
             )
             .expect("sign");
@@ -239,7 +243,12 @@ fn main() {
         ("VPC flow", "/vpc/flowlogs", vpc_flow),
         ("Lambda text", "/aws/lambda/orders", lambda_text),
     ];
+    // BENCH_ONLY=<kind> (e.g. "VPC flow") limits the run, for profiling.
+    let only = std::env::var("BENCH_ONLY").ok();
     for &(name, group, generate) in &kinds {
+        if only.as_deref().is_some_and(|o| o != name) {
+            continue;
+        }
         for &n in &[1_000usize, 10_000] {
             let (data, raw_len) = awslogs_data(group, (0..n).map(generate));
             let iterations = if n == 1_000 { 41 } else { 9 };

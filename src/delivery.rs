@@ -72,7 +72,7 @@ pub async fn deliver(cluster: Arc<Cluster>, body: BulkBody, policy: RetryPolicy)
             .send(
                 Method::POST,
                 BULK_PATH,
-                Some((&body.bytes, "application/x-ndjson")),
+                Some((body.bytes.clone(), "application/x-ndjson")),
             )
             .await;
         tracing::debug!(

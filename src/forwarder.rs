@@ -102,7 +102,10 @@ impl Forwarder {
         };
         for unit in units {
             let summary = match unit.work {
-                Work::Logs(bytes) => self.forward_logs(&bytes, doc_type.clone(), deadline).await,
+                Work::Logs(mut bytes) => {
+                    self.forward_logs(&mut bytes, doc_type.clone(), deadline)
+                        .await
+                }
                 Work::Undecodable(reason) => {
                     tracing::error!(item = unit.item_id.as_deref(), %reason, "undecodable input");
                     Summary {
@@ -130,16 +133,16 @@ impl Forwarder {
         outcome
     }
 
-    /// One decoded CloudWatch Logs blob (one or more payloads).
+    /// One decoded CloudWatch Logs payload.
     async fn forward_logs(
         &self,
-        decoded: &[u8],
+        decoded: &mut Vec<u8>,
         doc_type: Option<String>,
         deadline: Instant,
     ) -> Summary {
         let mut parser = PayloadParser::default();
         let payloads = match parser.parse(decoded) {
-            Ok(p) => p,
+            Ok(p) => [p],
             Err(e) => {
                 tracing::error!(error = %e, "undecodable CloudWatch Logs payload");
                 let mut summary = Summary {
@@ -337,7 +340,7 @@ pub struct Bodies<'s, 'p> {
     /// Position: payload index, event index within it.
     payload_at: usize,
     event_at: usize,
-    current: Option<PayloadState<'p>>,
+    current: Option<PayloadState>,
     doc: Vec<u8>,
     index: String,
     id_buf: String,
@@ -348,9 +351,9 @@ pub struct Bodies<'s, 'p> {
 }
 
 /// Per-payload state: where its events go.
-struct PayloadState<'p> {
+struct PayloadState {
     destination: Destination,
-    origin: Origin<'p>,
+    origin: Origin,
     index_day: Option<i64>,
     /// Hashes only: a collision merely renames one id, deterministically.
     seen_ids: HashSet<u64>,
@@ -401,11 +404,7 @@ impl<'s, 'p> Bodies<'s, 'p> {
                 tracing::debug!(log_group = payload.log_group, format = %destination.format, events = payload.log_events.len(), "payload");
                 self.current = Some(PayloadState {
                     destination,
-                    origin: Origin {
-                        owner: payload.owner,
-                        log_group: payload.log_group,
-                        log_stream: payload.log_stream,
-                    },
+                    origin: Origin::new(payload.owner, payload.log_group, payload.log_stream),
                     index_day: None,
                     seen_ids: HashSet::with_capacity(payload.log_events.len()),
                     seconds_noted: false,

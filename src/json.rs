@@ -65,11 +65,19 @@ pub fn write_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
 /// whitespace (strings must escape them), so dropping them changes nothing.
 pub fn write_single_line(out: &mut Vec<u8>, json: &[u8]) {
     let mut rest = json;
-    while let Some(pos) = rest.iter().position(|&b| b == b'\n' || b == b'\r') {
+    while let Some(pos) = memchr::memchr2(b'\n', b'\r', rest) {
         out.extend_from_slice(&rest[..pos]);
         rest = &rest[pos + 1..];
     }
     out.extend_from_slice(rest);
+}
+
+/// Renders `"key":` once, for keys written many times.
+pub fn render_key(key: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(key.len() + 3);
+    write_str(&mut out, key);
+    out.push(b':');
+    out
 }
 
 /// Writes one JSON object, one field at a time.
@@ -139,6 +147,29 @@ impl<'a> ObjectWriter<'a> {
     pub fn tape(&mut self, key: &str, nodes: &[Node<'_>]) {
         let out = self.key(key);
         write_tape(out, nodes);
+    }
+
+    /// Appends members already rendered as JSON (`"a":1,"b":2`).
+    pub fn members(&mut self, rendered: &[u8]) {
+        if rendered.is_empty() {
+            return;
+        }
+        if !self.empty {
+            self.out.push(b',');
+        }
+        self.empty = false;
+        self.out.extend_from_slice(rendered);
+    }
+
+    /// A field whose key is already rendered as JSON (`"name":`).
+    #[inline]
+    pub fn rendered_key(&mut self, key: &[u8]) -> &mut Vec<u8> {
+        if !self.empty {
+            self.out.push(b',');
+        }
+        self.empty = false;
+        self.out.extend_from_slice(key);
+        self.out
     }
 
     /// Appends the members of a JSON object given as its text (`{...}`),

@@ -5,6 +5,12 @@ use std::process::ExitCode;
 
 use logs_forwarder::{lambda, replay};
 
+/// mimalloc keeps freed memory for reuse: the large decode and body buffers
+/// of one invocation are not unmapped and faulted in again by the next,
+/// which with the system allocator cost more than parsing them.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const USAGE: &str = "logs-forwarder: AWS logs into OpenSearch / Elasticsearch
 
 In Lambda (AWS_LAMBDA_RUNTIME_API set) it runs the runtime loop. Otherwise:

@@ -29,10 +29,11 @@ fn run(path: &std::path::Path) -> (u64, u64, Vec<Value>, Vec<String>) {
     };
     for unit in units {
         match unit.work {
-            Work::Logs(decoded) => {
+            Work::Logs(mut decoded) => {
                 let mut parser = PayloadParser::default();
-                match parser.parse(&decoded) {
-                    Ok(payloads) => {
+                match parser.parse(&mut decoded) {
+                    Ok(payload) => {
+                        let payloads = [payload];
                         let mut bodies = Bodies::new(&settings, None, &payloads);
                         while let Some(body) = bodies.next_body() {
                             for i in 0..body.len() {
@@ -115,10 +116,17 @@ fn undecodable_payloads_say_why() {
 #[test]
 fn envelope_decodes_to_the_collectors_decoded_copy() {
     let dir = events_dir();
-    for (envelope, decoded) in [(
-        "lambdago-awslogs-envelope.json",
-        "lambdago-awslogs-envelope.decoded.json",
-    )] {
+    for (envelope, decoded) in [
+        (
+            "lambdago-awslogs-envelope.json",
+            "lambdago-awslogs-envelope.decoded.json",
+        ),
+        // The Java sample carries the same blob.
+        (
+            "awsdocs-java-events-cloudwatch-logs.json",
+            "lambdago-awslogs-envelope.decoded.json",
+        ),
+    ] {
         let (_, _, from_envelope, e1) = run(&dir.join(envelope));
         let (_, _, from_decoded, e2) = run(&dir.join(decoded));
         assert!(e1.is_empty() && e2.is_empty());

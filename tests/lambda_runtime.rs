@@ -4,16 +4,14 @@
 
 mod support;
 
-use std::net::TcpListener;
-use std::os::unix::process::CommandExt as _;
+use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use support::{fixture, Osmem};
 
-/// `cargo lambda watch`, in its own process group so that the function it
-/// runs dies with it.
+/// `cargo lambda watch`, and on drop every process it started.
 struct Watch {
     child: Child,
     port: u16,
@@ -21,10 +19,31 @@ struct Watch {
 
 impl Drop for Watch {
     fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &format!("-{}", self.child.id())])
-            .status();
+        // cargo-lambda and the function put themselves in process groups of
+        // their own, so the whole tree is found through /proc and killed.
+        kill_tree(self.child.id());
         let _ = self.child.wait();
+    }
+}
+
+fn kill_tree(pid: u32) {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .into_iter()
+        .flatten()
+        .flatten();
+    let children: Vec<u32> = tasks
+        .filter_map(|t| std::fs::read_to_string(t.path().join("children")).ok())
+        .flat_map(|c| {
+            c.split_whitespace()
+                .filter_map(|p| p.parse().ok())
+                .collect::<Vec<u32>>()
+        })
+        .collect();
+    let _ = Command::new("kill")
+        .args(["-KILL", &pid.to_string()])
+        .status();
+    for child in children {
+        kill_tree(child);
     }
 }
 
@@ -72,36 +91,35 @@ fn watch(env: &str) -> Watch {
     ])
     .stdout(Stdio::null())
     .stderr(Stdio::null())
-    .process_group(0)
     .spawn()
     .expect("cargo lambda watch starts");
     Watch { child, port }
 }
 
+/// Invokes once the emulator listens. The first invocation waits for the
+/// function to build.
 fn invoke(watch: &Watch, file: &str) -> Output {
-    let deadline = Instant::now() + Duration::from_secs(600);
-    loop {
-        let out = cargo_lambda(&[
-            "invoke",
-            "logs-forwarder",
-            "--invoke-address",
-            "127.0.0.1",
-            "--invoke-port",
-            &watch.port.to_string(),
-            "--data-file",
-            file,
-        ])
-        .output()
-        .expect("cargo lambda invoke runs");
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        // Until the emulator listens, invoke cannot connect; retry then.
-        let not_up =
-            stderr.contains("onnection refused") || stderr.contains("error sending request");
-        if !not_up || Instant::now() > deadline {
-            return out;
-        }
-        std::thread::sleep(Duration::from_millis(500));
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while TcpStream::connect(("127.0.0.1", watch.port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "cargo lambda watch never listened on {}",
+            watch.port
+        );
+        std::thread::sleep(Duration::from_millis(200));
     }
+    cargo_lambda(&[
+        "invoke",
+        "logs-forwarder",
+        "--invoke-address",
+        "127.0.0.1",
+        "--invoke-port",
+        &watch.port.to_string(),
+        "--data-file",
+        file,
+    ])
+    .output()
+    .expect("cargo lambda invoke runs")
 }
 
 fn json_of(out: &Output) -> Value {

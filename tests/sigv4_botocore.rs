@@ -78,7 +78,7 @@ async fn signatures_match_botocore() {
                     .request(
                         Method::POST,
                         logs_forwarder::delivery::BULK_PATH,
-                        Some((body, "application/x-ndjson")),
+                        Some((bytes::Bytes::from_static(body), "application/x-ndjson")),
                         time,
                     )
                     .expect("request builds");

@@ -5,6 +5,8 @@
 //! cluster decides). Each body remembers where each of its items starts, so
 //! that failed items can be re-sent alone without re-encoding anything.
 
+use bytes::Bytes;
+
 use crate::json::write_str;
 
 /// The bulk action for every document.
@@ -41,9 +43,10 @@ impl std::str::FromStr for Action {
 }
 
 /// One request body and the byte range of each item (action + document).
+/// The bytes are shared, not copied, between retries and the HTTP request.
 #[derive(Debug, Default, Clone)]
 pub struct BulkBody {
-    pub bytes: Vec<u8>,
+    pub bytes: Bytes,
     /// Start offset of each item; item `i` ends where item `i + 1` starts.
     starts: Vec<usize>,
 }
@@ -76,12 +79,16 @@ impl BulkBody {
 
     /// A new body holding only the given items, in order.
     pub fn subset(&self, items: impl IntoIterator<Item = usize>) -> BulkBody {
-        let mut body = BulkBody::default();
+        let mut bytes = Vec::new();
+        let mut starts = Vec::new();
         for i in items {
-            body.starts.push(body.bytes.len());
-            body.bytes.extend_from_slice(self.item(i));
+            starts.push(bytes.len());
+            bytes.extend_from_slice(self.item(i));
         }
-        body
+        BulkBody {
+            bytes: Bytes::from(bytes),
+            starts,
+        }
     }
 
     /// Splits the body into two halves (for a cluster that refuses its size).
@@ -96,7 +103,9 @@ pub struct BulkEncoder {
     max_bytes: usize,
     action: Action,
     type_name: Option<String>,
-    current: BulkBody,
+    /// The body being filled, and where each of its items starts.
+    buf: Vec<u8>,
+    starts: Vec<usize>,
 }
 
 impl BulkEncoder {
@@ -105,20 +114,26 @@ impl BulkEncoder {
             max_bytes,
             action,
             type_name,
-            current: BulkBody::default(),
+            buf: Vec::new(),
+            starts: Vec::new(),
         }
+    }
+
+    /// Room for a typical body up front, so that filling it rarely
+    /// reallocates (and so copies) what is already written.
+    fn initial_capacity(&self) -> usize {
+        self.max_bytes.min(1 << 20)
     }
 
     /// Adds one document. Returns a full body when adding this document
     /// closed the previous one.
     pub fn push(&mut self, index: &str, id: Option<&str>, doc: &[u8]) -> Option<BulkBody> {
-        let body = &mut self.current;
-        if body.bytes.capacity() == 0 {
-            body.bytes.reserve(self.max_bytes.min(1 << 20));
+        if self.buf.capacity() == 0 {
+            self.buf.reserve(self.initial_capacity());
         }
-        let start = body.bytes.len();
-        body.starts.push(start);
-        let out = &mut body.bytes;
+        let start = self.buf.len();
+        self.starts.push(start);
+        let out = &mut self.buf;
         out.extend_from_slice(b"{\"");
         out.extend_from_slice(self.action.name().as_bytes());
         out.extend_from_slice(b"\":{\"_index\":");
@@ -134,22 +149,31 @@ impl BulkEncoder {
         out.extend_from_slice(b"}}\n");
         out.extend_from_slice(doc);
         out.push(b'\n');
-        if body.bytes.len() <= self.max_bytes || body.starts.len() == 1 {
+        if self.buf.len() <= self.max_bytes || self.starts.len() == 1 {
             return None;
         }
         // The new item overflowed a non-empty body: close the body before it
         // and carry the item over into the next one.
-        let item = body.bytes.split_off(start);
-        body.starts.pop();
-        let full = std::mem::take(body);
-        self.current.bytes = item;
-        self.current.starts.push(0);
+        let mut next = Vec::with_capacity(self.initial_capacity().max(self.buf.len() - start));
+        next.extend_from_slice(&self.buf[start..]);
+        self.buf.truncate(start);
+        self.starts.pop();
+        let full = BulkBody {
+            bytes: Bytes::from(std::mem::replace(&mut self.buf, next)),
+            starts: std::mem::replace(&mut self.starts, vec![0]),
+        };
         Some(full)
     }
 
     /// The last, partly filled body, if any.
     pub fn finish(&mut self) -> Option<BulkBody> {
-        (!self.current.is_empty()).then(|| std::mem::take(&mut self.current))
+        if self.starts.is_empty() {
+            return None;
+        }
+        Some(BulkBody {
+            bytes: Bytes::from(std::mem::take(&mut self.buf)),
+            starts: std::mem::take(&mut self.starts),
+        })
     }
 }
 
@@ -231,6 +255,6 @@ mod tests {
         assert_eq!(sub.document(1), b"{\"n\":3}");
         let (a, b) = body.halves();
         assert_eq!((a.len(), b.len()), (2, 3));
-        assert_eq!([a.bytes, b.bytes].concat(), body.bytes);
+        assert_eq!([a.bytes, b.bytes].concat(), body.bytes.to_vec());
     }
 }

@@ -118,7 +118,7 @@ impl Cluster {
         &self,
         method: Method,
         path_and_query: &str,
-        body: Option<(&[u8], &'static str)>,
+        body: Option<(Bytes, &'static str)>,
     ) -> Result<Response, ClientError> {
         let request = self.request(method, path_and_query, body, SystemTime::now())?;
         let exchange = async {
@@ -157,7 +157,7 @@ impl Cluster {
         &self,
         method: Method,
         path_and_query: &str,
-        body: Option<(&[u8], &'static str)>,
+        body: Option<(Bytes, &'static str)>,
         time: SystemTime,
     ) -> Result<http::Request<Full<Bytes>>, ClientError> {
         let mut builder = http::Request::builder()
@@ -169,9 +169,9 @@ impl Cluster {
                 builder = builder.header(CONTENT_TYPE, content_type);
                 if self.gzip {
                     builder = builder.header(CONTENT_ENCODING, "gzip");
-                    Bytes::from(gzip(bytes))
+                    Bytes::from(gzip(&bytes))
                 } else {
-                    Bytes::copy_from_slice(bytes)
+                    bytes
                 }
             }
             None => Bytes::new(),

@@ -23,7 +23,7 @@ pub fn looks_like(message: &str) -> bool {
 
 pub fn encode(
     parsed: &Parsed<'_, '_>,
-    origin: &Origin<'_>,
+    origin: &Origin,
     event: &Event<'_>,
     doc: &mut Vec<u8>,
 ) -> Result<Encoded, String> {

@@ -9,7 +9,7 @@ use simd_json::Node;
 
 pub fn encode(
     parsed: &Parsed<'_, '_>,
-    origin: &Origin<'_>,
+    origin: &Origin,
     event: &Event<'_>,
     doc: &mut Vec<u8>,
 ) -> Result<Encoded, String> {

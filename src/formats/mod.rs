@@ -87,12 +87,32 @@ impl FromStr for Format {
     }
 }
 
-/// Where a CloudWatch event came from.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Origin<'a> {
-    pub owner: &'a str,
-    pub log_group: &'a str,
-    pub log_stream: &'a str,
+/// Where a CloudWatch event came from: the same for every event of a
+/// payload, so its fields are rendered once, not once per document.
+#[derive(Clone, Debug, Default)]
+pub struct Origin {
+    /// `"@owner":"…","@log_group":"…","@log_stream":"…"` (empty ones left out).
+    rendered: Vec<u8>,
+}
+
+impl Origin {
+    pub fn new(owner: &str, log_group: &str, log_stream: &str) -> Origin {
+        let mut rendered = Vec::new();
+        let mut w = ObjectWriter::new(&mut rendered);
+        for (key, value) in [
+            ("@owner", owner),
+            ("@log_group", log_group),
+            ("@log_stream", log_stream),
+        ] {
+            if !value.is_empty() {
+                w.str(key, value);
+            }
+        }
+        w.finish();
+        rendered.remove(0);
+        rendered.pop();
+        Origin { rendered }
+    }
 }
 
 /// One log event as the formats see it.
@@ -146,7 +166,7 @@ impl DocumentEncoder {
     pub fn encode(
         &mut self,
         format: &Format,
-        origin: &Origin<'_>,
+        origin: &Origin,
         event: &Event<'_>,
         doc: &mut Vec<u8>,
     ) -> Encoded {
@@ -218,7 +238,7 @@ pub const RESERVED: [&str; 6] = [
 /// events under `eventTime`).
 pub fn write_cloudwatch_meta(
     w: &mut ObjectWriter<'_>,
-    origin: &Origin<'_>,
+    origin: &Origin,
     event: &Event<'_>,
     timestamp_ms: i64,
 ) {
@@ -226,26 +246,16 @@ pub fn write_cloudwatch_meta(
         w.str("@id", event.id);
     }
     w.timestamp("@timestamp", timestamp_ms);
-    if !origin.owner.is_empty() {
-        w.str("@owner", origin.owner);
-    }
-    if !origin.log_group.is_empty() {
-        w.str("@log_group", origin.log_group);
-    }
-    if !origin.log_stream.is_empty() {
-        w.str("@log_stream", origin.log_stream);
-    }
+    w.members(&origin.rendered);
 }
 
 #[cfg(test)]
 pub(crate) mod test_support {
     use super::*;
 
-    pub const ORIGIN: Origin<'static> = Origin {
-        owner: "123456789012",
-        log_group: "/test/group",
-        log_stream: "stream",
-    };
+    pub fn origin() -> Origin {
+        Origin::new("123456789012", "/test/group", "stream")
+    }
 
     pub fn event(message: &str) -> Event<'_> {
         Event {
@@ -259,7 +269,7 @@ pub(crate) mod test_support {
     /// Encodes and parses the document back, for assertions.
     pub fn encode_doc(format: &Format, event: &Event<'_>) -> (serde_json::Value, Encoded) {
         let mut doc = Vec::new();
-        let encoded = DocumentEncoder::default().encode(format, &ORIGIN, event, &mut doc);
+        let encoded = DocumentEncoder::default().encode(format, &origin(), event, &mut doc);
         assert!(!doc.contains(&b'\n'), "documents are single lines");
         let value = serde_json::from_slice(&doc)
             .unwrap_or_else(|e| panic!("invalid document {e}: {}", String::from_utf8_lossy(&doc)));

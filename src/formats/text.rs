@@ -5,7 +5,7 @@ use super::{typed, write_cloudwatch_meta, Encoded, Event, Origin};
 use crate::input::cloudwatch::{ExtractedFields, FieldValue};
 use crate::json::ObjectWriter;
 
-pub fn encode(origin: &Origin<'_>, event: &Event<'_>, doc: &mut Vec<u8>) -> Encoded {
+pub fn encode(origin: &Origin, event: &Event<'_>, doc: &mut Vec<u8>) -> Encoded {
     let mut w = ObjectWriter::new(doc);
     write_cloudwatch_meta(&mut w, origin, event, event.timestamp_ms);
     w.str("@message", event.message);

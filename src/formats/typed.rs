@@ -92,39 +92,44 @@ pub fn write(
     value: &str,
     kind: Kind,
 ) -> Result<(), TypeError> {
-    let ok = match kind {
-        Kind::Keyword => {
-            w.str(name, value);
-            true
-        }
-        Kind::Integer if is_lossless_integer(value) => {
-            w.raw(name, value.as_bytes());
-            true
-        }
-        Kind::Float if is_lossless_integer(value) || is_lossless_decimal(value) => {
-            w.raw(name, value.as_bytes());
-            true
-        }
+    write_rendered(w, &crate::json::render_key(name), name, value, kind)
+}
+
+/// [`write`] with the key already rendered as JSON (`"name":`).
+pub fn write_rendered(
+    w: &mut ObjectWriter<'_>,
+    key: &[u8],
+    name: &str,
+    value: &str,
+    kind: Kind,
+) -> Result<(), TypeError> {
+    // (text, quoted): decided before anything is written.
+    let json = match kind {
+        Kind::Keyword => Some((value, true)),
+        Kind::Integer | Kind::Float if is_lossless_integer(value) => Some((value, false)),
+        Kind::Float if is_lossless_decimal(value) => Some((value, false)),
         Kind::Float => match value.parse::<f64>() {
             Ok(v) if v.is_finite() => {
-                w.f64(name, v);
-                true
+                let out = w.rendered_key(key);
+                out.extend_from_slice(ryu::Buffer::new().format_finite(v).as_bytes());
+                return Ok(());
             }
-            _ => false,
+            _ => None,
         },
-        Kind::Ip => match parse_ip(value) {
-            Some(ip) => {
-                w.str(name, ip);
-                true
-            }
-            None => false,
-        },
-        Kind::Integer => false,
+        Kind::Ip => parse_ip(value).map(|ip| (ip, true)),
+        Kind::Integer => None,
     };
-    if ok {
-        Ok(())
-    } else {
-        Err(TypeError {
+    match json {
+        Some((text, quoted)) => {
+            let out = w.rendered_key(key);
+            if quoted {
+                crate::json::write_str(out, text);
+            } else {
+                out.extend_from_slice(text.as_bytes());
+            }
+            Ok(())
+        }
+        None => Err(TypeError {
             field: name.to_owned(),
             value: value.chars().take(64).collect(),
             kind: match kind {
@@ -133,7 +138,7 @@ pub fn write(
                 Kind::Float => "a number",
                 Kind::Ip => "an IP address",
             },
-        })
+        }),
     }
 }
 

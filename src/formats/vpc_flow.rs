@@ -119,6 +119,8 @@ const DEFAULT_FIELDS: &str =
 pub struct Column {
     pub name: String,
     pub kind: Kind,
+    /// `"name":`, rendered once for every record.
+    key: Vec<u8>,
 }
 
 /// The columns of a flow log format, in record order.
@@ -160,8 +162,10 @@ impl FieldList {
                 .split_ascii_whitespace()
                 .map(|token| {
                     let bare = token.trim_start_matches("${").trim_end_matches('}');
+                    let name = document_name(bare);
                     Column {
-                        name: document_name(bare),
+                        key: crate::json::render_key(&name),
+                        name,
                         kind: kind_of(bare).unwrap_or(Kind::Keyword),
                     }
                 })
@@ -210,7 +214,7 @@ pub fn looks_like_extracted(fields: &ExtractedFields<'_>) -> bool {
 
 pub fn encode(
     fields: &FieldList,
-    origin: &Origin<'_>,
+    origin: &Origin,
     event: &Event<'_>,
     doc: &mut Vec<u8>,
 ) -> Result<Encoded, String> {
@@ -263,7 +267,7 @@ pub fn write_record(
 ) -> Result<(), typed::TypeError> {
     for (column, value) in fields.0.iter().zip(line.split_ascii_whitespace()) {
         if value != "-" {
-            typed::write(w, &column.name, value, column.kind)?;
+            typed::write_rendered(w, &column.key, &column.name, value, column.kind)?;
         }
     }
     Ok(())

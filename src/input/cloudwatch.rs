@@ -14,9 +14,9 @@
 //! nothing to index. Key order is not fixed, unknown keys are ignored, and
 //! Firehose-style concatenations of several payloads in one blob are split.
 //!
-//! Parsing borrows every string from one working buffer (simd-json unescapes
-//! in place), so a payload of thousands of events costs one allocation for the
-//! event list and none per event.
+//! Parsing borrows every string from the decoded buffer itself (simd-json
+//! unescapes in place), so a payload of thousands of events costs one
+//! allocation for the event list, none per event, and no copy.
 
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
@@ -143,91 +143,60 @@ impl<'de: 'a, 'a> Deserialize<'de> for FieldValue<'a> {
     }
 }
 
-/// Reusable parsing state: the working copy of the payload (simd-json
-/// rewrites strings in place) and simd-json's scratch buffers.
+/// Parses decoded payloads in place (simd-json unescapes strings inside the
+/// buffer it is given), reusing its scratch buffers from one to the next.
 #[derive(Default)]
 pub struct PayloadParser {
-    work: Vec<u8>,
     buffers: Option<Buffers>,
 }
 
 impl PayloadParser {
-    /// Parses decoded payload bytes into one or more payloads. `decoded` is
-    /// left untouched, so a failed fast parse can fall back to splitting.
-    pub fn parse<'a>(&'a mut self, decoded: &[u8]) -> Result<Vec<LogsData<'a>>, PayloadError> {
-        let trimmed = decoded.trim_ascii();
-        if trimmed.is_empty() {
+    /// Parses one decoded payload. `decoded` is padded and rewritten in
+    /// place; the returned payload borrows every string from it.
+    pub fn parse<'a>(&mut self, decoded: &'a mut Vec<u8>) -> Result<LogsData<'a>, PayloadError> {
+        let end = decoded.len() - trailing_whitespace(decoded);
+        let start = decoded[..end].len() - decoded[..end].trim_ascii_start().len();
+        if start == end {
             return Err(PayloadError::Empty);
         }
-        let segments = match top_level_values(trimmed) {
-            Some(segments) => segments,
-            None => vec![(0, trimmed.len())],
-        };
-        // Lay every segment out back to back, each followed by the padding
-        // simd-json reads past the end of its input.
-        self.work.clear();
-        let mut spans = Vec::with_capacity(segments.len());
-        for &(start, end) in &segments {
-            self.work.extend_from_slice(&trimmed[start..end]);
-            spans.push(end - start);
-            self.work
-                .resize(self.work.len() + simd_json::INPUT_PADDING, b' ');
-        }
+        // simd-json reads up to INPUT_PADDING bytes past the document.
+        decoded.truncate(end);
+        decoded.resize(end + simd_json::INPUT_PADDING, b' ');
         let buffers = self
             .buffers
-            .get_or_insert_with(|| Buffers::new(trimmed.len()));
-        let mut payloads = Vec::with_capacity(spans.len());
-        let mut rest: &'a mut [u8] = &mut self.work;
-        for len in spans {
-            let (segment, tail) =
-                std::mem::take(&mut rest).split_at_mut(len + simd_json::INPUT_PADDING);
-            rest = tail;
-            let mut tape = Tape::null();
-            simd_json::fill_tape_padded(segment, len, buffers, &mut tape)
-                .map_err(|e| PayloadError::Json(e.to_string()))?;
-            let data: LogsData<'a> = tape
-                .deserialize()
-                .map_err(|e| PayloadError::Json(e.to_string()))?;
-            if !matches!(data.message_type, "DATA_MESSAGE" | "CONTROL_MESSAGE") {
-                return Err(PayloadError::UnknownMessageType(data.message_type.into()));
-            }
-            payloads.push(data);
+            .get_or_insert_with(|| Buffers::new(end - start));
+        let segment = &mut decoded[start..];
+        let mut tape = Tape::null();
+        simd_json::fill_tape_padded(segment, end - start, buffers, &mut tape)
+            .map_err(|e| PayloadError::Json(e.to_string()))?;
+        let data: LogsData<'a> = tape
+            .deserialize()
+            .map_err(|e| PayloadError::Json(e.to_string()))?;
+        if !matches!(data.message_type, "DATA_MESSAGE" | "CONTROL_MESSAGE") {
+            return Err(PayloadError::UnknownMessageType(data.message_type.into()));
         }
-        Ok(payloads)
+        Ok(data)
     }
 }
 
-/// The byte ranges of several concatenated top-level JSON values, or `None`
-/// when `bytes` holds a single value (the common case, decided cheaply).
-fn top_level_values(bytes: &[u8]) -> Option<Vec<(usize, usize)>> {
-    // A single object ends with its own closing brace. Only when a `}` is
-    // followed by optional whitespace and a `{` can there be several.
-    if !has_object_boundary(bytes) {
-        return None;
-    }
+fn trailing_whitespace(bytes: &[u8]) -> usize {
+    bytes.len() - bytes.trim_ascii_end().len()
+}
+
+/// Splits bytes holding several concatenated JSON values (as Firehose
+/// writes CloudWatch Logs payloads to S3) into one buffer per value. Only
+/// captured files need this: Lambda and Kinesis deliver one payload at a
+/// time, so the hot path never scans for it.
+pub fn split_concatenated(bytes: &[u8]) -> Option<Vec<Vec<u8>>> {
     let mut stream = serde_json::Deserializer::from_slice(bytes).into_iter::<IgnoredAny>();
-    let mut ranges = Vec::new();
+    let mut values = Vec::new();
     let mut start = 0;
     while let Some(Ok(_)) = stream.next() {
         let end = stream.byte_offset();
-        let slice = &bytes[start..end];
-        let lead = slice.len() - slice.trim_ascii_start().len();
-        ranges.push((start + lead, end));
+        values.push(bytes[start..end].trim_ascii().to_vec());
         start = end;
     }
-    (ranges.len() > 1 && bytes[start..].trim_ascii().is_empty()).then_some(ranges)
-}
-
-fn has_object_boundary(bytes: &[u8]) -> bool {
-    let mut search = bytes;
-    while let Some(pos) = search.iter().position(|&b| b == b'}') {
-        let after = search[pos + 1..].trim_ascii_start();
-        if after.first() == Some(&b'{') {
-            return true;
-        }
-        search = &search[pos + 1..];
-    }
-    false
+    (values.len() > 1 && bytes[start..].trim_ascii().is_empty()).then_some(values)
 }
 
 #[cfg(test)]
@@ -236,12 +205,16 @@ mod tests {
 
     const ONE: &str = r#"{"messageType":"DATA_MESSAGE","owner":"1","logGroup":"g","logStream":"s","subscriptionFilters":["f"],"logEvents":[{"id":"a","timestamp":5,"message":"say \"hi\"\n","extractedFields":{"x":"1","y":2}}]}"#;
 
+    fn parse(text: &str) -> Result<(), PayloadError> {
+        let mut bytes = text.as_bytes().to_vec();
+        PayloadParser::default().parse(&mut bytes).map(|_| ())
+    }
+
     #[test]
     fn parses_borrowed_with_escapes() {
         let mut parser = PayloadParser::default();
-        let payloads = parser.parse(ONE.as_bytes()).expect("valid");
-        assert_eq!(payloads.len(), 1);
-        let p = &payloads[0];
+        let mut bytes = format!("\n  {ONE}\n\n").into_bytes();
+        let p = &parser.parse(&mut bytes).expect("valid");
         assert_eq!((p.owner, p.log_group, p.log_stream), ("1", "g", "s"));
         let e = &p.log_events[0];
         assert_eq!(e.message, "say \"hi\"\n");
@@ -253,34 +226,35 @@ mod tests {
     #[test]
     fn splits_concatenated_payloads() {
         let two = format!("{ONE}\n  {}", ONE.replace("\"g\"", "\"h\""));
+        let parts = split_concatenated(two.as_bytes()).expect("two values");
         let mut parser = PayloadParser::default();
-        let payloads = parser.parse(two.as_bytes()).expect("valid");
-        let groups: Vec<_> = payloads.iter().map(|p| p.log_group).collect();
+        let groups: Vec<String> = parts
+            .into_iter()
+            .map(|mut p| parser.parse(&mut p).expect("valid").log_group.to_owned())
+            .collect();
         assert_eq!(groups, ["g", "h"]);
-    }
-
-    #[test]
-    fn brace_inside_message_is_not_a_boundary() {
+        assert!(split_concatenated(ONE.as_bytes()).is_none());
         let tricky = ONE.replace("say", "} {");
-        let mut parser = PayloadParser::default();
-        let payloads = parser.parse(tricky.as_bytes()).expect("valid");
-        assert_eq!(payloads.len(), 1);
-        assert!(payloads[0].log_events[0].message.starts_with("} {"));
+        assert!(
+            split_concatenated(tricky.as_bytes()).is_none(),
+            "a brace in a string is no boundary"
+        );
     }
 
     #[test]
     fn errors_are_clear() {
-        let mut parser = PayloadParser::default();
-        assert!(matches!(parser.parse(b"  "), Err(PayloadError::Empty)));
-        let truncated = &ONE.as_bytes()[..ONE.len() / 2];
+        assert!(matches!(parse("  "), Err(PayloadError::Empty)));
         assert!(matches!(
-            parser.parse(truncated),
+            parse(&ONE[..ONE.len() / 2]),
+            Err(PayloadError::Json(_))
+        ));
+        assert!(matches!(
+            parse(&format!("{ONE}{ONE}")),
             Err(PayloadError::Json(_))
         ));
         let other = ONE.replace("DATA_MESSAGE", "SURPRISE");
-        assert!(matches!(
-            parser.parse(other.as_bytes()),
-            Err(PayloadError::UnknownMessageType(t)) if t == "SURPRISE"
-        ));
+        assert!(
+            matches!(parse(&other), Err(PayloadError::UnknownMessageType(t)) if t == "SURPRISE")
+        );
     }
 }

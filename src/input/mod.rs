@@ -102,12 +102,19 @@ pub fn from_file_bytes(bytes: Vec<u8>) -> Result<Vec<Unit>, EnvelopeError> {
             work: Work::Logs(bytes),
         }]),
         Ok(value) => from_event(&value),
-        // Concatenated payloads are not one JSON value; the payload parser
-        // splits them (and explains what is wrong if they are not that).
-        Err(_) if contains(&bytes, b"\"messageType\"") => Ok(vec![Unit {
-            item_id: None,
-            work: Work::Logs(bytes),
-        }]),
+        // Several concatenated payloads are not one JSON value: one unit
+        // each. Anything else goes to the payload parser, which says what is
+        // wrong with it.
+        Err(_) if contains(&bytes, b"\"messageType\"") => {
+            let parts = cloudwatch::split_concatenated(&bytes).unwrap_or_else(|| vec![bytes]);
+            Ok(parts
+                .into_iter()
+                .map(|part| Unit {
+                    item_id: None,
+                    work: Work::Logs(part),
+                })
+                .collect())
+        }
         Err(e) => Err(EnvelopeError::NotJson(e.to_string())),
     }
 }
