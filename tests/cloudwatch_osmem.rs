@@ -286,3 +286,72 @@ fn dry_run_writes_bulk_ndjson_and_contacts_nothing() {
     assert_eq!(lines.len(), 154);
     assert!(lines[0]["create"]["_index"].is_string());
 }
+
+#[test]
+fn per_item_429s_are_re_sent_until_the_block_lifts() {
+    // osmem answers 429 per item while an index is read_only_allow_delete,
+    // as OpenSearch does at the flood-stage disk watermark.
+    let osmem = Osmem::start();
+    let flows = "vpc-flowlogs-2025.11.22";
+    let blocked = osmem.request(
+        "PUT",
+        &format!("/{flows}"),
+        Some(json!({"settings": {"index.blocks.read_only_allow_delete": true}})),
+    );
+    assert_eq!(blocked["acknowledged"], true, "{blocked}");
+    let url = osmem.url.clone();
+    let lifter = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        ureq::put(&format!("{url}/{flows}/_settings"))
+            .send_json(json!({"index.blocks.read_only_allow_delete": null}))
+            .expect("lift the block");
+    });
+    let run = replay(
+        &["--endpoint", &osmem.url, &fixture("cloudwatch")],
+        &[NONE_AUTH],
+    );
+    lifter.join().expect("lifter");
+    assert!(run.success, "{}", run.stderr);
+    let s = &run.summary;
+    assert_eq!(s["indexed"], 77, "{s}");
+    assert!(
+        s["retried"].as_u64() >= Some(30),
+        "the 30 blocked flow records were re-sent: {s}"
+    );
+    assert_eq!(s["failed"], 0);
+    assert_eq!(osmem.count(flows, json!({"match_all": {}})), 30);
+    // Only the blocked index's items were re-sent, never the whole batch.
+    assert_eq!(osmem.count("cloudtrail-*", json!({"match_all": {}})), 24);
+}
+
+#[test]
+fn whole_request_503_and_429_are_retried() {
+    let osmem = Osmem::start();
+    let fault: support::proxy::Fault = std::sync::Arc::new(|n, seen| {
+        if !seen.path.starts_with("/_bulk") {
+            return None;
+        }
+        match n {
+            1 => Some((503, r#"{"error":"unavailable"}"#.to_owned())),
+            2 => Some((429, r#"{"error":"too many requests"}"#.to_owned())),
+            _ => None,
+        }
+    });
+    let proxy = Proxy::start(&osmem.url, Some(fault));
+    let run = replay(
+        &[
+            "--endpoint",
+            &proxy.url,
+            &fixture("cloudwatch/json-app.json"),
+        ],
+        &[NONE_AUTH],
+    );
+    assert!(run.success, "{}", run.stderr);
+    assert_eq!(run.summary["indexed"], 15);
+    assert_eq!(
+        run.summary["retried"], 30,
+        "the 15 documents were sent three times"
+    );
+    assert_eq!(run.summary["requests"], 3);
+    assert_eq!(osmem.count("cwl-*", json!({"match_all": {}})), 15);
+}
