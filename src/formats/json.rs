@@ -4,7 +4,7 @@
 //! order survive untouched.
 
 use super::{write_cloudwatch_meta, Encoded, Event, Origin, Parsed, RESERVED};
-use crate::json::{object_members_of, write_tape, ObjectWriter};
+use crate::json::{object_members_of, ObjectWriter};
 use simd_json::Node;
 
 pub fn encode(
@@ -55,14 +55,6 @@ pub fn str_member<'i>(parsed: &Parsed<'_, 'i>, name: &str) -> Option<&'i str> {
         Some(Node::String(s)) if key == name => Some(*s),
         _ => None,
     })
-}
-
-/// Serialises one member's value (used by formats that copy single values).
-pub fn member_json(parsed: &Parsed<'_, '_>, name: &str) -> Option<Vec<u8>> {
-    let (_, value) = object_members_of(parsed.nodes).find(|(key, _)| *key == name)?;
-    let mut out = Vec::new();
-    write_tape(&mut out, value);
-    Some(out)
 }
 
 #[cfg(test)]
