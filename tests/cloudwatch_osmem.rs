@@ -355,3 +355,73 @@ fn whole_request_503_and_429_are_retried() {
     assert_eq!(run.summary["requests"], 3);
     assert_eq!(osmem.count("cwl-*", json!({"match_all": {}})), 15);
 }
+
+#[test]
+fn index_action_overwrites_instead_of_reporting_duplicates() {
+    let osmem = Osmem::start();
+    let env = [NONE_AUTH, ("ES_ACTION", "index")];
+    let first = replay(
+        &[
+            "--endpoint",
+            &osmem.url,
+            &fixture("cloudwatch/json-app.json"),
+        ],
+        &env,
+    );
+    assert_eq!(first.summary["indexed"], 15, "{}", first.stderr);
+    let again = replay(
+        &[
+            "--endpoint",
+            &osmem.url,
+            &fixture("cloudwatch/json-app.json"),
+        ],
+        &env,
+    );
+    assert_eq!(
+        (
+            again.summary["indexed"].as_u64(),
+            again.summary["duplicates"].as_u64()
+        ),
+        (Some(15), Some(0))
+    );
+    assert_eq!(osmem.count("cwl-*", json!({"match_all": {}})), 15);
+}
+
+#[test]
+fn bodies_in_flight_are_bounded_and_sent_concurrently() {
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    let osmem = Osmem::start();
+    let in_flight = std::sync::Arc::new(AtomicUsize::new(0));
+    let peak = std::sync::Arc::new(AtomicUsize::new(0));
+    let (now, max) = (in_flight.clone(), peak.clone());
+    // A slow cluster: each bulk request takes 150 ms before it is forwarded.
+    let fault: support::proxy::Fault = std::sync::Arc::new(move |_, seen| {
+        if seen.path.starts_with("/_bulk") {
+            let current = now.fetch_add(1, SeqCst) + 1;
+            max.fetch_max(current, SeqCst);
+            std::thread::sleep(std::time::Duration::from_millis(150));
+            now.fetch_sub(1, SeqCst);
+        }
+        None
+    });
+    let proxy = Proxy::start(&osmem.url, Some(fault));
+    let run = replay(
+        &[
+            "--endpoint",
+            &proxy.url,
+            &fixture("cloudwatch/cloudtrail.json"),
+        ],
+        &[
+            NONE_AUTH,
+            ("BULK_MAX_BYTES", "4096"),
+            ("BULK_CONCURRENCY", "2"),
+        ],
+    );
+    assert!(run.success, "{}", run.stderr);
+    assert_eq!(
+        peak.load(SeqCst),
+        2,
+        "two bodies in flight at once, never more"
+    );
+    assert_eq!(osmem.count("cloudtrail-*", json!({"match_all": {}})), 24);
+}
