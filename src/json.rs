@@ -92,12 +92,6 @@ impl<'a> ObjectWriter<'a> {
         ObjectWriter { out, empty: true }
     }
 
-    /// Continues an object whose closing brace the caller has removed.
-    pub fn reopen(out: &'a mut Vec<u8>) -> Self {
-        let empty = out.last() == Some(&b'{');
-        ObjectWriter { out, empty }
-    }
-
     /// Starts a field and returns the buffer for its value.
     #[inline]
     fn key(&mut self, key: &str) -> &mut Vec<u8> {

@@ -183,15 +183,7 @@ impl DocumentEncoder {
         };
         result.unwrap_or_else(|reason| {
             doc.clear();
-            let mut encoded = text::encode(origin, event, doc);
-            // Re-open the text document to add the reason.
-            doc.pop();
-            let mut w = ObjectWriter::reopen(doc);
-            let message = format!("{format}: {reason}");
-            w.str("@error", &message);
-            w.finish();
-            encoded.error = Some(message);
-            encoded
+            text::encode_with_error(origin, event, Some(format!("{format}: {reason}")), doc)
         })
     }
 

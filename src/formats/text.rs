@@ -6,6 +6,17 @@ use crate::input::cloudwatch::{ExtractedFields, FieldValue};
 use crate::json::ObjectWriter;
 
 pub fn encode(origin: &Origin, event: &Event<'_>, doc: &mut Vec<u8>) -> Encoded {
+    encode_with_error(origin, event, None, doc)
+}
+
+/// The text document of an event that did not fit its format: `@error`
+/// says why, and nothing of the event is lost.
+pub fn encode_with_error(
+    origin: &Origin,
+    event: &Event<'_>,
+    error: Option<String>,
+    doc: &mut Vec<u8>,
+) -> Encoded {
     let mut w = ObjectWriter::new(doc);
     write_cloudwatch_meta(&mut w, origin, event, event.timestamp_ms);
     w.str("@message", event.message);
@@ -13,9 +24,13 @@ pub fn encode(origin: &Origin, event: &Event<'_>, doc: &mut Vec<u8>) -> Encoded 
         // Cannot fail: with no fixed kinds every value is inferred.
         let _ = write_extracted(&mut w, fields, |_| None);
     }
+    if let Some(error) = &error {
+        w.str("@error", error);
+    }
     w.finish();
     Encoded {
         timestamp_ms: event.timestamp_ms,
+        error,
         ..Encoded::default()
     }
 }

@@ -105,7 +105,7 @@ pub fn from_file_bytes(bytes: Vec<u8>) -> Result<Vec<Unit>, EnvelopeError> {
         // Several concatenated payloads are not one JSON value: one unit
         // each. Anything else goes to the payload parser, which says what is
         // wrong with it.
-        Err(_) if contains(&bytes, b"\"messageType\"") => {
+        Err(_) if memchr::memmem::find(&bytes, b"\"messageType\"").is_some() => {
             let parts = cloudwatch::split_concatenated(&bytes).unwrap_or_else(|| vec![bytes]);
             Ok(parts
                 .into_iter()
@@ -117,10 +117,6 @@ pub fn from_file_bytes(bytes: Vec<u8>) -> Result<Vec<Unit>, EnvelopeError> {
         }
         Err(e) => Err(EnvelopeError::NotJson(e.to_string())),
     }
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 #[cfg(test)]
