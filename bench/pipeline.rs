@@ -161,8 +161,8 @@ fn floor(data: &str) -> usize {
 fn pipeline(data: &str, settings: &Settings, cluster: &Cluster) -> usize {
     let mut decoded = decode::base64_gzip(data).expect("decode");
     let mut parser = PayloadParser::default();
-    let payloads = [parser.parse(&mut decoded).expect("payload")];
-    let mut bodies = Bodies::new(settings, None, &payloads);
+    let payload = parser.parse(&mut decoded).expect("payload");
+    let mut bodies = Bodies::new(settings, None, &payload);
     let mut signed = 0;
     while let Some(body) = bodies.next_body() {
         let req = cluster

@@ -141,8 +141,8 @@ impl Forwarder {
         deadline: Instant,
     ) -> Summary {
         let mut parser = PayloadParser::default();
-        let payloads = match parser.parse(decoded) {
-            Ok(p) => [p],
+        let payload = match parser.parse(decoded) {
+            Ok(p) => p,
             Err(e) => {
                 tracing::error!(error = %e, "undecodable CloudWatch Logs payload");
                 let mut summary = Summary {
@@ -154,7 +154,7 @@ impl Forwarder {
             }
         };
         let mut dispatch = Dispatch::new(self, deadline);
-        let mut bodies = Bodies::new(&self.settings, doc_type, &payloads);
+        let mut bodies = Bodies::new(&self.settings, doc_type, &payload);
         while let Some(body) = bodies.next_body() {
             dispatch.submit(body).await;
         }
@@ -328,98 +328,88 @@ impl<'f> Dispatch<'f> {
     }
 }
 
-/// Turns parsed payloads into bulk bodies, one full body at a time, so the
-/// caller can send each body while the next is encoded. Everything between
-/// a payload and its bodies happens here: routing, format parsing, index
-/// names, ids.
-pub struct Bodies<'s, 'p> {
-    settings: &'s Settings,
-    payloads: &'p [LogsData<'p>],
+/// Turns one parsed payload into bulk bodies, one full body at a time, so
+/// the caller can send each body while the next is encoded. Everything
+/// between a payload and its bodies happens here: routing, format parsing,
+/// index names, ids.
+pub struct Bodies<'p> {
+    payload: &'p LogsData<'p>,
+    /// Where the payload's events go; `None` for a control message or a
+    /// payload without events.
+    route: Option<Route>,
     encoder: BulkEncoder,
     documents: DocumentEncoder,
-    /// Position: payload index, event index within it.
-    payload_at: usize,
+    /// The next event to encode.
     event_at: usize,
-    current: Option<PayloadState>,
     doc: Vec<u8>,
     index: String,
-    id_buf: String,
+    index_day: Option<i64>,
+    /// Hashes only: a collision merely renames one id, deterministically.
+    seen_ids: HashSet<u64>,
     id_hasher: std::hash::RandomState,
+    id_buf: String,
+    seconds_noted: bool,
     finished: bool,
     /// Counts of what encoding saw (events, malformed, skipped).
     pub summary: Summary,
 }
 
-/// Per-payload state: where its events go.
-struct PayloadState {
+/// Where a payload's events go.
+struct Route {
     destination: Destination,
     origin: Origin,
-    index_day: Option<i64>,
-    /// Hashes only: a collision merely renames one id, deterministically.
-    seen_ids: HashSet<u64>,
-    seconds_noted: bool,
 }
 
-impl<'s, 'p> Bodies<'s, 'p> {
-    pub fn new(
-        settings: &'s Settings,
-        doc_type: Option<String>,
-        payloads: &'p [LogsData<'p>],
-    ) -> Self {
-        Bodies {
-            settings,
-            payloads,
-            encoder: BulkEncoder::new(settings.bulk_max_bytes, settings.action, doc_type),
-            documents: DocumentEncoder::default(),
-            payload_at: 0,
-            event_at: 0,
-            current: None,
-            doc: Vec::with_capacity(4096),
-            index: String::new(),
-            id_buf: String::new(),
-            id_hasher: std::hash::RandomState::new(),
-            finished: false,
-            summary: Summary::default(),
-        }
-    }
-
-    /// The next full body, or the last partial one, or `None` when done.
-    pub fn next_body(&mut self) -> Option<BulkBody> {
-        while let Some(payload) = self.payloads.get(self.payload_at) {
-            if self.current.is_none() {
-                if payload.is_control() {
-                    self.summary.skipped += 1;
-                    self.payload_at += 1;
-                    continue;
-                }
-                let Some(first) = payload.log_events.first() else {
-                    self.payload_at += 1;
-                    continue;
-                };
-                let destination = self.settings.router.resolve(
+impl<'p> Bodies<'p> {
+    pub fn new(settings: &Settings, doc_type: Option<String>, payload: &'p LogsData<'p>) -> Self {
+        let mut summary = Summary::default();
+        let route = match payload.log_events.first() {
+            _ if payload.is_control() => {
+                summary.skipped += 1;
+                None
+            }
+            None => None,
+            Some(first) => {
+                let destination = settings.router.resolve(
                     payload.log_group,
                     first.message,
                     first.extracted_fields.as_ref(),
                 );
                 tracing::debug!(log_group = payload.log_group, format = %destination.format, events = payload.log_events.len(), "payload");
-                self.current = Some(PayloadState {
+                Some(Route {
                     destination,
                     origin: Origin::new(payload.owner, payload.log_group, payload.log_stream),
-                    index_day: None,
-                    seen_ids: HashSet::with_capacity(payload.log_events.len()),
-                    seconds_noted: false,
-                });
-                self.event_at = 0;
+                })
             }
-            while let Some(log_event) = payload.log_events.get(self.event_at) {
+        };
+        Bodies {
+            payload,
+            route,
+            encoder: BulkEncoder::new(settings.bulk_max_bytes, settings.action, doc_type),
+            documents: DocumentEncoder::default(),
+            event_at: 0,
+            doc: Vec::with_capacity(4096),
+            index: String::new(),
+            index_day: None,
+            seen_ids: HashSet::with_capacity(payload.log_events.len()),
+            id_hasher: std::hash::RandomState::new(),
+            id_buf: String::new(),
+            seconds_noted: false,
+            finished: false,
+            summary,
+        }
+    }
+
+    /// The next full body, or the last partial one, or `None` when done.
+    pub fn next_body(&mut self) -> Option<BulkBody> {
+        if self.route.is_some() {
+            while let Some(log_event) = self.payload.log_events.get(self.event_at) {
                 let position = self.event_at;
                 self.event_at += 1;
-                if let Some(full) = self.encode_event(payload, log_event, position) {
+                if let Some(full) = self.encode_event(log_event, position) {
                     return Some(full);
                 }
             }
-            self.current = None;
-            self.payload_at += 1;
         }
         if self.finished {
             return None;
@@ -428,20 +418,15 @@ impl<'s, 'p> Bodies<'s, 'p> {
         self.encoder.finish()
     }
 
-    fn encode_event(
-        &mut self,
-        payload: &LogsData<'p>,
-        log_event: &LogEvent<'p>,
-        position: usize,
-    ) -> Option<BulkBody> {
-        let state = self.current.as_mut()?;
+    fn encode_event(&mut self, log_event: &LogEvent<'p>, position: usize) -> Option<BulkBody> {
+        let route = self.route.as_ref()?;
         self.summary.events += 1;
         let (timestamp_ms, was_seconds) = time::normalize_millis(log_event.timestamp);
-        if was_seconds && !state.seconds_noted {
-            state.seconds_noted = true;
+        if was_seconds && !self.seconds_noted {
+            self.seconds_noted = true;
             self.summary.note_error(format!(
                 "{}: timestamps in seconds, read as seconds",
-                payload.log_group
+                self.payload.log_group
             ));
         }
         let event = Event {
@@ -451,8 +436,8 @@ impl<'s, 'p> Bodies<'s, 'p> {
             extracted: log_event.extracted_fields.as_ref(),
         };
         let encoded = self.documents.encode(
-            &state.destination.format,
-            &state.origin,
+            &route.destination.format,
+            &route.origin,
             &event,
             &mut self.doc,
         );
@@ -461,9 +446,9 @@ impl<'s, 'p> Bodies<'s, 'p> {
             self.summary.note_error(error.clone());
         }
         let day = time::day_number(encoded.timestamp_ms);
-        if state.index_day != Some(day) {
-            state.destination.index.write_name(day, &mut self.index);
-            state.index_day = Some(day);
+        if self.index_day != Some(day) {
+            route.destination.index.write_name(day, &mut self.index);
+            self.index_day = Some(day);
         }
         let id = encoded.id.as_deref().unwrap_or(log_event.id);
         // An id seen twice in one payload names two different events
@@ -471,7 +456,7 @@ impl<'s, 'p> Bodies<'s, 'p> {
         // rather than let the second count as a duplicate.
         let id = if id.is_empty() {
             None
-        } else if state.seen_ids.insert(self.id_hasher.hash_one(id)) {
+        } else if self.seen_ids.insert(self.id_hasher.hash_one(id)) {
             Some(id)
         } else {
             self.id_buf.clear();

@@ -33,8 +33,7 @@ fn run(path: &std::path::Path) -> (u64, u64, Vec<Value>, Vec<String>) {
                 let mut parser = PayloadParser::default();
                 match parser.parse(&mut decoded) {
                     Ok(payload) => {
-                        let payloads = [payload];
-                        let mut bodies = Bodies::new(&settings, None, &payloads);
+                        let mut bodies = Bodies::new(&settings, None, &payload);
                         while let Some(body) = bodies.next_body() {
                             for i in 0..body.len() {
                                 docs.push(

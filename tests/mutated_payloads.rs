@@ -67,8 +67,7 @@ fn corrupted_payloads_never_panic_and_lose_nothing_that_decoded() {
                 continue;
             };
             parsed += 1;
-            let payloads = [payload];
-            let mut bodies = Bodies::new(&settings, None, &payloads);
+            let mut bodies = Bodies::new(&settings, None, &payload);
             let mut documents = 0u64;
             while let Some(body) = bodies.next_body() {
                 for i in 0..body.len() {
