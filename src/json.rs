@@ -92,30 +92,37 @@ impl<'a> ObjectWriter<'a> {
         ObjectWriter { out, empty: true }
     }
 
-    /// Starts a field and returns the buffer for its value.
+    /// Writes the comma that precedes every member but the first.
     #[inline]
-    fn key(&mut self, key: &str) -> &mut Vec<u8> {
+    fn separate(&mut self) {
         if !self.empty {
             self.out.push(b',');
         }
         self.empty = false;
+    }
+
+    /// Starts a field and returns the buffer for its value, which the
+    /// caller must fill with exactly one valid JSON value.
+    #[inline]
+    pub fn field(&mut self, key: &str) -> &mut Vec<u8> {
+        self.separate();
         write_str(self.out, key);
         self.out.push(b':');
         self.out
     }
 
     pub fn str(&mut self, key: &str, value: &str) {
-        let out = self.key(key);
+        let out = self.field(key);
         write_str(out, value);
     }
 
     pub fn i64(&mut self, key: &str, value: i64) {
-        let out = self.key(key);
+        let out = self.field(key);
         out.extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
     }
 
     pub fn f64(&mut self, key: &str, value: f64) {
-        let out = self.key(key);
+        let out = self.field(key);
         if value.is_finite() {
             out.extend_from_slice(ryu::Buffer::new().format_finite(value).as_bytes());
         } else {
@@ -125,13 +132,13 @@ impl<'a> ObjectWriter<'a> {
 
     /// A value that is already valid JSON (a number's digits, a nested object).
     pub fn raw(&mut self, key: &str, json: &[u8]) {
-        let out = self.key(key);
+        let out = self.field(key);
         write_single_line(out, json);
     }
 
     /// A timestamp in milliseconds, as an ISO 8601 UTC string.
     pub fn timestamp(&mut self, key: &str, millis: i64) {
-        let out = self.key(key);
+        let out = self.field(key);
         out.push(b'"');
         crate::time::write_rfc3339_millis(out, millis);
         out.push(b'"');
@@ -139,7 +146,7 @@ impl<'a> ObjectWriter<'a> {
 
     /// A value taken from a parsed JSON tape.
     pub fn tape(&mut self, key: &str, nodes: &[Node<'_>]) {
-        let out = self.key(key);
+        let out = self.field(key);
         write_tape(out, nodes);
     }
 
@@ -148,20 +155,14 @@ impl<'a> ObjectWriter<'a> {
         if rendered.is_empty() {
             return;
         }
-        if !self.empty {
-            self.out.push(b',');
-        }
-        self.empty = false;
+        self.separate();
         self.out.extend_from_slice(rendered);
     }
 
     /// A field whose key is already rendered as JSON (`"name":`).
     #[inline]
     pub fn rendered_key(&mut self, key: &[u8]) -> &mut Vec<u8> {
-        if !self.empty {
-            self.out.push(b',');
-        }
-        self.empty = false;
+        self.separate();
         self.out.extend_from_slice(key);
         self.out
     }
@@ -173,10 +174,7 @@ impl<'a> ObjectWriter<'a> {
         if inner.iter().all(u8::is_ascii_whitespace) {
             return;
         }
-        if !self.empty {
-            self.out.push(b',');
-        }
-        self.empty = false;
+        self.separate();
         write_single_line(self.out, inner);
     }
 

@@ -85,6 +85,51 @@ pub fn parse_ip(s: &str) -> Option<&str> {
     bare.parse::<std::net::IpAddr>().ok().map(|_| bare)
 }
 
+/// A value in the JSON form its kind gives it.
+enum Typed<'v> {
+    Quoted(&'v str),
+    Bare(&'v str),
+    Float(f64),
+}
+
+impl Typed<'_> {
+    fn write(self, out: &mut Vec<u8>) {
+        match self {
+            Typed::Quoted(text) => crate::json::write_str(out, text),
+            Typed::Bare(text) => out.extend_from_slice(text.as_bytes()),
+            Typed::Float(v) => {
+                out.extend_from_slice(ryu::Buffer::new().format_finite(v).as_bytes())
+            }
+        }
+    }
+}
+
+/// Decides how `value` is written as `kind`, before anything is written.
+fn typed<'v>(name: &str, value: &'v str, kind: Kind) -> Result<Typed<'v>, TypeError> {
+    let typed = match kind {
+        Kind::Keyword => Some(Typed::Quoted(value)),
+        Kind::Integer | Kind::Float if is_lossless_integer(value) => Some(Typed::Bare(value)),
+        Kind::Float if is_lossless_decimal(value) => Some(Typed::Bare(value)),
+        Kind::Float => value
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .map(Typed::Float),
+        Kind::Ip => parse_ip(value).map(Typed::Quoted),
+        Kind::Integer => None,
+    };
+    typed.ok_or_else(|| TypeError {
+        field: name.to_owned(),
+        value: value.chars().take(64).collect(),
+        kind: match kind {
+            Kind::Keyword => "text",
+            Kind::Integer => "an integer",
+            Kind::Float => "a number",
+            Kind::Ip => "an IP address",
+        },
+    })
+}
+
 /// Writes `value` under `name` as `kind`, or says why it is not one.
 pub fn write(
     w: &mut ObjectWriter<'_>,
@@ -92,7 +137,9 @@ pub fn write(
     value: &str,
     kind: Kind,
 ) -> Result<(), TypeError> {
-    write_rendered(w, &crate::json::render_key(name), name, value, kind)
+    let typed = typed(name, value, kind)?;
+    typed.write(w.field(name));
+    Ok(())
 }
 
 /// [`write`] with the key already rendered as JSON (`"name":`).
@@ -103,43 +150,9 @@ pub fn write_rendered(
     value: &str,
     kind: Kind,
 ) -> Result<(), TypeError> {
-    // (text, quoted): decided before anything is written.
-    let json = match kind {
-        Kind::Keyword => Some((value, true)),
-        Kind::Integer | Kind::Float if is_lossless_integer(value) => Some((value, false)),
-        Kind::Float if is_lossless_decimal(value) => Some((value, false)),
-        Kind::Float => match value.parse::<f64>() {
-            Ok(v) if v.is_finite() => {
-                let out = w.rendered_key(key);
-                out.extend_from_slice(ryu::Buffer::new().format_finite(v).as_bytes());
-                return Ok(());
-            }
-            _ => None,
-        },
-        Kind::Ip => parse_ip(value).map(|ip| (ip, true)),
-        Kind::Integer => None,
-    };
-    match json {
-        Some((text, quoted)) => {
-            let out = w.rendered_key(key);
-            if quoted {
-                crate::json::write_str(out, text);
-            } else {
-                out.extend_from_slice(text.as_bytes());
-            }
-            Ok(())
-        }
-        None => Err(TypeError {
-            field: name.to_owned(),
-            value: value.chars().take(64).collect(),
-            kind: match kind {
-                Kind::Keyword => "text",
-                Kind::Integer => "an integer",
-                Kind::Float => "a number",
-                Kind::Ip => "an IP address",
-            },
-        }),
-    }
+    let typed = typed(name, value, kind)?;
+    typed.write(w.rendered_key(key));
+    Ok(())
 }
 
 #[cfg(test)]
