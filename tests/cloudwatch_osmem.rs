@@ -153,11 +153,7 @@ fn bodies_larger_than_the_limit_go_out_as_several_bounded_requests() {
         &[NONE_AUTH, ("BULK_MAX_BYTES", &limit.to_string())],
     );
     assert!(run.success, "{}", run.stderr);
-    let bulks: Vec<_> = proxy
-        .requests()
-        .into_iter()
-        .filter(|r| r.path.starts_with("/_bulk"))
-        .collect();
+    let bulks = proxy.bulk_requests();
     assert!(
         bulks.len() >= 5,
         "24 CloudTrail records of ~1.4 KB need several 4 KiB bodies, got {}",
@@ -200,10 +196,7 @@ fn type_auto_sends_no_type_to_opensearch_and_sigv4_headers_are_present() {
         ("GET", "/"),
         "asks the version first"
     );
-    let bulk = seen
-        .iter()
-        .find(|r| r.path.starts_with("/_bulk"))
-        .expect("a bulk request");
+    let bulk = seen.iter().find(|r| r.is_bulk()).expect("a bulk request");
     assert!(!String::from_utf8_lossy(&bulk.body).contains("_type"));
     let auth = bulk.header("authorization").expect("signed");
     assert!(
@@ -239,11 +232,7 @@ fn elasticsearch_6_gets_a_fixed_type_from_auto() {
         ],
         &[NONE_AUTH],
     );
-    let bulk = proxy
-        .requests()
-        .into_iter()
-        .find(|r| r.path.starts_with("/_bulk"))
-        .expect("bulk");
+    let bulk = proxy.bulk_requests().into_iter().next().expect("bulk");
     assert!(String::from_utf8_lossy(&bulk.body).contains(r#""_type":"_doc""#));
     assert!(!run.success, "undelivered documents fail the run");
     assert_eq!(run.summary["failed"], 15, "{}", run.summary);
@@ -259,11 +248,7 @@ fn gzip_bodies_are_accepted() {
         &[NONE_AUTH, ("BULK_GZIP", "true")],
     );
     assert!(run.success, "{}", run.stderr);
-    let bulk = proxy
-        .requests()
-        .into_iter()
-        .find(|r| r.path.starts_with("/_bulk"))
-        .expect("bulk");
+    let bulk = proxy.bulk_requests().into_iter().next().expect("bulk");
     assert_eq!(bulk.header("content-encoding"), Some("gzip"));
     assert_eq!(&bulk.body[..2], &[0x1f, 0x8b]);
     assert_eq!(osmem.count("*", json!({"match_all": {}})), 77);
@@ -328,7 +313,7 @@ fn per_item_429s_are_re_sent_until_the_block_lifts() {
 fn whole_request_503_and_429_are_retried() {
     let osmem = Osmem::start();
     let fault: support::proxy::Fault = std::sync::Arc::new(|n, seen| {
-        if !seen.path.starts_with("/_bulk") {
+        if !seen.is_bulk() {
             return None;
         }
         match n {
@@ -396,7 +381,7 @@ fn bodies_in_flight_are_bounded_and_sent_concurrently() {
     let (now, max) = (in_flight.clone(), peak.clone());
     // A slow cluster: each bulk request takes 150 ms before it is forwarded.
     let fault: support::proxy::Fault = std::sync::Arc::new(move |_, seen| {
-        if seen.path.starts_with("/_bulk") {
+        if seen.is_bulk() {
             let current = now.fetch_add(1, SeqCst) + 1;
             max.fetch_max(current, SeqCst);
             std::thread::sleep(std::time::Duration::from_millis(150));

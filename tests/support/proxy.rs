@@ -19,6 +19,11 @@ pub struct Seen {
 }
 
 impl Seen {
+    /// Is this a `_bulk` request?
+    pub fn is_bulk(&self) -> bool {
+        self.path.starts_with("/_bulk")
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -54,6 +59,11 @@ impl Proxy {
 
     pub fn requests(&self) -> Vec<Seen> {
         self.seen.lock().expect("lock").clone()
+    }
+
+    /// The `_bulk` requests seen so far, in order.
+    pub fn bulk_requests(&self) -> Vec<Seen> {
+        self.requests().into_iter().filter(Seen::is_bulk).collect()
     }
 }
 
