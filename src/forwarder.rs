@@ -441,6 +441,11 @@ impl<'p> Bodies<'p> {
             &event,
             &mut self.doc,
         );
+        if encoded.skip {
+            self.summary.events -= 1;
+            self.summary.skipped += 1;
+            return None;
+        }
         if let Some(error) = &encoded.error {
             self.summary.malformed += 1;
             self.summary.note_error(error.clone());

@@ -120,6 +120,16 @@ fn digits(bytes: &[u8]) -> Option<u32> {
 /// (`2014-03-06T21:22:54Z`, with optional fraction and `+hh:mm` offset) into
 /// milliseconds since the epoch.
 pub fn parse_rfc3339(s: &str) -> Option<i64> {
+    parse_iso8601(s, false)
+}
+
+/// [`parse_rfc3339`], also taking a time without an offset as UTC (Network
+/// Load Balancer logs write `2018-12-20T02:59:40`).
+pub fn parse_iso8601_utc(s: &str) -> Option<i64> {
+    parse_iso8601(s, true)
+}
+
+fn parse_iso8601(s: &str, bare_is_utc: bool) -> Option<i64> {
     let b = s.as_bytes();
     if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
         return None;
@@ -155,6 +165,7 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
     }
     let offset_minutes: i64 = match rest {
         b"Z" | b"z" => 0,
+        b"" if bare_is_utc => 0,
         [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
             let minutes = i64::from(digits(&[*h1, *h2])? * 60 + digits(&[*m1, *m2])?);
             if *sign == b'+' {
@@ -170,6 +181,44 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
         days * 86_400 + i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second)
             - offset_minutes * 60;
     Some(seconds * 1000 + i64::from(millis))
+}
+
+/// Parses the common log format time of S3 server access logs,
+/// `06/Feb/2019:00:00:38 +0000`, into milliseconds since the epoch.
+pub fn parse_clf(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() != 26 || b[2] != b'/' || b[6] != b'/' || b[11] != b':' || b[20] != b' ' {
+        return None;
+    }
+    let day = digits(&b[0..2])?;
+    const MONTHS: [&[u8; 3]; 12] = [
+        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
+        b"Dec",
+    ];
+    let month = MONTHS.iter().position(|m| m[..] == b[3..6])? as u32 + 1;
+    let year = digits(&b[7..11])?;
+    let (hour, minute, second) = (
+        digits(&b[12..14])?,
+        digits(&b[15..17])?,
+        digits(&b[18..20])?,
+    );
+    if b[14] != b':' || b[17] != b':' || hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    if day == 0 || day > days_in_month(year, month) {
+        return None;
+    }
+    let offset = i64::from(digits(&b[22..24])? * 60 + digits(&b[24..26])?);
+    let offset = match b[21] {
+        b'+' => offset,
+        b'-' => -offset,
+        _ => return None,
+    };
+    let days = days_from_civil(i64::from(year), month, day);
+    let seconds =
+        days * 86_400 + i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second)
+            - offset * 60;
+    Some(seconds * 1000)
 }
 
 fn days_in_month(year: u32, month: u32) -> u32 {
@@ -225,6 +274,25 @@ mod tests {
         assert_eq!(parse_rfc3339("20131102T010628Z"), None);
         assert_eq!(parse_rfc3339("2014-12-14T04:06:50"), None);
         assert_eq!(parse_rfc3339("2014-12-14TT04:06:50Z"), None);
+    }
+
+    #[test]
+    fn parses_other_aws_times() {
+        assert_eq!(
+            parse_iso8601_utc("2014-12-14T04:06:50"),
+            Some(1_418_530_010_000)
+        );
+        assert_eq!(
+            parse_clf("14/Dec/2014:04:06:50 +0000"),
+            Some(1_418_530_010_000)
+        );
+        assert_eq!(
+            parse_clf("14/Dec/2014:06:06:50 +0200"),
+            Some(1_418_530_010_000)
+        );
+        assert_eq!(parse_clf("14/Dec/2014:04:06:50"), None);
+        assert_eq!(parse_clf("31/Feb/2014:04:06:50 +0000"), None);
+        assert_eq!(parse_clf("14/Foo/2014:04:06:50 +0000"), None);
     }
 
     #[test]

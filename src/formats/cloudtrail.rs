@@ -38,7 +38,7 @@ pub fn encode(
         id: str_member(parsed, "eventID")
             .filter(|id| !id.is_empty())
             .map(str::to_owned),
-        error: None,
+        ..Encoded::default()
     })
 }
 

@@ -9,7 +9,11 @@
 //! document with an `@error` field that says why.
 
 pub mod cloudtrail;
+pub mod elb;
+pub mod fields;
 pub mod json;
+pub mod lambda;
+pub mod s3_access;
 pub mod text;
 pub mod typed;
 pub mod vpc_flow;
@@ -28,6 +32,12 @@ pub enum Format {
     CloudTrail,
     /// VPC / Transit Gateway flow logs, with the field list of the records.
     VpcFlow(vpc_flow::FieldList),
+    /// S3 server access logs.
+    S3Access,
+    /// Load balancer access and connection logs (ALB, NLB, CLB).
+    Elb,
+    /// Lambda function logs: platform lines typed, the rest text or JSON.
+    Lambda,
     Json,
     Text,
 }
@@ -37,6 +47,9 @@ impl Format {
         match self {
             Format::CloudTrail => "cloudtrail",
             Format::VpcFlow(_) => "vpc_flow",
+            Format::S3Access => "s3_access",
+            Format::Elb => "elb",
+            Format::Lambda => "lambda",
             Format::Json => "json",
             Format::Text => "text",
         }
@@ -55,6 +68,12 @@ impl Format {
         if let Some(list) = vpc_flow::FieldList::detect_line(sample) {
             return Format::VpcFlow(list);
         }
+        if s3_access::looks_like(sample) {
+            return Format::S3Access;
+        }
+        if elb::looks_like(sample) {
+            return Format::Elb;
+        }
         if sample.trim_start().starts_with('{') {
             return Format::Json;
         }
@@ -69,7 +88,7 @@ impl fmt::Display for Format {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("unknown format {0:?} (expected auto, cloudtrail, vpc_flow, json or text)")]
+#[error("unknown format {0:?} (expected auto, cloudtrail, vpc_flow, s3_access, elb, lambda, json or text)")]
 pub struct UnknownFormat(String);
 
 impl FromStr for Format {
@@ -80,6 +99,9 @@ impl FromStr for Format {
             "vpc_flow" | "vpcflow" | "vpc-flow" => {
                 Ok(Format::VpcFlow(vpc_flow::FieldList::default()))
             }
+            "s3_access" | "s3-access" => Ok(Format::S3Access),
+            "elb" | "alb" => Ok(Format::Elb),
+            "lambda" => Ok(Format::Lambda),
             "json" => Ok(Format::Json),
             "text" => Ok(Format::Text),
             other => Err(UnknownFormat(other.to_owned())),
@@ -135,6 +157,9 @@ pub struct Encoded {
     pub id: Option<String>,
     /// Why the event did not fit its format, if it did not.
     pub error: Option<String>,
+    /// The event is not a record (a load balancer's "logging enabled"
+    /// line): nothing was written and nothing is to be indexed.
+    pub skip: bool,
 }
 
 /// A JSON text that a format has parsed, with its tape.
@@ -149,6 +174,7 @@ pub struct DocumentEncoder {
     bytes: Vec<u8>,
     buffers: Buffers,
     tape: Vec<Node<'static>>,
+    values: fields::Values,
 }
 
 impl Default for DocumentEncoder {
@@ -157,6 +183,7 @@ impl Default for DocumentEncoder {
             bytes: Vec::new(),
             buffers: Buffers::new(4096),
             tape: Vec::new(),
+            values: fields::Values::default(),
         }
     }
 }
@@ -179,11 +206,47 @@ impl DocumentEncoder {
                 json::encode(parsed, origin, event, doc)
             }),
             Format::VpcFlow(fields) => vpc_flow::encode(fields, origin, event, doc),
+            Format::S3Access => self.with_line(&s3_access::FORMAT, origin, event, doc),
+            Format::Elb => match elb::classify(event.message) {
+                Ok(elb::Line::Record(format)) => self.with_line(format, origin, event, doc),
+                Ok(elb::Line::Control) => Ok(Encoded {
+                    skip: true,
+                    ..Encoded::default()
+                }),
+                Err(e) => Err(e),
+            },
+            Format::Lambda if event.message.trim_start().starts_with('{') => self
+                .with_json(event.message, |parsed| {
+                    json::encode(parsed, origin, event, doc)
+                }),
+            Format::Lambda => lambda::encode(origin, event, doc),
             Format::Text => Ok(text::encode(origin, event, doc)),
         };
         result.unwrap_or_else(|reason| {
             doc.clear();
             text::encode_with_error(origin, event, Some(format!("{format}: {reason}")), doc)
+        })
+    }
+
+    /// Writes an access-log line in `format`: its typed values, then the
+    /// metadata, with `@timestamp` the line's own time.
+    fn with_line(
+        &mut self,
+        format: &fields::LineFormat,
+        origin: &Origin,
+        event: &Event<'_>,
+        doc: &mut Vec<u8>,
+    ) -> Result<Encoded, String> {
+        let line = event.message.trim_end_matches(['\n', '\r']);
+        self.values.split(line)?;
+        let mut w = ObjectWriter::new(doc);
+        let time = fields::write_line(&mut w, format, line, &self.values)?;
+        let timestamp_ms = time.unwrap_or(event.timestamp_ms);
+        write_cloudwatch_meta(&mut w, origin, event, timestamp_ms);
+        w.finish();
+        Ok(Encoded {
+            timestamp_ms,
+            ..Encoded::default()
         })
     }
 

@@ -19,6 +19,9 @@ pub enum Kind {
     Float,
     /// An IPv4 or IPv6 address, brackets removed.
     Ip,
+    /// A time in whole seconds since the epoch, written as an integer and
+    /// mapped as an `epoch_second` date.
+    EpochSeconds,
 }
 
 /// Why a value does not have its field's kind.
@@ -108,7 +111,9 @@ impl Typed<'_> {
 fn typed<'v>(name: &str, value: &'v str, kind: Kind) -> Result<Typed<'v>, TypeError> {
     let typed = match kind {
         Kind::Keyword => Some(Typed::Quoted(value)),
-        Kind::Integer | Kind::Float if is_lossless_integer(value) => Some(Typed::Bare(value)),
+        Kind::Integer | Kind::Float | Kind::EpochSeconds if is_lossless_integer(value) => {
+            Some(Typed::Bare(value))
+        }
         Kind::Float if is_lossless_decimal(value) => Some(Typed::Bare(value)),
         Kind::Float => value
             .parse::<f64>()
@@ -116,7 +121,7 @@ fn typed<'v>(name: &str, value: &'v str, kind: Kind) -> Result<Typed<'v>, TypeEr
             .filter(|v| v.is_finite())
             .map(Typed::Float),
         Kind::Ip => parse_ip(value).map(Typed::Quoted),
-        Kind::Integer => None,
+        Kind::Integer | Kind::EpochSeconds => None,
     };
     typed.ok_or_else(|| TypeError {
         field: name.to_owned(),
@@ -124,10 +129,23 @@ fn typed<'v>(name: &str, value: &'v str, kind: Kind) -> Result<Typed<'v>, TypeEr
         kind: match kind {
             Kind::Keyword => "text",
             Kind::Integer => "an integer",
+            Kind::EpochSeconds => "a time in epoch seconds",
             Kind::Float => "a number",
             Kind::Ip => "an IP address",
         },
     })
+}
+
+/// Appends `value` as `kind` (a bare JSON value, for arrays); `name` is
+/// only for the error.
+pub fn write_value(
+    out: &mut Vec<u8>,
+    name: &str,
+    value: &str,
+    kind: Kind,
+) -> Result<(), TypeError> {
+    typed(name, value, kind)?.write(out);
+    Ok(())
 }
 
 /// Writes `value` under `name` as `kind`, or says why it is not one.

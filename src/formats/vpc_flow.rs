@@ -39,8 +39,8 @@ pub const SCHEMA: &[(&str, Kind)] = &[
     ("protocol", Kind::Integer),
     ("packets", Kind::Integer),
     ("bytes", Kind::Integer),
-    ("start", Kind::Integer),
-    ("end", Kind::Integer),
+    ("start", Kind::EpochSeconds),
+    ("end", Kind::EpochSeconds),
     ("action", Kind::Keyword),
     ("log-status", Kind::Keyword),
     // Version 3.

@@ -125,7 +125,12 @@ impl Router {
             .forced
             .clone()
             .or_else(|| route.and_then(|r| r.format.clone()))
-            .unwrap_or_else(|| Format::detect(sample, extracted));
+            .unwrap_or_else(|| match Format::detect(sample, extracted) {
+                Format::Json | Format::Text if log_group.starts_with("/aws/lambda/") => {
+                    Format::Lambda
+                }
+                detected => detected,
+            });
         let date = route.map_or(DateSuffix::Daily, |r| r.date);
         let index = match route.and_then(|r| r.index.as_deref()) {
             Some(prefix) => IndexPattern::new(prefix, date)
@@ -141,7 +146,11 @@ pub fn default_index(format: &Format, log_group: &str, date: DateSuffix) -> Inde
     match format {
         Format::CloudTrail => IndexPattern::from_text("cloudtrail", "", date),
         Format::VpcFlow(_) => IndexPattern::from_text("vpc-flowlogs", "", date),
-        Format::Json | Format::Text => IndexPattern::from_text("cwl", log_group, date),
+        Format::S3Access => IndexPattern::from_text("s3-access", "", date),
+        Format::Elb => IndexPattern::from_text("elb-access", "", date),
+        Format::Lambda | Format::Json | Format::Text => {
+            IndexPattern::from_text("cwl", log_group, date)
+        }
     }
 }
 
@@ -200,6 +209,9 @@ mod tests {
         );
         let text = r.resolve("/aws/lambda/Fn", "START RequestId", None);
         assert_eq!(name(&text), "cwl-aws-lambda-fn-2014.12.14");
+        assert_eq!(text.format, Format::Lambda);
+        let text = r.resolve("/app/x", "hello", None);
+        assert_eq!(name(&text), "cwl-app-x-2014.12.14");
         assert_eq!(text.format, Format::Text);
     }
 

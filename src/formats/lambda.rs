@@ -1,0 +1,219 @@
+//! AWS Lambda function logs (`/aws/lambda/<function>` log groups, text log
+//! format).
+//!
+//! Reference: "Working with Lambda function logs" and the runtime logging
+//! pages of the Lambda developer guide. The runtime writes platform lines
+//!
+//! ```text
+//! START RequestId: <id> Version: $LATEST
+//! END RequestId: <id>
+//! REPORT RequestId: <id>	Duration: 26.73 ms	Billed Duration: 27 ms	Memory Size: 128 MB	Max Memory Used: 75 MB	Init Duration: 166.62 ms
+//! ```
+//!
+//! (tab separated, sometimes with an `XRAY TraceId: ... SegmentId: ...
+//! Sampled: true` tail), and the managed runtimes prefix application lines
+//! with their time, request id and level: Node.js
+//! `<time>\t<request id>\t<LEVEL>\t<message>`, Python's logging module
+//! `[LEVEL]\t<time>\t<request id>\t<message>`.
+//!
+//! Every document keeps the whole line in `@message`. Platform lines add
+//! `platform` (`start`, `end`, `report`, `init_start`), `request_id` and, for
+//! REPORT, the figures as numbers with their unit in the name
+//! (`duration_ms`, `billed_duration_ms`, `memory_size_mb`,
+//! `max_memory_used_mb`, `init_duration_ms`, ...). Application lines add
+//! `level` and `request_id`, and their own time is `@timestamp`. Messages
+//! that are JSON objects (the JSON log format) are handled as JSON.
+
+use super::typed::{self, Kind};
+use super::{write_cloudwatch_meta, Encoded, Event, Origin};
+use crate::json::ObjectWriter;
+
+/// The labelled values of a REPORT line: (label words, field, kind).
+const REPORT_FIELDS: &[(&[&str], &str, Kind)] = &[
+    (&["RequestId:"], "request_id", Kind::Keyword),
+    (&["Duration:"], "duration_ms", Kind::Float),
+    (
+        &["Billed", "Restore", "Duration:"],
+        "billed_restore_duration_ms",
+        Kind::Float,
+    ),
+    (&["Billed", "Duration:"], "billed_duration_ms", Kind::Float),
+    (&["Memory", "Size:"], "memory_size_mb", Kind::Integer),
+    (
+        &["Max", "Memory", "Used:"],
+        "max_memory_used_mb",
+        Kind::Integer,
+    ),
+    (&["Init", "Duration:"], "init_duration_ms", Kind::Float),
+    (
+        &["Restore", "Duration:"],
+        "restore_duration_ms",
+        Kind::Float,
+    ),
+    (&["XRAY", "TraceId:"], "xray_trace_id", Kind::Keyword),
+    (&["SegmentId:"], "segment_id", Kind::Keyword),
+    (&["Sampled:"], "sampled", Kind::Keyword),
+    (&["Status:"], "status", Kind::Keyword),
+    (&["Error", "Type:"], "error_type", Kind::Keyword),
+];
+
+const LEVELS: &[&str] = &[
+    "TRACE", "DEBUG", "INFO", "WARN", "WARNING", "ERROR", "FATAL", "CRITICAL",
+];
+
+pub fn encode(origin: &Origin, event: &Event<'_>, doc: &mut Vec<u8>) -> Result<Encoded, String> {
+    let line = event.message.trim_end();
+    let application = application_prefix(line);
+    let timestamp_ms = application.map_or(event.timestamp_ms, |(time, _, _)| time);
+    let mut w = ObjectWriter::new(doc);
+    write_cloudwatch_meta(&mut w, origin, event, timestamp_ms);
+    w.str("@message", event.message);
+    if let Some(rest) = line.strip_prefix("REPORT ") {
+        w.str("platform", "report");
+        write_report(&mut w, rest)?;
+    } else if let Some(rest) = line.strip_prefix("START RequestId: ") {
+        w.str("platform", "start");
+        let (id, version) = rest.split_once(" Version: ").unwrap_or((rest, ""));
+        w.str("request_id", id.trim());
+        if !version.trim().is_empty() {
+            w.str("version", version.trim());
+        }
+    } else if let Some(rest) = line.strip_prefix("END RequestId: ") {
+        w.str("platform", "end");
+        w.str("request_id", rest.trim());
+    } else if let Some(rest) = line.strip_prefix("INIT_START ") {
+        w.str("platform", "init_start");
+        if let Some(version) = rest.strip_prefix("Runtime Version: ") {
+            let (version, arn) = version
+                .split_once("Runtime Version ARN: ")
+                .unwrap_or((version, ""));
+            w.str("runtime_version", version.trim());
+            if !arn.trim().is_empty() {
+                w.str("runtime_version_arn", arn.trim());
+            }
+        }
+    } else if let Some((_, request_id, level)) = application {
+        w.str("level", level);
+        w.str("request_id", request_id);
+    }
+    w.finish();
+    Ok(Encoded {
+        timestamp_ms,
+        ..Encoded::default()
+    })
+}
+
+/// The labelled values of a REPORT line, whatever separates them (tabs, the
+/// double spaces of older runtimes, a line break before `XRAY`).
+fn write_report(w: &mut ObjectWriter<'_>, rest: &str) -> Result<(), String> {
+    let words: Vec<&str> = rest.split_ascii_whitespace().collect();
+    let mut found_id = false;
+    let mut i = 0;
+    while i < words.len() {
+        let Some(&(label, field, kind)) = REPORT_FIELDS
+            .iter()
+            .find(|(label, _, _)| words[i..].starts_with(label))
+        else {
+            i += 1;
+            continue;
+        };
+        let Some(value) = words.get(i + label.len()) else {
+            break;
+        };
+        found_id |= field == "request_id";
+        match (field, *value) {
+            ("sampled", "true" | "false") => w.raw(field, value.as_bytes()),
+            _ => typed::write(w, field, value, kind).map_err(|e| e.to_string())?,
+        }
+        i += label.len() + 1;
+        if matches!(words.get(i), Some(&("ms" | "MB"))) {
+            i += 1;
+        }
+    }
+    if !found_id {
+        return Err("REPORT line without RequestId".into());
+    }
+    Ok(())
+}
+
+/// `<time>\t<request id>\t<LEVEL>\t...` (Node.js) or
+/// `[LEVEL]\t<time>\t<request id>\t...` (Python): the time in milliseconds,
+/// the request id and the level.
+fn application_prefix(line: &str) -> Option<(i64, &str, &str)> {
+    let mut parts = line.split_ascii_whitespace();
+    let first = parts.next()?;
+    let (time, request_id, level) = match first.strip_prefix('[').and_then(|l| l.strip_suffix(']'))
+    {
+        Some(level) => (parts.next()?, parts.next()?, level),
+        None => (first, parts.next()?, parts.next()?),
+    };
+    if !LEVELS.contains(&level) {
+        return None;
+    }
+    let millis = crate::time::parse_rfc3339(time)?;
+    Some((millis, request_id, level))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+    use super::super::Format;
+
+    #[test]
+    fn report_lines_become_numbers() {
+        let line = "REPORT RequestId: c793869b-ee49-115b-a5b6-4fd21e8dedac\tDuration: 128.83 ms\tBilled Duration: 200 ms\tMemory Size: 128 MB\tMax Memory Used: 74 MB\tInit Duration: 166.62 ms\tXRAY TraceId: 1-5d9d007f-0a8c7fd02xmpl480aed55ef0\tSegmentId: 3d752xmpl1bbe37e\tSampled: true\t\n";
+        let (doc, encoded) = encode_doc(&Format::Lambda, &event(line));
+        assert!(encoded.error.is_none(), "{:?}", encoded.error);
+        assert_eq!(doc["platform"], "report");
+        assert_eq!(doc["request_id"], "c793869b-ee49-115b-a5b6-4fd21e8dedac");
+        assert_eq!(doc["duration_ms"], 128.83);
+        assert_eq!(doc["billed_duration_ms"], 200);
+        assert_eq!(doc["memory_size_mb"], 128);
+        assert_eq!(doc["max_memory_used_mb"], 74);
+        assert_eq!(doc["init_duration_ms"], 166.62);
+        assert_eq!(doc["xray_trace_id"], "1-5d9d007f-0a8c7fd02xmpl480aed55ef0");
+        assert_eq!(doc["sampled"], true);
+        assert_eq!(doc["@message"], line);
+    }
+
+    #[test]
+    fn start_end_and_application_lines() {
+        let (doc, _) = encode_doc(
+            &Format::Lambda,
+            &event("START RequestId: 4ce9 Version: $LATEST\n"),
+        );
+        assert_eq!(
+            (
+                doc["platform"].as_str(),
+                doc["request_id"].as_str(),
+                doc["version"].as_str()
+            ),
+            (Some("start"), Some("4ce9"), Some("$LATEST"))
+        );
+        let (doc, encoded) = encode_doc(
+            &Format::Lambda,
+            &event("2019-06-07T19:11:20.564Z\tc793869b\tWARN\tEvent not processed.\n"),
+        );
+        assert_eq!(doc["level"], "WARN");
+        assert_eq!(doc["request_id"], "c793869b");
+        assert_eq!(encoded.timestamp_ms, 1_559_934_680_564);
+        let (doc, _) = encode_doc(
+            &Format::Lambda,
+            &event("[INFO]\t2020-01-31T22:12:58.534Z\t1c8df7d3\t## EVENT"),
+        );
+        assert_eq!(doc["level"], "INFO");
+        let (doc, _) = encode_doc(&Format::Lambda, &event("just some text"));
+        assert_eq!(doc["@message"], "just some text");
+        assert!(doc.get("level").is_none());
+    }
+
+    #[test]
+    fn a_report_without_request_id_is_an_error() {
+        let (doc, encoded) = encode_doc(&Format::Lambda, &event("REPORT invalid report log line"));
+        assert_eq!(
+            encoded.error.as_deref(),
+            Some("lambda: REPORT line without RequestId")
+        );
+        assert_eq!(doc["@message"], "REPORT invalid report log line");
+    }
+}
