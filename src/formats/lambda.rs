@@ -7,10 +7,10 @@
 //! ```text
 //! START RequestId: <id> Version: $LATEST
 //! END RequestId: <id>
-//! REPORT RequestId: <id>	Duration: 26.73 ms	Billed Duration: 27 ms	Memory Size: 128 MB	Max Memory Used: 75 MB	Init Duration: 166.62 ms
+//! REPORT RequestId: <id>  Duration: 26.73 ms  Billed Duration: 27 ms  Memory Size: 128 MB  Max Memory Used: 75 MB  Init Duration: 166.62 ms
 //! ```
 //!
-//! (tab separated, sometimes with an `XRAY TraceId: ... SegmentId: ...
+//! (tab separated, shown here as two spaces; sometimes with an `XRAY TraceId: ... SegmentId: ...
 //! Sampled: true` tail), and the managed runtimes prefix application lines
 //! with their time, request id and level: Node.js
 //! `<time>\t<request id>\t<LEVEL>\t<message>`, Python's logging module
