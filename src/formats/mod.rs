@@ -65,6 +65,9 @@ impl Format {
                 return Format::VpcFlow(vpc_flow::FieldList::default());
             }
         }
+        if vpc_flow::FieldList::is_header(sample) {
+            return Format::VpcFlow(vpc_flow::FieldList::parse(sample));
+        }
         if let Some(list) = vpc_flow::FieldList::detect_line(sample) {
             return Format::VpcFlow(list);
         }

@@ -173,13 +173,25 @@ impl FieldList {
         )
     }
 
-    /// Is this line a header (field names) rather than a record?
+    /// Is this line a header (field names) rather than a record? Every
+    /// name looks like one (lowercase, digits, `-` or `_`) and at least two
+    /// in three are known, so a field newer than [`SCHEMA`] still passes
+    /// and a sentence does not.
     pub fn is_header(line: &str) -> bool {
-        line.split_ascii_whitespace().next().is_some_and(|first| {
-            kind_of(first).is_some() && first.bytes().any(|b| b.is_ascii_alphabetic())
-        }) && line
-            .split_ascii_whitespace()
-            .all(|t| !t.bytes().all(|b| b.is_ascii_digit()))
+        let (mut total, mut known) = (0, 0);
+        for token in line.split_ascii_whitespace() {
+            let bare = token.trim_start_matches("${").trim_end_matches('}');
+            let name_like = bare.bytes().any(|b| b.is_ascii_lowercase())
+                && bare
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+            if !name_like {
+                return false;
+            }
+            total += 1;
+            known += usize::from(kind_of(bare).is_some());
+        }
+        total >= 2 && known * 3 >= total * 2
     }
 
     /// Recognises a default-format (version 2) record.
@@ -330,6 +342,8 @@ mod tests {
             "version account-id interface-id srcaddr"
         ));
         assert!(!FieldList::is_header(V2));
+        assert!(!FieldList::is_header("version is deployed"));
+        assert!(!FieldList::is_header("Version account-id"));
         let (doc, _) = encode_doc(&Format::VpcFlow(list), &event("3 vpc-1 18 [2001:db8::1] x"));
         assert_eq!(doc["tcp_flags"], 18);
         assert_eq!(doc["pkt_srcaddr"], "2001:db8::1");

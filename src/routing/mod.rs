@@ -2,10 +2,12 @@
 //!
 //! With no configuration, the format is detected from the content of the
 //! first event and the index follows it: CloudTrail to `cloudtrail-*`, flow
-//! logs to `vpc-flowlogs-*`, anything else to `cwl-<log-group-slug>-*`, with
-//! a daily date suffix. A routing configuration (JSON, see the README) maps
-//! log group patterns to an index prefix, a date suffix and a format; the
-//! first matching route wins.
+//! logs to `vpc-flowlogs-*`, S3 access logs to `s3-access-*`, load balancer
+//! logs to `elb-access-*`, anything else to `cwl-<log-group-slug>-*` (from
+//! CloudWatch Logs) or `logs-<bucket-slug>-*` (from S3), with a daily date
+//! suffix. A routing configuration (JSON, see the README) maps log group
+//! patterns, or buckets and key prefixes, to an index prefix, a date suffix
+//! and a format; the first matching route wins.
 
 pub mod index_name;
 
@@ -26,7 +28,11 @@ pub struct Destination {
 /// One configured route.
 #[derive(Debug)]
 struct Route {
-    pattern: Glob,
+    /// Which CloudWatch Logs log groups it takes.
+    log_group: Option<Glob>,
+    /// Which S3 objects it takes: bucket pattern and key prefix.
+    bucket: Option<Glob>,
+    key_prefix: Option<String>,
     index: Option<String>,
     date: DateSuffix,
     /// `None` detects the format from the content.
@@ -36,7 +42,12 @@ struct Route {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RouteConfig {
-    log_group: String,
+    #[serde(default)]
+    log_group: Option<String>,
+    #[serde(default)]
+    bucket: Option<String>,
+    #[serde(default)]
+    key_prefix: Option<String>,
     #[serde(default)]
     index: Option<String>,
     #[serde(default)]
@@ -52,12 +63,8 @@ struct RouteConfig {
 pub enum RoutingError {
     #[error("routing configuration is not valid JSON: {0}")]
     Json(#[from] serde_json::Error),
-    #[error("route {index} ({pattern:?}): {why}")]
-    Route {
-        index: usize,
-        pattern: String,
-        why: String,
-    },
+    #[error("route {index}: {why}")]
+    Route { index: usize, why: String },
 }
 
 /// The routing table.
@@ -76,11 +83,15 @@ impl Router {
             .into_iter()
             .enumerate()
             .map(|(index, config)| {
-                let fail = |why: String| RoutingError::Route {
-                    index,
-                    pattern: config.log_group.clone(),
-                    why,
-                };
+                let fail = |why: String| RoutingError::Route { index, why };
+                if config.log_group.is_none()
+                    && config.bucket.is_none()
+                    && config.key_prefix.is_none()
+                {
+                    return Err(fail(
+                        "needs \"log_group\", or \"bucket\" and/or \"key_prefix\"".into(),
+                    ));
+                }
                 let mut format = match config.format.as_deref() {
                     None | Some("auto") => None,
                     Some(name) => Some(name.parse::<Format>().map_err(|e| fail(e.to_string()))?),
@@ -95,7 +106,9 @@ impl Router {
                     IndexPattern::new(prefix, config.date).map_err(|e| fail(e.to_string()))?;
                 }
                 Ok(Route {
-                    pattern: Glob(config.log_group.clone()),
+                    log_group: config.log_group.clone().map(Glob),
+                    bucket: config.bucket.clone().map(Glob),
+                    key_prefix: config.key_prefix.clone(),
                     index: config.index.clone(),
                     date: config.date,
                     format,
@@ -120,38 +133,53 @@ impl Router {
         sample: &str,
         extracted: Option<&ExtractedFields<'_>>,
     ) -> Destination {
-        let route = self.routes.iter().find(|r| r.pattern.matches(log_group));
-        let format = self
-            .forced
+        let route = self
+            .routes
+            .iter()
+            .find(|r| r.log_group.as_ref().is_some_and(|g| g.matches(log_group)));
+        let format = self.format(route, || match Format::detect(sample, extracted) {
+            Format::Json | Format::Text if log_group.starts_with("/aws/lambda/") => Format::Lambda,
+            detected => detected,
+        });
+        destination(route, format, "cwl", log_group)
+    }
+
+    /// Where the records of an S3 object go, given its first record.
+    pub fn resolve_object(&self, bucket: &str, key: &str, sample: &str) -> Destination {
+        let route = self.routes.iter().find(|r| {
+            (r.bucket.is_some() || r.key_prefix.is_some())
+                && r.bucket.as_ref().is_none_or(|b| b.matches(bucket))
+                && r.key_prefix.as_ref().is_none_or(|p| key.starts_with(p.as_str()))
+        });
+        let format = self.format(route, || Format::detect(sample, None));
+        destination(route, format, "logs", bucket)
+    }
+
+    fn format(&self, route: Option<&Route>, detect: impl FnOnce() -> Format) -> Format {
+        self.forced
             .clone()
             .or_else(|| route.and_then(|r| r.format.clone()))
-            .unwrap_or_else(|| match Format::detect(sample, extracted) {
-                Format::Json | Format::Text if log_group.starts_with("/aws/lambda/") => {
-                    Format::Lambda
-                }
-                detected => detected,
-            });
-        let date = route.map_or(DateSuffix::Daily, |r| r.date);
-        let index = match route.and_then(|r| r.index.as_deref()) {
-            Some(prefix) => IndexPattern::new(prefix, date)
-                .unwrap_or_else(|_| IndexPattern::from_text("cwl", log_group, date)),
-            None => default_index(&format, log_group, date),
-        };
-        Destination { index, format }
+            .unwrap_or_else(detect)
     }
 }
 
-/// The index a format lands in when no route names one.
-pub fn default_index(format: &Format, log_group: &str, date: DateSuffix) -> IndexPattern {
-    match format {
-        Format::CloudTrail => IndexPattern::from_text("cloudtrail", "", date),
-        Format::VpcFlow(_) => IndexPattern::from_text("vpc-flowlogs", "", date),
-        Format::S3Access => IndexPattern::from_text("s3-access", "", date),
-        Format::Elb => IndexPattern::from_text("elb-access", "", date),
-        Format::Lambda | Format::Json | Format::Text => {
-            IndexPattern::from_text("cwl", log_group, date)
-        }
-    }
+/// The destination of a stream in `format`: the route's index, or the
+/// format's default (`<base>-<slug of name>` for formats without their own).
+fn destination(route: Option<&Route>, format: Format, base: &str, name: &str) -> Destination {
+    let date = route.map_or(DateSuffix::Daily, |r| r.date);
+    let fallback = || IndexPattern::from_text(base, name, date);
+    let index = match route.and_then(|r| r.index.as_deref()) {
+        // Validated when the configuration was read.
+        Some(prefix) => IndexPattern::new(prefix, date).unwrap_or_else(|_| fallback()),
+        None => match &format {
+            Format::CloudTrail => IndexPattern::from_text("cloudtrail", "", date),
+            Format::VpcFlow(_) => IndexPattern::from_text("vpc-flowlogs", "", date),
+            Format::S3Access => IndexPattern::from_text("s3-access", "", date),
+            Format::Elb => IndexPattern::from_text("elb-access", "", date),
+            Format::Lambda | Format::Json | Format::Text => fallback(),
+        },
+    };
+    Destination { index, format }
 }
 
 /// A shell-style pattern: `*` matches any run of characters, `?` one.
@@ -242,6 +270,25 @@ mod tests {
             let err = Router::from_json(bad).expect_err(bad).to_string();
             assert!(err.contains(expect), "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn objects_route_by_bucket_and_prefix_or_content() {
+        let r = Router::from_json(
+            r#"[{"bucket":"logs-*","key_prefix":"access/","format":"s3_access","index":"s3"},
+                {"log_group":"*","index":"cwl-all"}]"#,
+        )
+        .expect("valid");
+        let d = r.resolve_object("logs-prod", "access/2024-01-01", "x");
+        assert_eq!((name(&d), d.format), ("s3-2014.12.14".into(), Format::S3Access));
+        let d = r.resolve_object("logs-prod", "AWSLogs/1/vpcflowlogs/x.log.gz", FLOW);
+        assert_eq!(name(&d), "vpc-flowlogs-2014.12.14");
+        let d = r.resolve_object("My_Bucket", "app.log", "plain text");
+        assert_eq!((name(&d), d.format), ("logs-my_bucket-2014.12.14".into(), Format::Text));
+        assert!(Router::from_json(r#"[{"index":"x"}]"#)
+            .expect_err("no selector")
+            .to_string()
+            .contains("needs"));
     }
 
     #[test]

@@ -1,5 +1,8 @@
 //! Turning transport encodings back into bytes: base64, and gzip recognised by
-//! its magic bytes rather than trusted from a file name or a header.
+//! its magic bytes rather than trusted from a file name or a header; and
+//! ([`records`]) streamed objects back into their records.
+
+pub mod records;
 
 use std::io::Read;
 
@@ -63,6 +66,18 @@ pub fn gunzip(bytes: &[u8], limit: usize) -> Result<Vec<u8>, DecodeError> {
         return Err(DecodeError::TooLarge { limit });
     }
     Ok(out)
+}
+
+/// A reader over `input`, decompressed as it is read if it starts with the
+/// gzip magic (every member of a multi-member file).
+pub fn maybe_gunzip_reader(input: impl Read + Send + 'static) -> std::io::Result<Box<dyn std::io::BufRead + Send>> {
+    let mut input = std::io::BufReader::with_capacity(64 * 1024, input);
+    let head = std::io::BufRead::fill_buf(&mut input)?;
+    if head.len() >= 2 && is_gzip(head) {
+        let decoder = flate2::bufread::MultiGzDecoder::new(input);
+        return Ok(Box::new(std::io::BufReader::with_capacity(64 * 1024, decoder)));
+    }
+    Ok(Box::new(input))
 }
 
 /// base64, then gzip if the magic says so: how CloudWatch Logs and Kinesis

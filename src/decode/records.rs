@@ -1,0 +1,443 @@
+//! The records of a streamed log object, one at a time, in bounded memory.
+//!
+//! S3 log objects come in three layouts: lines (flow logs, access logs,
+//! NDJSON), a sequence of JSON values (pretty-printed objects one after the
+//! other), and CloudTrail's `{"Records":[...]}`, whose array elements are the
+//! records. [`RecordReader`] reads any of them from a `BufRead` and holds at
+//! most one record (up to [`MAX_RECORD`] bytes) plus the reader's buffer, so
+//! memory does not grow with the object: a 1 GB CloudTrail file is read one
+//! event at a time. CloudTrail digest files are recognised and yield nothing.
+//!
+//! A record that is not valid UTF-8, larger than [`MAX_RECORD`], or cut off
+//! by the end of the object is still returned, with a [`Record::problem`]
+//! saying what is wrong with it, so that it is indexed with an `@error`
+//! rather than lost.
+
+use std::borrow::Cow;
+use std::io::{self, BufRead, Read};
+
+/// The largest record kept whole. A longer one is indexed as its first
+/// [`OVERSIZE_PREFIX`] bytes with an error.
+pub const MAX_RECORD: usize = 8 * 1024 * 1024;
+/// How much of an oversized record is kept.
+pub const OVERSIZE_PREFIX: usize = 64 * 1024;
+
+/// How much of an object's start [`Layout::sniff`] looks at.
+const SNIFF_LEN: usize = 4096;
+
+/// How an object's records are laid out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Layout {
+    /// One record per line (empty lines skipped).
+    Lines,
+    /// JSON values one after the other, each a record.
+    JsonValues,
+    /// `{"Records":[...]}`: each array element is a record.
+    RecordsArray,
+    /// A CloudTrail digest file: no records.
+    Digest,
+}
+
+impl Layout {
+    /// Decides from the first bytes of an object (after decompression).
+    pub fn sniff(head: &[u8]) -> Layout {
+        let text = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
+        let start = text
+            .iter()
+            .position(|b| !b.is_ascii_whitespace())
+            .unwrap_or(text.len());
+        let text = &text[start..];
+        if !text.starts_with(b"{") {
+            return Layout::Lines;
+        }
+        let after_brace = text[1..]
+            .iter()
+            .position(|b| !b.is_ascii_whitespace())
+            .map_or(&[][..], |p| &text[1 + p..]);
+        if after_brace.starts_with(b"\"Records\"") {
+            return Layout::RecordsArray;
+        }
+        let finder = |needle: &[u8]| memchr::memmem::find(text, needle).is_some();
+        if finder(b"\"digestStartTime\"") && finder(b"\"logFiles\"") {
+            return Layout::Digest;
+        }
+        // NDJSON when the first line holds one complete value.
+        let first_line = memchr::memchr(b'\n', text).map_or(text, |p| &text[..p]);
+        let mut scanner = Scanner::new(0);
+        match scanner.scan(first_line) {
+            Some(end) if first_line[end..].iter().all(u8::is_ascii_whitespace) => Layout::Lines,
+            _ => Layout::JsonValues,
+        }
+    }
+}
+
+/// One record, and what is wrong with it if something is.
+#[derive(Debug)]
+pub struct Record<'a> {
+    pub text: Cow<'a, str>,
+    /// Zero-based position of the record in its object.
+    pub position: u64,
+    pub problem: Option<String>,
+}
+
+/// Reads the records of one object.
+pub struct RecordReader {
+    input: Box<dyn BufRead + Send>,
+    layout: Layout,
+    buf: Vec<u8>,
+    scanner: Scanner,
+    /// Bytes of the current record seen, kept or not.
+    record_len: usize,
+    done: bool,
+    position: u64,
+}
+
+impl RecordReader {
+    pub fn new(mut input: Box<dyn BufRead + Send>) -> io::Result<RecordReader> {
+        // Enough of the start to tell the layout, then read again from it.
+        let mut head = Vec::with_capacity(SNIFF_LEN);
+        while head.len() < SNIFF_LEN {
+            let chunk = input.fill_buf()?;
+            if chunk.is_empty() {
+                break;
+            }
+            let take = chunk.len().min(SNIFF_LEN - head.len());
+            head.extend_from_slice(&chunk[..take]);
+            input.consume(take);
+        }
+        let layout = Layout::sniff(&head);
+        let input: Box<dyn BufRead + Send> = Box::new(io::Cursor::new(head).chain(input));
+        Ok(RecordReader {
+            input,
+            layout,
+            buf: Vec::new(),
+            scanner: Scanner::new(if layout == Layout::RecordsArray { 2 } else { 0 }),
+            record_len: 0,
+            done: layout == Layout::Digest,
+            position: 0,
+        })
+    }
+
+    pub fn layout(&self) -> Layout {
+        self.layout
+    }
+
+    /// The next record, or `None` at the end of the object. I/O errors
+    /// (a cut connection, corrupt gzip) end the object with an error.
+    pub fn next_record(&mut self) -> io::Result<Option<Record<'_>>> {
+        if self.done {
+            return Ok(None);
+        }
+        self.buf.clear();
+        self.record_len = 0;
+        let complete = match self.layout {
+            Layout::Lines => self.read_line()?,
+            Layout::JsonValues | Layout::RecordsArray => self.read_json()?,
+            Layout::Digest => None,
+        };
+        let Some(complete) = complete else {
+            self.done = true;
+            return Ok(None);
+        };
+        let position = self.position;
+        self.position += 1;
+        let mut problem = None;
+        if self.record_len > MAX_RECORD {
+            problem = Some(format!(
+                "record of more than {MAX_RECORD} bytes: only the first {OVERSIZE_PREFIX} kept"
+            ));
+            self.buf.truncate(OVERSIZE_PREFIX);
+        } else if !complete {
+            problem = Some("record cut off by the end of the object".to_owned());
+        }
+        let text = match std::str::from_utf8(&self.buf) {
+            Ok(text) => Cow::Borrowed(text),
+            Err(e) => {
+                problem.get_or_insert_with(|| format!("invalid UTF-8 at byte {}", e.valid_up_to()));
+                String::from_utf8_lossy(&self.buf)
+            }
+        };
+        Ok(Some(Record {
+            text,
+            position,
+            problem,
+        }))
+    }
+
+    /// The next non-empty line into `buf`; `Some(true)` when found.
+    fn read_line(&mut self) -> io::Result<Option<bool>> {
+        loop {
+            let mut saw_any = false;
+            loop {
+                let chunk = self.input.fill_buf()?;
+                if chunk.is_empty() {
+                    break;
+                }
+                saw_any = true;
+                let newline = memchr::memchr(b'\n', chunk);
+                let end = newline.unwrap_or(chunk.len());
+                keep(&mut self.buf, &mut self.record_len, &chunk[..end]);
+                self.input.consume(newline.map_or(end, |p| p + 1));
+                if newline.is_some() {
+                    break;
+                }
+            }
+            if !saw_any {
+                return Ok(None);
+            }
+            if self.buf.last() == Some(&b'\r') {
+                self.buf.pop();
+            }
+            if self.buf.iter().all(u8::is_ascii_whitespace) && self.record_len <= MAX_RECORD {
+                self.buf.clear();
+                self.record_len = 0;
+                continue;
+            }
+            return Ok(Some(true));
+        }
+    }
+
+    /// The next JSON value (or `Records` element) into `buf`; `Some(false)`
+    /// when the object ended inside it.
+    fn read_json(&mut self) -> io::Result<Option<bool>> {
+        loop {
+            let chunk = self.input.fill_buf()?;
+            if chunk.is_empty() {
+                let in_record = std::mem::take(&mut self.scanner.in_element);
+                return Ok(in_record.then_some(false));
+            }
+            // An element already open continues from the chunk's start.
+            let continuing = self.scanner.in_element;
+            let scanned = self.scanner.scan(chunk);
+            let end = scanned.unwrap_or(chunk.len());
+            let start = if continuing {
+                Some(0)
+            } else {
+                self.scanner.element_start
+            };
+            if let Some(start) = start {
+                keep(&mut self.buf, &mut self.record_len, &chunk[start..end]);
+            }
+            self.input.consume(end);
+            if scanned.is_some() {
+                return Ok(Some(true));
+            }
+            if self.scanner.finished {
+                self.done = true;
+                return Ok(None);
+            }
+        }
+    }
+}
+
+/// Appends `bytes` of the current record to `buf`, up to one byte past the
+/// limit (which tells an oversized record from one of exactly the limit).
+fn keep(buf: &mut Vec<u8>, record_len: &mut usize, bytes: &[u8]) {
+    *record_len += bytes.len();
+    let room = (MAX_RECORD + 1).saturating_sub(buf.len());
+    buf.extend_from_slice(&bytes[..bytes.len().min(room)]);
+}
+
+/// Finds where JSON values begin and end in a byte stream, chunk by chunk,
+/// by counting brackets outside strings. Values at `base_depth` are the
+/// records: 0 for a sequence of values, 2 for the elements of an array that
+/// is a member of the top-level object.
+#[derive(Debug)]
+struct Scanner {
+    base_depth: u32,
+    depth: u32,
+    in_string: bool,
+    escaped: bool,
+    in_element: bool,
+    /// The element is a bare value (number, literal, stray byte) that ends
+    /// at the next separator.
+    bare: bool,
+    /// Where the current element starts in the last chunk scanned, if it
+    /// started there.
+    element_start: Option<usize>,
+    /// The records array is closed: nothing more to read.
+    finished: bool,
+}
+
+impl Scanner {
+    fn new(base_depth: u32) -> Scanner {
+        Scanner {
+            base_depth,
+            depth: 0,
+            in_string: false,
+            escaped: false,
+            in_element: false,
+            bare: false,
+            element_start: None,
+            finished: false,
+        }
+    }
+
+    /// Scans `chunk` until the end of the next element, returning the
+    /// position just past it; `None` if the chunk ends first.
+    fn scan(&mut self, chunk: &[u8]) -> Option<usize> {
+        self.element_start = None;
+        let mut i = 0;
+        while i < chunk.len() {
+            if self.in_string {
+                if self.escaped {
+                    self.escaped = false;
+                    i += 1;
+                    continue;
+                }
+                match memchr::memchr2(b'"', b'\\', &chunk[i..]) {
+                    None => return None,
+                    Some(p) => {
+                        i += p;
+                        if chunk[i] == b'\\' {
+                            self.escaped = true;
+                        } else {
+                            self.in_string = false;
+                            if self.in_element && self.bare && self.depth == self.base_depth {
+                                // A string element ends with its quote.
+                                self.in_element = false;
+                                return Some(i + 1);
+                            }
+                        }
+                        i += 1;
+                        continue;
+                    }
+                }
+            }
+            let b = chunk[i];
+            if !self.in_element {
+                if self.depth < self.base_depth {
+                    // Before the records array: find its opening bracket.
+                    match b {
+                        b'"' => self.in_string = true,
+                        b'{' | b'[' => self.depth += 1,
+                        b'}' | b']' => {
+                            self.finished = true;
+                            return None;
+                        }
+                        _ => {}
+                    }
+                    i += 1;
+                    continue;
+                }
+                if b.is_ascii_whitespace() || b == b',' {
+                    i += 1;
+                    continue;
+                }
+                if b == b']' && self.base_depth > 0 {
+                    self.finished = true;
+                    return None;
+                }
+                self.in_element = true;
+                self.bare = !matches!(b, b'{' | b'[');
+                self.element_start = Some(i);
+                if self.bare && b != b'"' {
+                    i += 1;
+                    continue;
+                }
+            }
+            match b {
+                b'"' => self.in_string = true,
+                b'{' | b'[' if !self.bare => self.depth += 1,
+                b'}' | b']' if !self.bare => {
+                    self.depth -= 1;
+                    if self.depth == self.base_depth {
+                        self.in_element = false;
+                        return Some(i + 1);
+                    }
+                }
+                b' ' | b'\t' | b'\r' | b'\n' | b',' | b'{' | b'[' | b']'
+                    if self.bare && self.depth == self.base_depth =>
+                {
+                    self.in_element = false;
+                    return Some(i);
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reads every record of `data`, fed in chunks of `chunk` bytes to
+    /// exercise values split across reads.
+    fn records(data: &[u8], chunk: usize) -> (Layout, Vec<(String, Option<String>)>) {
+        let reader = std::io::BufReader::with_capacity(chunk, std::io::Cursor::new(data.to_vec()));
+        let mut records = RecordReader::new(Box::new(reader)).expect("reader");
+        let layout = records.layout();
+        let mut out = Vec::new();
+        while let Some(r) = records.next_record().expect("read") {
+            out.push((r.text.into_owned(), r.problem));
+        }
+        (layout, out)
+    }
+
+    fn texts(data: &[u8], chunk: usize) -> Vec<String> {
+        records(data, chunk).1.into_iter().map(|(t, _)| t).collect()
+    }
+
+    #[test]
+    fn cloudtrail_records_one_at_a_time() {
+        let file = br#"{"Records":[{"a":"x}]\"y","n":[1,{"b":2}]} , {"c":"[{"}
+  ]}"#;
+        for chunk in [1, 2, 3, 7, 64] {
+            let (layout, _) = records(file, chunk);
+            assert_eq!(layout, Layout::RecordsArray);
+            assert_eq!(
+                texts(file, chunk),
+                [r#"{"a":"x}]\"y","n":[1,{"b":2}]}"#, r#"{"c":"[{"}"#],
+                "chunk {chunk}"
+            );
+        }
+        assert!(texts(br#"{"Records":[]}"#, 4).is_empty());
+    }
+
+    #[test]
+    fn json_values_and_ndjson() {
+        let pretty = b"{\n  \"a\": 1\n}\n{\n  \"b\": \"}\"\n}\n";
+        assert_eq!(records(pretty, 64).0, Layout::JsonValues);
+        assert_eq!(texts(pretty, 3), ["{\n  \"a\": 1\n}", "{\n  \"b\": \"}\"\n}"]);
+        let ndjson = b"{\"a\":1}\n\n{\"b\":2}\r\n{\"broken\":\n";
+        let (layout, got) = records(ndjson, 64);
+        assert_eq!(layout, Layout::Lines);
+        assert_eq!(got.len(), 3);
+        assert_eq!(got[2].0, "{\"broken\":");
+    }
+
+    #[test]
+    fn lines_skip_blanks_and_flag_bad_bytes() {
+        let (layout, got) = records(b"a b\n\n  \nc\xff d\r\nlast", 4);
+        assert_eq!(layout, Layout::Lines);
+        assert_eq!(got[0], ("a b".to_owned(), None));
+        assert_eq!(got[1].0, "c\u{fffd} d");
+        assert_eq!(got[1].1.as_deref(), Some("invalid UTF-8 at byte 1"));
+        assert_eq!(got[2], ("last".to_owned(), None));
+        assert_eq!(got.len(), 3);
+    }
+
+    #[test]
+    fn truncated_and_digest_objects() {
+        let (_, got) = records(br#"{"Records":[{"a":1},{"b":"cut"#, 5);
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[1].0, r#"{"b":"cut"#);
+        assert_eq!(got[1].1.as_deref(), Some("record cut off by the end of the object"));
+        let digest = br#"{"awsAccountId":"1","digestStartTime":"x","logFiles":[{"s3Object":"k"}]}"#;
+        assert_eq!(records(digest, 16), (Layout::Digest, vec![]));
+    }
+
+    #[test]
+    fn oversized_records_keep_a_prefix() {
+        let mut line = vec![b'x'; MAX_RECORD + 10];
+        line.extend_from_slice(b"\nnext\n");
+        let (_, got) = records(&line, 64 * 1024);
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].0.len(), OVERSIZE_PREFIX);
+        assert!(got[0].1.as_deref().unwrap_or("").contains("only the first"));
+        assert_eq!(got[1], ("next".to_owned(), None));
+    }
+}
