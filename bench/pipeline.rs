@@ -25,10 +25,11 @@ use http_body_util::{BodyExt, Full};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
+use logs_forwarder::bodies::PayloadBodies;
 use logs_forwarder::client::Cluster;
 use logs_forwarder::config::Settings;
 use logs_forwarder::decode;
-use logs_forwarder::forwarder::{Bodies, Forwarder};
+use logs_forwarder::forwarder::Forwarder;
 use logs_forwarder::input::cloudwatch::PayloadParser;
 use logs_forwarder::input::{Unit, Work};
 
@@ -162,7 +163,7 @@ fn pipeline(data: &str, settings: &Settings, cluster: &Cluster) -> usize {
     let mut decoded = decode::base64_gzip(data).expect("decode");
     let mut parser = PayloadParser::default();
     let payload = parser.parse(&mut decoded).expect("payload");
-    let mut bodies = Bodies::new(settings, None, &payload);
+    let mut bodies = PayloadBodies::new(settings, None, &payload);
     let mut signed = 0;
     while let Some(body) = bodies.next_body() {
         let req = cluster

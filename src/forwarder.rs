@@ -6,8 +6,6 @@
 //! The Lambda handler and `logs-forwarder replay` both call
 //! [`Forwarder::forward`]; only where bodies go differs ([`Sink`]).
 
-use std::collections::HashSet;
-use std::hash::BuildHasher as _;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -16,16 +14,14 @@ use http::Method;
 use tokio::sync::{OnceCell, Semaphore};
 use tokio::task::JoinSet;
 
-use crate::bulk::{BulkBody, BulkEncoder};
+use crate::bodies::{ObjectBodies, PayloadBodies};
+use crate::bulk::BulkBody;
 use crate::client::Cluster;
 use crate::config::{AuthMode, Settings, TypeMode};
 use crate::delivery::{self, RetryPolicy};
-use crate::formats::{DocumentEncoder, Event, Origin};
-use crate::input::cloudwatch::{LogEvent, LogsData, PayloadParser};
-use crate::input::{Unit, Work};
-use crate::routing::Destination;
+use crate::input::cloudwatch::PayloadParser;
+use crate::input::{ObjectInput, Unit, Work};
 use crate::summary::Summary;
-use crate::time;
 
 /// Where encoded bodies go.
 pub enum Sink {
@@ -53,7 +49,7 @@ impl Outcome {
 }
 
 pub struct Forwarder {
-    settings: Settings,
+    settings: Arc<Settings>,
     sink: Sink,
     /// `_type` for action lines, settled once per cold start.
     doc_type: OnceCell<Option<String>>,
@@ -68,7 +64,7 @@ pub enum ForwardError {
 impl Forwarder {
     pub fn new(settings: Settings, sink: Sink) -> Self {
         Forwarder {
-            settings,
+            settings: Arc::new(settings),
             sink,
             doc_type: OnceCell::new(),
         }
@@ -104,6 +100,10 @@ impl Forwarder {
             let summary = match unit.work {
                 Work::Logs(mut bytes) => {
                     self.forward_logs(&mut bytes, doc_type.clone(), deadline)
+                        .await
+                }
+                Work::Object(object) => {
+                    self.forward_object(object, doc_type.clone(), deadline)
                         .await
                 }
                 Work::Undecodable(reason) => {
@@ -154,11 +154,62 @@ impl Forwarder {
             }
         };
         let mut dispatch = Dispatch::new(self, deadline);
-        let mut bodies = Bodies::new(&self.settings, doc_type, &payload);
+        let mut bodies = PayloadBodies::new(&self.settings, doc_type, &payload);
         while let Some(body) = bodies.next_body() {
             dispatch.submit(body).await;
         }
-        let mut summary = bodies.summary;
+        let mut summary = bodies.into_summary();
+        summary.merge(dispatch.finish().await);
+        summary
+    }
+
+    /// One log object, read and encoded on a blocking thread (its reader
+    /// may block on the network or disk) while bodies are sent from here.
+    /// The channel holds one body, so reading waits while the maximum
+    /// number of bodies is in flight: memory stays bounded.
+    async fn forward_object(
+        &self,
+        object: ObjectInput,
+        doc_type: Option<String>,
+        deadline: Instant,
+    ) -> Summary {
+        let settings = self.settings.clone();
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<BulkBody>(1);
+        let reader = tokio::task::spawn_blocking(move || {
+            let source = object.key.clone();
+            let mut bodies = match ObjectBodies::new(&settings, doc_type, object) {
+                Ok(bodies) => bodies,
+                Err(e) => {
+                    let mut summary = Summary {
+                        undecodable: 1,
+                        ..Summary::default()
+                    };
+                    summary.note_error(format!("{source}: {e}"));
+                    return summary;
+                }
+            };
+            while let Some(body) = bodies.next_body() {
+                if tx.blocking_send(body).is_err() {
+                    break;
+                }
+            }
+            bodies.into_summary()
+        });
+        let mut dispatch = Dispatch::new(self, deadline);
+        while let Some(body) = rx.recv().await {
+            dispatch.submit(body).await;
+        }
+        let mut summary = match reader.await {
+            Ok(summary) => summary,
+            Err(e) => {
+                let mut summary = Summary {
+                    undecodable: 1,
+                    ..Summary::default()
+                };
+                summary.note_error(format!("reading the object failed: {e}"));
+                summary
+            }
+        };
         summary.merge(dispatch.finish().await);
         summary
     }
@@ -325,151 +376,5 @@ impl<'f> Dispatch<'f> {
             }
         }
         self.summary
-    }
-}
-
-/// Turns one parsed payload into bulk bodies, one full body at a time, so
-/// the caller can send each body while the next is encoded. Everything
-/// between a payload and its bodies happens here: routing, format parsing,
-/// index names, ids.
-pub struct Bodies<'p> {
-    payload: &'p LogsData<'p>,
-    /// Where the payload's events go; `None` for a control message or a
-    /// payload without events.
-    route: Option<Route>,
-    encoder: BulkEncoder,
-    documents: DocumentEncoder,
-    /// The next event to encode.
-    event_at: usize,
-    doc: Vec<u8>,
-    index: String,
-    index_day: Option<i64>,
-    /// Hashes only: a collision merely renames one id, deterministically.
-    seen_ids: HashSet<u64>,
-    id_hasher: std::hash::RandomState,
-    id_buf: String,
-    seconds_noted: bool,
-    finished: bool,
-    /// Counts of what encoding saw (events, malformed, skipped).
-    pub summary: Summary,
-}
-
-/// Where a payload's events go.
-struct Route {
-    destination: Destination,
-    origin: Origin,
-}
-
-impl<'p> Bodies<'p> {
-    pub fn new(settings: &Settings, doc_type: Option<String>, payload: &'p LogsData<'p>) -> Self {
-        let mut summary = Summary::default();
-        let route = match payload.log_events.first() {
-            _ if payload.is_control() => {
-                summary.skipped += 1;
-                None
-            }
-            None => None,
-            Some(first) => {
-                let destination = settings.router.resolve(
-                    payload.log_group,
-                    first.message,
-                    first.extracted_fields.as_ref(),
-                );
-                tracing::debug!(log_group = payload.log_group, format = %destination.format, events = payload.log_events.len(), "payload");
-                Some(Route {
-                    destination,
-                    origin: Origin::new(payload.owner, payload.log_group, payload.log_stream),
-                })
-            }
-        };
-        Bodies {
-            payload,
-            route,
-            encoder: BulkEncoder::new(settings.bulk_max_bytes, settings.action, doc_type),
-            documents: DocumentEncoder::default(),
-            event_at: 0,
-            doc: Vec::with_capacity(4096),
-            index: String::new(),
-            index_day: None,
-            seen_ids: HashSet::with_capacity(payload.log_events.len()),
-            id_hasher: std::hash::RandomState::new(),
-            id_buf: String::new(),
-            seconds_noted: false,
-            finished: false,
-            summary,
-        }
-    }
-
-    /// The next full body, or the last partial one, or `None` when done.
-    pub fn next_body(&mut self) -> Option<BulkBody> {
-        if self.route.is_some() {
-            while let Some(log_event) = self.payload.log_events.get(self.event_at) {
-                let position = self.event_at;
-                self.event_at += 1;
-                if let Some(full) = self.encode_event(log_event, position) {
-                    return Some(full);
-                }
-            }
-        }
-        if self.finished {
-            return None;
-        }
-        self.finished = true;
-        self.encoder.finish()
-    }
-
-    fn encode_event(&mut self, log_event: &LogEvent<'p>, position: usize) -> Option<BulkBody> {
-        let route = self.route.as_ref()?;
-        self.summary.events += 1;
-        let (timestamp_ms, was_seconds) = time::normalize_millis(log_event.timestamp);
-        if was_seconds && !self.seconds_noted {
-            self.seconds_noted = true;
-            self.summary.note_error(format!(
-                "{}: timestamps in seconds, read as seconds",
-                self.payload.log_group
-            ));
-        }
-        let event = Event {
-            id: log_event.id,
-            timestamp_ms,
-            message: log_event.message,
-            extracted: log_event.extracted_fields.as_ref(),
-        };
-        let encoded = self.documents.encode(
-            &route.destination.format,
-            &route.origin,
-            &event,
-            &mut self.doc,
-        );
-        if encoded.skip {
-            self.summary.events -= 1;
-            self.summary.skipped += 1;
-            return None;
-        }
-        if let Some(error) = &encoded.error {
-            self.summary.malformed += 1;
-            self.summary.note_error(error.clone());
-        }
-        let day = time::day_number(encoded.timestamp_ms);
-        if self.index_day != Some(day) {
-            route.destination.index.write_name(day, &mut self.index);
-            self.index_day = Some(day);
-        }
-        let id = encoded.id.as_deref().unwrap_or(log_event.id);
-        // An id seen twice in one payload names two different events
-        // (CloudWatch ids are unique; samples and replays are not). Keep both
-        // rather than let the second count as a duplicate.
-        let id = if id.is_empty() {
-            None
-        } else if self.seen_ids.insert(self.id_hasher.hash_one(id)) {
-            Some(id)
-        } else {
-            self.id_buf.clear();
-            self.id_buf.push_str(id);
-            self.id_buf.push('-');
-            self.id_buf.push_str(itoa::Buffer::new().format(position));
-            Some(self.id_buf.as_str())
-        };
-        self.encoder.push(&self.index, id, &self.doc)
     }
 }

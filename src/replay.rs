@@ -174,8 +174,7 @@ pub async fn replay_files(forwarder: &Forwarder, files: &[PathBuf]) -> Summary {
 }
 
 fn read_units(file: &Path) -> Result<Vec<input::Unit>, String> {
-    let bytes = std::fs::read(file).map_err(|e| e.to_string())?;
-    input::from_file_bytes(bytes).map_err(|e| e.to_string())
+    input::from_file(file).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

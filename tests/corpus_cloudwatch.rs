@@ -7,9 +7,7 @@ mod support;
 use std::path::PathBuf;
 
 use logs_forwarder::config::Settings;
-use logs_forwarder::forwarder::Bodies;
-use logs_forwarder::input::cloudwatch::PayloadParser;
-use logs_forwarder::input::{self, Work};
+use logs_forwarder::input;
 use serde_json::Value;
 
 fn events_dir() -> PathBuf {
@@ -20,39 +18,18 @@ fn events_dir() -> PathBuf {
 fn run(path: &std::path::Path) -> (u64, u64, Vec<Value>, Vec<String>) {
     let bytes = std::fs::read(path).expect("readable");
     let settings = Settings::from_lookup(|_| None).expect("defaults");
-    let mut docs = Vec::new();
-    let mut errors = Vec::new();
-    let (mut events, mut skipped) = (0, 0);
     let units = match input::from_file_bytes(bytes) {
         Ok(units) => units,
-        Err(e) => return (0, 0, docs, vec![e.to_string()]),
+        Err(e) => return (0, 0, Vec::new(), vec![e.to_string()]),
     };
-    for unit in units {
-        match unit.work {
-            Work::Logs(mut decoded) => {
-                let mut parser = PayloadParser::default();
-                match parser.parse(&mut decoded) {
-                    Ok(payload) => {
-                        let mut bodies = Bodies::new(&settings, None, &payload);
-                        while let Some(body) = bodies.next_body() {
-                            for i in 0..body.len() {
-                                docs.push(
-                                    serde_json::from_slice(body.document(i))
-                                        .expect("documents are JSON"),
-                                );
-                            }
-                        }
-                        events += bodies.summary.events;
-                        skipped += bodies.summary.skipped;
-                    }
-                    Err(e) => errors.push(e.to_string()),
-                }
-            }
-            Work::Undecodable(e) => errors.push(e),
-            Work::Skip(_) => skipped += 1,
-        }
-    }
-    (events, skipped, docs, errors)
+    let encoded = support::encode_units(&settings, units);
+    let docs = encoded.docs().cloned().collect();
+    (
+        encoded.summary.events,
+        encoded.summary.skipped,
+        docs,
+        encoded.errors,
+    )
 }
 
 fn is_cloudwatch(name: &str) -> bool {

@@ -8,8 +8,8 @@
 
 mod support;
 
+use logs_forwarder::bodies::PayloadBodies;
 use logs_forwarder::config::Settings;
-use logs_forwarder::forwarder::Bodies;
 use logs_forwarder::input::cloudwatch::PayloadParser;
 use logs_forwarder::input::{self, Work};
 
@@ -67,7 +67,7 @@ fn corrupted_payloads_never_panic_and_lose_nothing_that_decoded() {
                 continue;
             };
             parsed += 1;
-            let mut bodies = Bodies::new(&settings, None, &payload);
+            let mut bodies = PayloadBodies::new(&settings, None, &payload);
             let mut documents = 0u64;
             while let Some(body) = bodies.next_body() {
                 for i in 0..body.len() {
@@ -77,7 +77,7 @@ fn corrupted_payloads_never_panic_and_lose_nothing_that_decoded() {
                     documents += 1;
                 }
             }
-            assert_eq!(documents, bodies.summary.events);
+            assert_eq!(documents, bodies.summary().events);
         }
     }
     // Both paths were exercised: mutations that still parse and ones that do not.

@@ -70,12 +70,17 @@ pub fn gunzip(bytes: &[u8], limit: usize) -> Result<Vec<u8>, DecodeError> {
 
 /// A reader over `input`, decompressed as it is read if it starts with the
 /// gzip magic (every member of a multi-member file).
-pub fn maybe_gunzip_reader(input: impl Read + Send + 'static) -> std::io::Result<Box<dyn std::io::BufRead + Send>> {
+pub fn maybe_gunzip_reader(
+    input: impl Read + Send + 'static,
+) -> std::io::Result<Box<dyn std::io::BufRead + Send>> {
     let mut input = std::io::BufReader::with_capacity(64 * 1024, input);
     let head = std::io::BufRead::fill_buf(&mut input)?;
     if head.len() >= 2 && is_gzip(head) {
         let decoder = flate2::bufread::MultiGzDecoder::new(input);
-        return Ok(Box::new(std::io::BufReader::with_capacity(64 * 1024, decoder)));
+        return Ok(Box::new(std::io::BufReader::with_capacity(
+            64 * 1024,
+            decoder,
+        )));
     }
     Ok(Box::new(input))
 }

@@ -401,7 +401,10 @@ mod tests {
     fn json_values_and_ndjson() {
         let pretty = b"{\n  \"a\": 1\n}\n{\n  \"b\": \"}\"\n}\n";
         assert_eq!(records(pretty, 64).0, Layout::JsonValues);
-        assert_eq!(texts(pretty, 3), ["{\n  \"a\": 1\n}", "{\n  \"b\": \"}\"\n}"]);
+        assert_eq!(
+            texts(pretty, 3),
+            ["{\n  \"a\": 1\n}", "{\n  \"b\": \"}\"\n}"]
+        );
         let ndjson = b"{\"a\":1}\n\n{\"b\":2}\r\n{\"broken\":\n";
         let (layout, got) = records(ndjson, 64);
         assert_eq!(layout, Layout::Lines);
@@ -425,7 +428,10 @@ mod tests {
         let (_, got) = records(br#"{"Records":[{"a":1},{"b":"cut"#, 5);
         assert_eq!(got.len(), 2);
         assert_eq!(got[1].0, r#"{"b":"cut"#);
-        assert_eq!(got[1].1.as_deref(), Some("record cut off by the end of the object"));
+        assert_eq!(
+            got[1].1.as_deref(),
+            Some("record cut off by the end of the object")
+        );
         let digest = br#"{"awsAccountId":"1","digestStartTime":"x","logFiles":[{"s3Object":"k"}]}"#;
         assert_eq!(records(digest, 16), (Layout::Digest, vec![]));
     }

@@ -121,14 +121,24 @@ pub struct Origin {
 }
 
 impl Origin {
+    /// A CloudWatch Logs payload's owner, log group and stream.
     pub fn new(owner: &str, log_group: &str, log_stream: &str) -> Origin {
-        let mut rendered = Vec::new();
-        let mut w = ObjectWriter::new(&mut rendered);
-        for (key, value) in [
+        Origin::render(&[
             ("@owner", owner),
             ("@log_group", log_group),
             ("@log_stream", log_stream),
-        ] {
+        ])
+    }
+
+    /// A log object: `s3://bucket/key`, or the path of a replayed file.
+    pub fn object(source: &str) -> Origin {
+        Origin::render(&[("@source", source)])
+    }
+
+    fn render(members: &[(&str, &str)]) -> Origin {
+        let mut rendered = Vec::new();
+        let mut w = ObjectWriter::new(&mut rendered);
+        for &(key, value) in members {
             if !value.is_empty() {
                 w.str(key, value);
             }
@@ -282,13 +292,14 @@ impl DocumentEncoder {
 }
 
 /// Names that the forwarder itself writes into every CloudWatch document.
-pub const RESERVED: [&str; 6] = [
+pub const RESERVED: [&str; 7] = [
     "@id",
     "@timestamp",
     "@message",
     "@owner",
     "@log_group",
     "@log_stream",
+    "@source",
 ];
 
 /// Writes the metadata every CloudWatch Logs document carries, as the stock

@@ -182,9 +182,9 @@ impl FieldList {
         for token in line.split_ascii_whitespace() {
             let bare = token.trim_start_matches("${").trim_end_matches('}');
             let name_like = bare.bytes().any(|b| b.is_ascii_lowercase())
-                && bare
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+                && bare.bytes().all(|b| {
+                    b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_'
+                });
             if !name_like {
                 return false;
             }

@@ -5,6 +5,9 @@
 
 pub mod cloudwatch;
 
+use std::io::{BufRead, Read};
+use std::path::Path;
+
 use serde_json::Value;
 
 use crate::decode;
@@ -22,10 +25,37 @@ pub struct Unit {
 pub enum Work {
     /// A decoded CloudWatch Logs payload (possibly several concatenated).
     Logs(Vec<u8>),
+    /// A log object (what S3 holds), read as a stream.
+    Object(ObjectInput),
     /// Input that could not be decoded, with the reason.
     Undecodable(String),
     /// Nothing to index, with the reason.
     Skip(&'static str),
+}
+
+/// A log object to read: where it is and its bytes, as a stream
+/// (decompressed if it was gzipped).
+pub struct ObjectInput {
+    /// Empty for a local file.
+    pub bucket: String,
+    /// The object key, or the path of a local file.
+    pub key: String,
+    /// What identifies this version of the object (S3 version id or ETag;
+    /// size and modification time of a file): part of derived ids.
+    pub version: String,
+    /// The time of records that carry none of their own (milliseconds).
+    pub timestamp_ms: i64,
+    pub body: Box<dyn BufRead + Send>,
+}
+
+impl std::fmt::Debug for ObjectInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ObjectInput")
+            .field("bucket", &self.bucket)
+            .field("key", &self.key)
+            .field("version", &self.version)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -82,6 +112,70 @@ fn logs_work(data: &str) -> Work {
         Ok(bytes) => Work::Logs(bytes),
         Err(e) => Work::Undecodable(format!("CloudWatch Logs data: {e}")),
     }
+}
+
+/// How much of a file [`from_file`] reads to tell an event from a log object.
+const SNIFF_LEN: usize = 64 * 1024;
+
+/// Opens a file for replay: a Lambda event or CloudWatch Logs payload
+/// (read whole: they are small), or else a log object as S3 would hold it
+/// (streamed, never read whole). Gzip is recognised by its magic bytes.
+pub fn from_file(path: &Path) -> std::io::Result<Vec<Unit>> {
+    let file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    let mut body = decode::maybe_gunzip_reader(file)?;
+    let mut head = Vec::with_capacity(SNIFF_LEN);
+    (&mut body).take(SNIFF_LEN as u64).read_to_end(&mut head)?;
+    if looks_like_event(&head) {
+        let mut bytes = head;
+        body.read_to_end(&mut bytes)?;
+        return from_file_bytes(bytes).map_err(std::io::Error::other);
+    }
+    let modified_ms = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_millis() as i64);
+    Ok(vec![Unit {
+        item_id: None,
+        work: Work::Object(ObjectInput {
+            bucket: String::new(),
+            key: path.display().to_string(),
+            version: format!("{}-{modified_ms}", meta.len()),
+            timestamp_ms: modified_ms,
+            body: Box::new(std::io::Cursor::new(head).chain(body)),
+        }),
+    }])
+}
+
+/// Is this the start of a Lambda event or a CloudWatch Logs payload (as
+/// opposed to a log object, such as a CloudTrail file, which also starts
+/// with `{"Records"`)?
+pub fn looks_like_event(head: &[u8]) -> bool {
+    let find = |needle: &[u8]| memchr::memmem::find(head, needle).is_some();
+    let first = head.iter().find(|b| !b.is_ascii_whitespace());
+    first == Some(&b'{')
+        && (find(b"\"awslogs\"")
+            || find(b"\"messageType\"")
+            || find(b"\"detail-type\"")
+            || event_source_is_aws(head))
+}
+
+/// Does the first `eventSource` / `EventSource` member name an AWS event
+/// source (`aws:s3`, `aws:sqs`, `aws:kinesis`, `aws:sns`)? CloudTrail
+/// records name a service endpoint (`s3.amazonaws.com`) instead.
+fn event_source_is_aws(head: &[u8]) -> bool {
+    for needle in [&b"\"eventSource\""[..], b"\"EventSource\""] {
+        if let Some(at) = memchr::memmem::find(head, needle) {
+            let rest = &head[at + needle.len()..];
+            let value = rest
+                .iter()
+                .position(|b| !b.is_ascii_whitespace() && *b != b':')
+                .map_or(&[][..], |p| &rest[p..]);
+            return value.starts_with(b"\"aws:");
+        }
+    }
+    false
 }
 
 /// Unwraps a captured file: a Lambda event, or a CloudWatch Logs payload
@@ -151,6 +245,21 @@ mod tests {
         assert_eq!(units[0].item_id.as_deref(), Some("1"));
         assert!(matches!(units[0].work, Work::Logs(_)));
         assert!(matches!(&units[1].work, Work::Undecodable(r) if r.contains("base64")));
+    }
+
+    #[test]
+    fn events_are_told_from_log_objects() {
+        assert!(looks_like_event(br#"{"awslogs":{"data":"x"}}"#));
+        assert!(looks_like_event(
+            br#" {"Records":[{"eventSource": "aws:s3","s3":{}}]}"#
+        ));
+        assert!(looks_like_event(
+            br#"{"Records":[{"EventSource":"aws:sns"}]}"#
+        ));
+        assert!(!looks_like_event(
+            br#"{"Records":[{"eventVersion":"1.0","eventSource":"s3.amazonaws.com","requestParameters":{"policy":"aws:s3"}}]}"#
+        ));
+        assert!(!looks_like_event(b"2 123 eni-1 - - - - - - - 1 2 - NODATA"));
     }
 
     #[test]

@@ -190,3 +190,73 @@ pub fn fixture(name: &str) -> String {
 pub fn path_str(p: &Path) -> String {
     p.display().to_string()
 }
+
+/// What encoding some units of input produced, without a cluster.
+#[derive(Debug, Default)]
+pub struct Encoded {
+    pub summary: logs_forwarder::summary::Summary,
+    /// `(action line, document)` pairs, in order.
+    pub items: Vec<(Value, Value)>,
+    /// Envelope and payload errors.
+    pub errors: Vec<String>,
+}
+
+impl Encoded {
+    pub fn docs(&self) -> impl Iterator<Item = &Value> {
+        self.items.iter().map(|(_, doc)| doc)
+    }
+}
+
+/// Runs units through the same encoding as the forwarder (payloads and
+/// objects alike) and parses every item back.
+pub fn encode_units(
+    settings: &logs_forwarder::config::Settings,
+    units: Vec<logs_forwarder::input::Unit>,
+) -> Encoded {
+    use logs_forwarder::bodies::{ObjectBodies, PayloadBodies};
+    use logs_forwarder::bulk::BulkBody;
+    use logs_forwarder::input::cloudwatch::PayloadParser;
+    use logs_forwarder::input::Work;
+
+    let mut out = Encoded::default();
+    let collect = |body: BulkBody, items: &mut Vec<(Value, Value)>| {
+        for i in 0..body.len() {
+            let item = body.item(i);
+            let split = item.iter().position(|&b| b == b'\n').expect("action line");
+            let action = serde_json::from_slice(&item[..split]).expect("action is JSON");
+            let doc = serde_json::from_slice(body.document(i)).unwrap_or_else(|e| {
+                panic!(
+                    "document is not JSON ({e}): {}",
+                    String::from_utf8_lossy(body.document(i))
+                )
+            });
+            items.push((action, doc));
+        }
+    };
+    for unit in units {
+        match unit.work {
+            Work::Logs(mut decoded) => match PayloadParser::default().parse(&mut decoded) {
+                Ok(payload) => {
+                    let mut bodies = PayloadBodies::new(settings, None, &payload);
+                    while let Some(body) = bodies.next_body() {
+                        collect(body, &mut out.items);
+                    }
+                    out.summary.merge(bodies.into_summary());
+                }
+                Err(e) => out.errors.push(e.to_string()),
+            },
+            Work::Object(object) => match ObjectBodies::new(settings, None, object) {
+                Ok(mut bodies) => {
+                    while let Some(body) = bodies.next_body() {
+                        collect(body, &mut out.items);
+                    }
+                    out.summary.merge(bodies.into_summary());
+                }
+                Err(e) => out.errors.push(e.to_string()),
+            },
+            Work::Undecodable(e) => out.errors.push(e),
+            Work::Skip(_) => out.summary.skipped += 1,
+        }
+    }
+    out
+}

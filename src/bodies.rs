@@ -1,0 +1,344 @@
+//! From decoded input to bulk bodies: the part of the pipeline between the
+//! formats and the client. Routing, format parsing, index names and ids
+//! happen here, one full body at a time, so that the caller can send each
+//! body while the next one is encoded.
+//!
+//! [`Batcher`] turns single events into documents and bodies; it is shared
+//! by the two kinds of input: [`PayloadBodies`] (a CloudWatch Logs payload,
+//! already in memory) and [`ObjectBodies`] (a log object read as a stream).
+
+use std::collections::HashSet;
+use std::hash::BuildHasher as _;
+
+use sha2::{Digest as _, Sha256};
+
+use crate::bulk::{BulkBody, BulkEncoder};
+use crate::config::Settings;
+use crate::decode::records::{Layout, RecordReader};
+use crate::formats::{text, vpc_flow::FieldList, DocumentEncoder, Event, Format, Origin};
+use crate::input::cloudwatch::{LogEvent, LogsData};
+use crate::input::ObjectInput;
+use crate::routing::{Destination, Router};
+use crate::summary::Summary;
+use crate::time;
+
+/// Encodes events into documents and documents into bounded bodies.
+/// Reuses every buffer from one event to the next.
+pub struct Batcher {
+    encoder: BulkEncoder,
+    documents: DocumentEncoder,
+    doc: Vec<u8>,
+    index: String,
+    index_day: Option<i64>,
+    /// Hashes only: a collision merely renames one id, deterministically.
+    seen_ids: HashSet<u64>,
+    id_hasher: std::hash::RandomState,
+    id_buf: String,
+    /// Counts of what encoding saw (events, malformed, skipped).
+    pub summary: Summary,
+}
+
+impl Batcher {
+    pub fn new(settings: &Settings, doc_type: Option<String>) -> Self {
+        Batcher {
+            encoder: BulkEncoder::new(settings.bulk_max_bytes, settings.action, doc_type),
+            documents: DocumentEncoder::default(),
+            doc: Vec::with_capacity(4096),
+            index: String::new(),
+            index_day: None,
+            seen_ids: HashSet::new(),
+            id_hasher: std::hash::RandomState::new(),
+            id_buf: String::new(),
+            summary: Summary::default(),
+        }
+    }
+
+    /// Encodes one event (all of one batcher's events go to one
+    /// destination). `problem` is set when the input itself is damaged: the
+    /// event is then indexed as text with the problem as `@error`.
+    /// `default_id` is the id unless the format has its own; `position`
+    /// tells apart two events that claim the same id. Returns a body when
+    /// this event closed one.
+    pub fn push(
+        &mut self,
+        destination: &Destination,
+        origin: &Origin,
+        event: &Event<'_>,
+        problem: Option<&str>,
+        default_id: &str,
+        position: u64,
+    ) -> Option<BulkBody> {
+        let encoded = match problem {
+            Some(problem) => {
+                self.doc.clear();
+                text::encode_with_error(origin, event, Some(problem.to_owned()), &mut self.doc)
+            }
+            None => self
+                .documents
+                .encode(&destination.format, origin, event, &mut self.doc),
+        };
+        if encoded.skip {
+            self.summary.skipped += 1;
+            return None;
+        }
+        self.summary.events += 1;
+        if let Some(error) = &encoded.error {
+            self.summary.malformed += 1;
+            self.summary.note_error(error.clone());
+        }
+        let day = time::day_number(encoded.timestamp_ms);
+        if self.index_day != Some(day) {
+            destination.index.write_name(day, &mut self.index);
+            self.index_day = Some(day);
+        }
+        let id = encoded.id.as_deref().unwrap_or(default_id);
+        // An id seen twice in one input names two different events
+        // (CloudWatch ids are unique; samples and replays are not). Keep both
+        // rather than let the second count as a duplicate.
+        let id = if id.is_empty() {
+            None
+        } else if self.seen_ids.insert(self.id_hasher.hash_one(id)) {
+            Some(id)
+        } else {
+            self.id_buf.clear();
+            self.id_buf.push_str(id);
+            self.id_buf.push('-');
+            self.id_buf.push_str(itoa::Buffer::new().format(position));
+            Some(self.id_buf.as_str())
+        };
+        self.encoder.push(&self.index, id, &self.doc)
+    }
+
+    /// The last, partly filled body.
+    pub fn finish(&mut self) -> Option<BulkBody> {
+        self.encoder.finish()
+    }
+}
+
+/// The bodies of one parsed CloudWatch Logs payload.
+pub struct PayloadBodies<'p> {
+    payload: &'p LogsData<'p>,
+    /// Where the payload's events go; `None` for a control message or a
+    /// payload without events.
+    route: Option<(Destination, Origin)>,
+    batcher: Batcher,
+    /// The next event to encode.
+    event_at: usize,
+    seconds_noted: bool,
+    finished: bool,
+}
+
+impl<'p> PayloadBodies<'p> {
+    pub fn new(settings: &Settings, doc_type: Option<String>, payload: &'p LogsData<'p>) -> Self {
+        let mut batcher = Batcher::new(settings, doc_type);
+        let route = match payload.log_events.first() {
+            _ if payload.is_control() => {
+                batcher.summary.skipped += 1;
+                None
+            }
+            None => None,
+            Some(first) => {
+                let destination = settings.router.resolve(
+                    payload.log_group,
+                    first.message,
+                    first.extracted_fields.as_ref(),
+                );
+                tracing::debug!(log_group = payload.log_group, format = %destination.format, events = payload.log_events.len(), "payload");
+                let origin = Origin::new(payload.owner, payload.log_group, payload.log_stream);
+                Some((destination, origin))
+            }
+        };
+        batcher.seen_ids.reserve(payload.log_events.len());
+        PayloadBodies {
+            payload,
+            route,
+            batcher,
+            event_at: 0,
+            seconds_noted: false,
+            finished: false,
+        }
+    }
+
+    /// The next full body, or the last partial one, or `None` when done.
+    pub fn next_body(&mut self) -> Option<BulkBody> {
+        if self.route.is_some() {
+            while let Some(log_event) = self.payload.log_events.get(self.event_at) {
+                let position = self.event_at as u64;
+                self.event_at += 1;
+                if let Some(full) = self.encode_event(log_event, position) {
+                    return Some(full);
+                }
+            }
+        }
+        if self.finished {
+            return None;
+        }
+        self.finished = true;
+        self.batcher.finish()
+    }
+
+    /// What encoding saw so far.
+    pub fn summary(&self) -> &Summary {
+        &self.batcher.summary
+    }
+
+    pub fn into_summary(self) -> Summary {
+        self.batcher.summary
+    }
+
+    fn encode_event(&mut self, log_event: &LogEvent<'p>, position: u64) -> Option<BulkBody> {
+        let (destination, origin) = self.route.as_ref()?;
+        let (timestamp_ms, was_seconds) = time::normalize_millis(log_event.timestamp);
+        if was_seconds && !self.seconds_noted {
+            self.seconds_noted = true;
+            self.batcher.summary.note_error(format!(
+                "{}: timestamps in seconds, read as seconds",
+                self.payload.log_group
+            ));
+        }
+        let event = Event {
+            id: log_event.id,
+            timestamp_ms,
+            message: log_event.message,
+            extracted: log_event.extracted_fields.as_ref(),
+        };
+        self.batcher
+            .push(destination, origin, &event, None, log_event.id, position)
+    }
+}
+
+/// The bodies of one log object, read record by record as they are needed.
+pub struct ObjectBodies {
+    records: RecordReader,
+    router: Router,
+    bucket: String,
+    key: String,
+    /// Where the records go, decided by the first one.
+    destination: Option<Destination>,
+    origin: Origin,
+    /// Time of records that carry none of their own.
+    timestamp_ms: i64,
+    /// The start of the ids of records without their own: a hash of
+    /// bucket, key and version, so that a redelivered object overwrites
+    /// nothing and duplicates nothing.
+    id_prefix: String,
+    id_buf: String,
+    batcher: Batcher,
+    finished: bool,
+}
+
+impl ObjectBodies {
+    pub fn new(
+        settings: &Settings,
+        doc_type: Option<String>,
+        input: ObjectInput,
+    ) -> std::io::Result<Self> {
+        let records = RecordReader::new(input.body)?;
+        let source = if input.bucket.is_empty() {
+            input.key.clone()
+        } else {
+            format!("s3://{}/{}", input.bucket, input.key)
+        };
+        let digest = Sha256::new()
+            .chain_update(input.bucket.as_bytes())
+            .chain_update(b"\n")
+            .chain_update(input.key.as_bytes())
+            .chain_update(b"\n")
+            .chain_update(input.version.as_bytes())
+            .finalize();
+        let id_prefix = digest[..10].iter().map(|b| format!("{b:02x}")).collect();
+        let mut batcher = Batcher::new(settings, doc_type);
+        if records.layout() == Layout::Digest {
+            tracing::info!(%source, "CloudTrail digest file: nothing to index");
+            batcher.summary.skipped += 1;
+        }
+        Ok(ObjectBodies {
+            records,
+            router: settings.router.clone(),
+            bucket: input.bucket,
+            key: input.key,
+            destination: None,
+            origin: Origin::object(&source),
+            timestamp_ms: input.timestamp_ms,
+            id_prefix,
+            id_buf: String::new(),
+            batcher,
+            finished: false,
+        })
+    }
+
+    /// The next full body, or the last partial one, or `None` when done.
+    pub fn next_body(&mut self) -> Option<BulkBody> {
+        let ObjectBodies {
+            records,
+            router,
+            bucket,
+            key,
+            destination,
+            origin,
+            timestamp_ms,
+            id_prefix,
+            id_buf,
+            batcher,
+            finished,
+        } = self;
+        if *finished {
+            return None;
+        }
+        loop {
+            let record = match records.next_record() {
+                Ok(Some(record)) => record,
+                Ok(None) => break,
+                Err(e) => {
+                    // The records before were sent; the object as a whole
+                    // failed and is redelivered (ids make that safe).
+                    batcher.summary.undecodable += 1;
+                    batcher
+                        .summary
+                        .note_error(format!("s3://{bucket}/{key}: reading failed: {e}"));
+                    break;
+                }
+            };
+            let destination = destination.get_or_insert_with(|| {
+                let d = router.resolve_object(bucket, key, &record.text);
+                tracing::debug!(%bucket, %key, format = %d.format, index = d.index.prefix(), "object");
+                d
+            });
+            if let Format::VpcFlow(fields) = &mut destination.format {
+                // Header lines (S3 writes one per file; concatenated files
+                // repeat it) set the columns of the records that follow.
+                if record.problem.is_none() && FieldList::is_header(&record.text) {
+                    *fields = FieldList::parse(&record.text);
+                    continue;
+                }
+            }
+            let event = Event {
+                id: "",
+                timestamp_ms: *timestamp_ms,
+                message: &record.text,
+                extracted: None,
+            };
+            id_buf.clear();
+            id_buf.push_str(id_prefix);
+            id_buf.push('-');
+            id_buf.push_str(itoa::Buffer::new().format(record.position));
+            let full = batcher.push(
+                destination,
+                origin,
+                &event,
+                record.problem.as_deref(),
+                id_buf,
+                record.position,
+            );
+            if full.is_some() {
+                return full;
+            }
+        }
+        *finished = true;
+        batcher.finish()
+    }
+
+    pub fn into_summary(self) -> Summary {
+        self.batcher.summary
+    }
+}
