@@ -3,16 +3,18 @@
 //! The data flow follows the module names:
 //!
 //! ```text
-//! input      envelopes (CloudWatch Logs, Kinesis) → units of work
-//! decode     base64, gzip by magic bytes
+//! input      envelopes (CloudWatch Logs, Kinesis), log objects → units of work
+//! decode     base64, gzip by magic bytes, records of streamed objects
 //! formats    CloudTrail, VPC flow, JSON, text → one document per event
-//! routing    log group / content → index name and format
+//! routing    log group, bucket/prefix, content → index name and format
+//! bodies     events → documents → bounded bodies, one body at a time
 //! bulk       NDJSON into bounded bodies; per-item responses
 //! client     hyper + rustls, SigV4 / basic auth, gzip, timeouts
 //! delivery   retries with backoff, per-item re-sends, deadline
 //! forwarder  the pipeline that runs all of the above per invocation
 //! ```
 
+pub mod bodies;
 pub mod bulk;
 pub mod client;
 pub mod config;
@@ -27,4 +29,5 @@ pub mod logging;
 pub mod replay;
 pub mod routing;
 pub mod summary;
+pub mod templates;
 pub mod time;

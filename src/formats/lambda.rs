@@ -29,7 +29,7 @@ use super::{write_cloudwatch_meta, Encoded, Event, Origin};
 use crate::json::ObjectWriter;
 
 /// The labelled values of a REPORT line: (label words, field, kind).
-const REPORT_FIELDS: &[(&[&str], &str, Kind)] = &[
+pub const REPORT_FIELDS: &[(&[&str], &str, Kind)] = &[
     (&["RequestId:"], "request_id", Kind::Keyword),
     (&["Duration:"], "duration_ms", Kind::Float),
     (

@@ -99,6 +99,15 @@ impl IndexPattern {
     pub fn prefix(&self) -> &str {
         &self.prefix
     }
+
+    /// The index pattern that matches every name this writes (for index
+    /// templates): `prefix-*`, or the prefix alone without a date suffix.
+    pub fn wildcard(&self) -> String {
+        match self.date {
+            DateSuffix::None => self.prefix.clone(),
+            _ => format!("{}-*", self.prefix),
+        }
+    }
 }
 
 fn is_forbidden(c: char) -> bool {

@@ -26,7 +26,7 @@ pub struct Destination {
 }
 
 /// One configured route.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct Route {
     /// Which CloudWatch Logs log groups it takes.
     log_group: Option<Glob>,
@@ -68,7 +68,7 @@ pub enum RoutingError {
 }
 
 /// The routing table.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Router {
     routes: Vec<Route>,
     /// A format imposed on everything (`replay --format`).
@@ -149,10 +149,21 @@ impl Router {
         let route = self.routes.iter().find(|r| {
             (r.bucket.is_some() || r.key_prefix.is_some())
                 && r.bucket.as_ref().is_none_or(|b| b.matches(bucket))
-                && r.key_prefix.as_ref().is_none_or(|p| key.starts_with(p.as_str()))
+                && r.key_prefix
+                    .as_ref()
+                    .is_none_or(|p| key.starts_with(p.as_str()))
         });
         let format = self.format(route, || Format::detect(sample, None));
         destination(route, format, "logs", bucket)
+    }
+
+    /// The indices that configured routes name, with their format when the
+    /// route fixes one (for index templates).
+    pub fn configured_indices(&self) -> impl Iterator<Item = (IndexPattern, Option<&Format>)> {
+        self.routes.iter().filter_map(|r| {
+            let index = IndexPattern::new(r.index.as_deref()?, r.date).ok()?;
+            Some((index, self.forced.as_ref().or(r.format.as_ref())))
+        })
     }
 
     fn format(&self, route: Option<&Route>, detect: impl FnOnce() -> Format) -> Format {
@@ -183,7 +194,7 @@ fn destination(route: Option<&Route>, format: Format, base: &str, name: &str) ->
 }
 
 /// A shell-style pattern: `*` matches any run of characters, `?` one.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct Glob(String);
 
 impl Glob {
@@ -280,11 +291,17 @@ mod tests {
         )
         .expect("valid");
         let d = r.resolve_object("logs-prod", "access/2024-01-01", "x");
-        assert_eq!((name(&d), d.format), ("s3-2014.12.14".into(), Format::S3Access));
+        assert_eq!(
+            (name(&d), d.format),
+            ("s3-2014.12.14".into(), Format::S3Access)
+        );
         let d = r.resolve_object("logs-prod", "AWSLogs/1/vpcflowlogs/x.log.gz", FLOW);
         assert_eq!(name(&d), "vpc-flowlogs-2014.12.14");
         let d = r.resolve_object("My_Bucket", "app.log", "plain text");
-        assert_eq!((name(&d), d.format), ("logs-my_bucket-2014.12.14".into(), Format::Text));
+        assert_eq!(
+            (name(&d), d.format),
+            ("logs-my_bucket-2014.12.14".into(), Format::Text)
+        );
         assert!(Router::from_json(r#"[{"index":"x"}]"#)
             .expect_err("no selector")
             .to_string()
