@@ -64,6 +64,8 @@ pub struct Settings {
     pub request_timeout: Duration,
     /// Stop retrying this long before the Lambda deadline.
     pub deadline_margin: Duration,
+    /// Install the index templates once per cold start (`TEMPLATES`).
+    pub apply_templates: bool,
     pub router: Router,
 }
 
@@ -169,6 +171,16 @@ impl Settings {
                 0,
                 60_000,
             )? as u64),
+            apply_templates: match var("TEMPLATES").as_deref() {
+                None | Some("apply") => true,
+                Some("off") => false,
+                Some(other) => {
+                    return Err(invalid(
+                        "TEMPLATES",
+                        format!("{other:?} is not apply or off"),
+                    ))
+                }
+            },
             router,
         })
     }

@@ -22,6 +22,7 @@ use crate::delivery::{self, RetryPolicy};
 use crate::input::cloudwatch::PayloadParser;
 use crate::input::{ObjectInput, Unit, Work};
 use crate::summary::Summary;
+use crate::templates::{self, ClusterVersion};
 
 /// Where encoded bodies go.
 pub enum Sink {
@@ -51,8 +52,10 @@ impl Outcome {
 pub struct Forwarder {
     settings: Arc<Settings>,
     sink: Sink,
-    /// `_type` for action lines, settled once per cold start.
-    doc_type: OnceCell<Option<String>>,
+    /// The cluster's version, asked once per cold start.
+    version: OnceCell<ClusterVersion>,
+    /// Set once the index templates are in place (retried until they are).
+    templates: OnceCell<()>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -66,7 +69,8 @@ impl Forwarder {
         Forwarder {
             settings: Arc::new(settings),
             sink,
-            doc_type: OnceCell::new(),
+            version: OnceCell::new(),
+            templates: OnceCell::new(),
         }
     }
 
@@ -96,6 +100,12 @@ impl Forwarder {
                 return outcome;
             }
         };
+        if let Err(e) = self.ensure_templates(deadline).await {
+            // Documents still go out (dynamic mappings); the next
+            // invocation tries again.
+            tracing::error!(error = %e, "index templates not installed");
+            outcome.summary.note_error(e);
+        }
         for unit in units {
             let summary = match unit.work {
                 Work::Logs(mut bytes) => {
@@ -221,12 +231,46 @@ impl Forwarder {
             (TypeMode::Fixed(name), _) => Ok(Some(name.clone())),
             // OpenSearch Serverless has no version endpoint and no types.
             (TypeMode::Auto, Sink::Cluster(_)) if self.is_serverless() => Ok(None),
-            (TypeMode::Auto, Sink::Cluster(cluster)) => self
-                .doc_type
-                .get_or_try_init(|| ask_type(cluster, deadline))
-                .await
-                .cloned(),
+            (TypeMode::Auto, Sink::Cluster(cluster)) => {
+                let version = self.version(cluster, deadline).await?;
+                Ok(type_for(&version))
+            }
         }
+    }
+
+    /// Installs the index templates once per cold start (`TEMPLATES`).
+    async fn ensure_templates(&self, deadline: Instant) -> Result<(), String> {
+        let Sink::Cluster(cluster) = &self.sink else {
+            return Ok(());
+        };
+        if !self.settings.apply_templates || self.templates.initialized() {
+            return Ok(());
+        }
+        let version = if self.is_serverless() {
+            ClusterVersion::default()
+        } else {
+            self.version(cluster, deadline)
+                .await
+                .map_err(|e| e.to_string())?
+        };
+        let templates = templates::build(&self.settings.router, &version);
+        let applied = templates::apply(cluster, &templates, &version)
+            .await
+            .map_err(|e| e.to_string())?;
+        tracing::info!(written = ?applied.written, unchanged = applied.unchanged.len(), "index templates in place");
+        let _ = self.templates.set(());
+        Ok(())
+    }
+
+    async fn version(
+        &self,
+        cluster: &Cluster,
+        deadline: Instant,
+    ) -> Result<ClusterVersion, ForwardError> {
+        self.version
+            .get_or_try_init(|| ask_version(cluster, deadline))
+            .await
+            .copied()
     }
 
     fn is_serverless(&self) -> bool {
@@ -234,11 +278,20 @@ impl Forwarder {
     }
 }
 
-/// Asks the cluster its version: Elasticsearch 6.x needs one fixed `_type`
-/// (`_doc`), 5.x and older a type without a leading underscore; everything
-/// newer, and every OpenSearch, takes none (OpenSearch 2+ and Elasticsearch
-/// 8+ reject it).
-async fn ask_type(cluster: &Cluster, deadline: Instant) -> Result<Option<String>, ForwardError> {
+/// Elasticsearch 6.x needs one fixed `_type` (`_doc`), 5.x and older a
+/// type without a leading underscore; everything newer, and every
+/// OpenSearch, takes none (OpenSearch 2+ and Elasticsearch 8+ reject it).
+fn type_for(version: &ClusterVersion) -> Option<String> {
+    match (version.opensearch, version.major) {
+        (true, _) => None,
+        (false, 6) => Some("_doc".to_owned()),
+        (false, 1..=5) => Some("doc".to_owned()),
+        _ => None,
+    }
+}
+
+/// Asks the cluster its version (`GET /`), retrying briefly.
+async fn ask_version(cluster: &Cluster, deadline: Instant) -> Result<ClusterVersion, ForwardError> {
     let mut attempt = 0u32;
     loop {
         let result = cluster.send(Method::GET, "/", None).await;
@@ -246,32 +299,18 @@ async fn ask_type(cluster: &Cluster, deadline: Instant) -> Result<Option<String>
             Ok(resp) if resp.status.is_success() => {
                 let info: serde_json::Value = serde_json::from_slice(&resp.body)
                     .map_err(|e| ForwardError::Version(e.to_string()))?;
-                let number = info
-                    .pointer("/version/number")
-                    .and_then(|v| v.as_str())
-                    .unwrap_or("");
-                let distribution = info
-                    .pointer("/version/distribution")
-                    .and_then(|v| v.as_str())
-                    .unwrap_or("");
-                let major: u32 = number
-                    .split('.')
-                    .next()
-                    .and_then(|m| m.parse().ok())
-                    .unwrap_or(0);
-                let doc_type = match (distribution, major) {
-                    ("opensearch", _) => None,
-                    (_, 6) => Some("_doc".to_owned()),
-                    (_, 1..=5) => Some("doc".to_owned()),
-                    _ => None,
-                };
+                let version = ClusterVersion::from_info(&info).ok_or_else(|| {
+                    ForwardError::Version(format!(
+                        "no version.number in {}",
+                        delivery::excerpt(&resp.body)
+                    ))
+                })?;
                 tracing::info!(
-                    version = number,
-                    distribution,
-                    doc_type = doc_type.as_deref(),
+                    ?version,
+                    doc_type = type_for(&version).as_deref(),
                     "cluster version"
                 );
-                return Ok(doc_type);
+                return Ok(version);
             }
             Ok(resp) => format!(
                 "HTTP {}: {}",

@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use logs_forwarder::{lambda, replay};
+use logs_forwarder::{lambda, replay, templates};
 
 /// mimalloc keeps freed memory for reuse: the large decode and body buffers
 /// of one invocation are not unmapped and faulted in again by the next,
@@ -16,6 +16,8 @@ const USAGE: &str = "logs-forwarder: AWS logs into OpenSearch / Elasticsearch
 In Lambda (AWS_LAMBDA_RUNTIME_API set) it runs the runtime loop. Otherwise:
 
   logs-forwarder replay [--endpoint URL] [--out PATH|-] [--format NAME] FILE|DIR...
+  logs-forwarder templates apply --endpoint URL
+  logs-forwarder templates show [--cluster opensearch-2.11|elasticsearch-6.8|...]
 
 Configuration comes from the environment (ES_ENDPOINT, ES_AUTH, ...): see README.md.";
 
@@ -26,6 +28,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("replay") => replay::main(&args[1..]),
+        Some("templates") => templates::main(&args[1..]),
         Some("--version" | "-V") => {
             println!("logs-forwarder {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS

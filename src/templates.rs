@@ -28,6 +28,7 @@
 //! unchanged is not written again.
 
 use std::collections::BTreeMap;
+use std::io::Write as _;
 
 use http::Method;
 use serde_json::{json, Map, Value};
@@ -449,6 +450,130 @@ async fn installed_hashes(
         }
     }
     Ok(hashes)
+}
+
+pub const USAGE: &str = "usage: logs-forwarder templates apply --endpoint URL
+       logs-forwarder templates show [--cluster opensearch-2.11|elasticsearch-7.10|...]";
+
+/// `logs-forwarder templates apply|show`: installs the templates by hand,
+/// or prints the requests that would install them.
+pub fn main(args: &[String]) -> std::process::ExitCode {
+    use std::process::ExitCode;
+    crate::logging::init(false, "warn");
+    let mut endpoint = None;
+    let mut cluster_name = None;
+    let mut it = args.iter().skip(1);
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--endpoint" => endpoint = it.next().cloned(),
+            "--cluster" => cluster_name = it.next().cloned(),
+            other => {
+                eprintln!("unknown argument {other:?}\n{USAGE}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let settings = crate::config::Settings::from_lookup(|name| match name {
+        "ES_ENDPOINT" => endpoint.clone(),
+        _ => std::env::var(name).ok().filter(|v| !v.is_empty()),
+    });
+    let settings = match settings {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("configuration: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match (args.first().map(String::as_str), &settings.endpoint) {
+        (Some("show"), _) => {
+            let version = match cluster_name.as_deref().map(parse_cluster) {
+                None => ClusterVersion::default(),
+                Some(Some(v)) => v,
+                Some(None) => {
+                    eprintln!("--cluster: expected opensearch-X.Y or elasticsearch-X.Y");
+                    return ExitCode::from(2);
+                }
+            };
+            let mut out = std::io::stdout().lock();
+            for template in build(&settings.router, &version) {
+                let (path, body) = template.request(&version);
+                let line = json!({"method": "PUT", "path": path, "body": body});
+                if writeln!(out, "{line}").is_err() {
+                    return ExitCode::FAILURE;
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        (Some("apply"), Some(endpoint)) => {
+            let cluster = Cluster::new(endpoint.clone(), &settings);
+            let runtime = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    eprintln!("cannot start the async runtime: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            let result = runtime.block_on(async {
+                let info = cluster
+                    .send(Method::GET, "/", None)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let version = serde_json::from_slice::<Value>(&info.body)
+                    .ok()
+                    .and_then(|v| ClusterVersion::from_info(&v))
+                    .ok_or_else(|| {
+                        format!(
+                            "GET / answered HTTP {} without a version: {}",
+                            info.status.as_u16(),
+                            crate::delivery::excerpt(&info.body)
+                        )
+                    })?;
+                let templates = build(&settings.router, &version);
+                apply(&cluster, &templates, &version)
+                    .await
+                    .map_err(|e| e.to_string())
+            });
+            match result {
+                Ok(applied) => {
+                    println!(
+                        "{}",
+                        json!({"written": applied.written, "unchanged": applied.unchanged})
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("templates apply: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        (Some("apply"), None) => {
+            eprintln!("templates apply needs --endpoint URL\n{USAGE}");
+            ExitCode::from(2)
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `opensearch-2.11`, `elasticsearch-6.8`.
+fn parse_cluster(name: &str) -> Option<ClusterVersion> {
+    let (distribution, number) = name.split_once('-')?;
+    let opensearch = match distribution {
+        "opensearch" => true,
+        "elasticsearch" => false,
+        _ => return None,
+    };
+    ClusterVersion::from_info(&json!({"version": {
+        "number": number,
+        "distribution": if opensearch { "opensearch" } else { "elasticsearch" },
+    }}))
+    .map(|v| ClusterVersion { opensearch, ..v })
 }
 
 #[cfg(test)]

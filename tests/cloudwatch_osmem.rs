@@ -56,7 +56,7 @@ fn fixtures_land_with_index_names_counts_and_typed_values() {
     // CloudTrail keeps its own fields; _id is eventID; @timestamp is eventTime.
     let ct = osmem.sources(
         "cloudtrail-2025.11.22",
-        json!({"term": {"eventName.keyword": "RunInstances"}}),
+        json!({"term": {"eventName": "RunInstances"}}),
     );
     assert_eq!(ct.len(), 4);
     assert!(ct.iter().all(|d| d["eventSource"] == "ec2.amazonaws.com"));
@@ -72,7 +72,7 @@ fn fixtures_land_with_index_names_counts_and_typed_values() {
     let flows = "vpc-flowlogs-2025.11.22";
     assert_eq!(osmem.count(flows, json!({"term": {"dstport": 22}})), 7);
     assert_eq!(
-        osmem.count(flows, json!({"term": {"log_status.keyword": "NODATA"}})),
+        osmem.count(flows, json!({"term": {"log_status": "NODATA"}})),
         3
     );
     assert_eq!(
@@ -81,11 +81,14 @@ fn fixtures_land_with_index_names_counts_and_typed_values() {
     );
     let mapping = osmem.get(&format!("/{flows}/_mapping"));
     let props = &mapping[flows]["mappings"]["properties"];
+    // The template, installed before the first bulk request, typed them.
     assert_eq!(props["bytes"]["type"], "long", "{props}");
     assert_eq!(props["@timestamp"]["type"], "date", "{props}");
+    assert_eq!(props["srcaddr"]["type"], "ip", "{props}");
+    assert_eq!(props["start"]["type"], "date", "{props}");
     let ipv6 = osmem.sources(
         flows,
-        json!({"term": {"srcaddr.keyword": "2001:db8:1234:a101::42"}}),
+        json!({"term": {"srcaddr": "2001:db8:1234:a101::42"}}),
     );
     assert_eq!(ipv6.len(), 3);
     assert_eq!(
@@ -312,13 +315,14 @@ fn per_item_429s_are_re_sent_until_the_block_lifts() {
 #[test]
 fn whole_request_503_and_429_are_retried() {
     let osmem = Osmem::start();
-    let fault: support::proxy::Fault = std::sync::Arc::new(|n, seen| {
+    let bulk_requests = std::sync::atomic::AtomicUsize::new(0);
+    let fault: support::proxy::Fault = std::sync::Arc::new(move |_, seen| {
         if !seen.is_bulk() {
             return None;
         }
-        match n {
-            1 => Some((503, r#"{"error":"unavailable"}"#.to_owned())),
-            2 => Some((429, r#"{"error":"too many requests"}"#.to_owned())),
+        match bulk_requests.fetch_add(1, std::sync::atomic::Ordering::SeqCst) {
+            0 => Some((503, r#"{"error":"unavailable"}"#.to_owned())),
+            1 => Some((429, r#"{"error":"too many requests"}"#.to_owned())),
             _ => None,
         }
     });
