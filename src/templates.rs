@@ -14,7 +14,9 @@
 //!   strings become `keyword` with `ignore_above: 1024` (never a rejected
 //!   over-long term); flow log `start`/`end` are `epoch_second` dates,
 //!   addresses `ip`, counts `long`;
-//! - CloudTrail: a total-fields limit of 5,000, and the polymorphic subtrees
+//! - CloudTrail: `eventTime` kept as a keyword (its date is `@timestamp`,
+//!   parsed by the forwarder in every variant seen), a total-fields limit of
+//!   5,000, and the polymorphic subtrees
 //!   (`requestParameters`, `responseElements`, `additionalEventData`,
 //!   `serviceEventDetails`, plus `@original` everywhere) stored as one field
 //!   each: `flat_object` on OpenSearch 2.7+, `flattened` on Elasticsearch
@@ -252,7 +254,10 @@ fn template(source: Source, patterns: Vec<String>, version: &ClusterVersion) -> 
     match source {
         Source::CloudTrail => {
             fields_limit = 5000;
-            properties.insert("eventTime".into(), json!({"type": "date"}));
+            // Dates live in `@timestamp`; `eventTime` stays the text it was
+            // (records re-serialised by other tools write `2025-01-21
+            // 17:49:47.000000000`, which a date mapping rejects).
+            properties.insert("eventTime".into(), keyword());
             properties.insert("apiVersion".into(), keyword());
             properties.insert(
                 "errorMessage".into(),
@@ -288,7 +293,10 @@ fn template(source: Source, patterns: Vec<String>, version: &ClusterVersion) -> 
     });
     if structured {
         mappings["dynamic_templates"] = json!([
-            {"strings_as_keywords": {"match_mapping_type": "string", "mapping": keyword()}}
+            {"strings_as_keywords": {"match_mapping_type": "string", "mapping": keyword()}},
+            // `true` in one record and `"True"` in another (CloudTrail's
+            // managementEvent, re-serialised by other tools) must both fit.
+            {"booleans_as_keywords": {"match_mapping_type": "boolean", "mapping": keyword()}}
         ]);
     }
     Template {

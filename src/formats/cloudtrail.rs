@@ -27,7 +27,7 @@ pub fn encode(
     event: &Event<'_>,
     doc: &mut Vec<u8>,
 ) -> Result<Encoded, String> {
-    let event_time = str_member(parsed, "eventTime").and_then(crate::time::parse_rfc3339);
+    let event_time = str_member(parsed, "eventTime").and_then(crate::time::parse_iso8601_utc);
     let timestamp_ms = event_time.unwrap_or(event.timestamp_ms);
     let mut w = ObjectWriter::new(doc);
     write_cloudwatch_meta(&mut w, origin, event, timestamp_ms);
