@@ -121,6 +121,8 @@ pub struct Column {
     pub kind: Kind,
     /// `"name":`, rendered once for every record.
     key: Vec<u8>,
+    /// This is `start`, the record's time.
+    is_start: bool,
 }
 
 /// The columns of a flow log format, in record order.
@@ -165,6 +167,7 @@ impl FieldList {
                     let name = document_name(bare);
                     Column {
                         key: crate::json::render_key(&name),
+                        is_start: name == "start",
                         name,
                         kind: kind_of(bare).unwrap_or(Kind::Keyword),
                     }
@@ -248,20 +251,37 @@ pub fn encode(
             write_extracted(&mut w, extracted, kind_of).map_err(|e| e.to_string())?;
         }
         None => {
+            // One pass over the values: typed as they are written, the
+            // metadata after them once `start` is known.
             let line = event.message.trim_end();
-            let count = line.split_ascii_whitespace().count();
-            if count != fields.len() {
-                return Err(format!("expected {} fields, found {count}", fields.len()));
+            let mut values = line.split_ascii_whitespace();
+            let mut start = None;
+            for column in &fields.0 {
+                let Some(value) = values.next() else {
+                    return Err(count_error(fields, line));
+                };
+                if value == "-" {
+                    continue;
+                }
+                typed::write_rendered(&mut w, &column.key, &column.name, value, column.kind)
+                    .map_err(|e| {
+                        // A short or long line explains a misplaced value best.
+                        let count = line.split_ascii_whitespace().count();
+                        if count == fields.len() {
+                            e.to_string()
+                        } else {
+                            count_error(fields, line)
+                        }
+                    })?;
+                if column.is_start {
+                    start = value.parse::<i64>().ok();
+                }
             }
-            timestamp_ms = fields
-                .0
-                .iter()
-                .zip(line.split_ascii_whitespace())
-                .find(|(c, _)| c.name == "start")
-                .and_then(|(_, v)| v.parse::<i64>().ok())
-                .map_or(event.timestamp_ms, |s| s * 1000);
+            if values.next().is_some() {
+                return Err(count_error(fields, line));
+            }
+            timestamp_ms = start.map_or(event.timestamp_ms, |s| s * 1000);
             write_cloudwatch_meta(&mut w, origin, event, timestamp_ms);
-            write_record(&mut w, fields, line).map_err(|e| e.to_string())?;
         }
     }
     w.finish();
@@ -271,18 +291,9 @@ pub fn encode(
     })
 }
 
-/// Writes the typed values of one record line.
-pub fn write_record(
-    w: &mut ObjectWriter<'_>,
-    fields: &FieldList,
-    line: &str,
-) -> Result<(), typed::TypeError> {
-    for (column, value) in fields.0.iter().zip(line.split_ascii_whitespace()) {
-        if value != "-" {
-            typed::write_rendered(w, &column.key, &column.name, value, column.kind)?;
-        }
-    }
-    Ok(())
+fn count_error(fields: &FieldList, line: &str) -> String {
+    let count = line.split_ascii_whitespace().count();
+    format!("expected {} fields, found {count}", fields.len())
 }
 
 #[cfg(test)]
