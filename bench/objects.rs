@@ -1,0 +1,226 @@
+//! `cargo bench --bench objects`: log objects as S3 holds them, streamed.
+//!
+//! Generates a CloudTrail `.json.gz` (`{"Records":[...]}`, ~100 MB of JSON)
+//! and a VPC flow log `.log.gz` (~100 MB of lines) and measures, in one run
+//! and interleaved:
+//!
+//! - floor: gunzip + one parse of the decompressed bytes (simd-json over the
+//!   whole CloudTrail file; splitting the flow log into lines and values);
+//! - pipeline: the forwarder's object path (streamed gunzip, record
+//!   splitting, format parsing, routing, bulk encoding, SigV4 signing of
+//!   every body), network excluded.
+//!
+//! It prints MB/s of decompressed input on one core and the ratio.
+
+use std::hint::black_box;
+use std::io::{Read as _, Write as _};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
+
+use logs_forwarder::bodies::ObjectBodies;
+use logs_forwarder::client::Cluster;
+use logs_forwarder::config::Settings;
+use logs_forwarder::decode;
+use logs_forwarder::input::ObjectInput;
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+const TARGET: usize = 100 * 1000 * 1000;
+
+fn cloudtrail_file(path: &Path) -> usize {
+    let mut gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(path).expect("create"),
+        flate2::Compression::default(),
+    );
+    let mut written = 0;
+    let mut i = 0usize;
+    let mut out = Vec::new();
+    out.extend_from_slice(b"{\"Records\":[");
+    while written + out.len() < TARGET {
+        if i > 0 {
+            out.push(b',');
+        }
+        let record = serde_json::json!({
+            "eventVersion": "1.09",
+            "userIdentity": {"type": "AssumedRole", "principalId": format!("AROAEXAMPLE:{i}"),
+                "arn": format!("arn:aws:sts::111122223333:assumed-role/app/{i}"), "accountId": "111122223333",
+                "sessionContext": {"attributes": {"creationDate": "2025-11-22T08:00:00Z", "mfaAuthenticated": "false"}}},
+            "eventTime": format!("2025-11-22T{:02}:{:02}:{:02}Z", (i / 3600) % 24, (i / 60) % 60, i % 60),
+            "eventSource": "s3.amazonaws.com", "eventName": "GetObject", "awsRegion": "eu-west-1",
+            "sourceIPAddress": format!("10.{}.{}.{}", i % 256, (i / 256) % 256, i % 200 + 1),
+            "userAgent": "aws-sdk-java/2.21.0 Linux/5.10.205 OpenJDK_64-Bit_Server_VM/17.0.9+8-LTS",
+            "requestParameters": {"bucketName": "app-data", "key": format!("tenants/{}/{i:010}.json", i % 97), "Host": "app-data.s3.eu-west-1.amazonaws.com"},
+            "responseElements": null,
+            "additionalEventData": {"SignatureVersion": "SigV4", "bytesTransferredOut": 5321 + i},
+            "requestID": format!("{:016X}", i * 7919), "eventID": format!("{:08x}-0000-4000-8000-{:012x}", i, i),
+            "readOnly": true, "resources": [{"type": "AWS::S3::Object", "ARN": format!("arn:aws:s3:::app-data/{i}")}],
+            "eventType": "AwsApiCall", "managementEvent": false, "recipientAccountId": "111122223333",
+            "eventCategory": "Data", "tlsDetails": {"tlsVersion": "TLSv1.3", "cipherSuite": "TLS_AES_128_GCM_SHA256"}
+        });
+        serde_json::to_writer(&mut out, &record).expect("json");
+        i += 1;
+        if out.len() > 1 << 20 {
+            gz.write_all(&out).expect("write");
+            written += out.len();
+            out.clear();
+        }
+    }
+    out.extend_from_slice(b"]}");
+    gz.write_all(&out).expect("write");
+    written += out.len();
+    gz.finish().expect("gzip");
+    written
+}
+
+fn vpc_file(path: &Path) -> usize {
+    let mut gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(path).expect("create"),
+        flate2::Compression::default(),
+    );
+    let mut written = 0;
+    let header = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n";
+    gz.write_all(header.as_bytes()).expect("write");
+    written += header.len();
+    let mut i = 0usize;
+    let mut out = String::new();
+    while written + out.len() < TARGET {
+        let start = 1_763_800_000 + (i as i64 / 50) * 60;
+        use std::fmt::Write as _;
+        let _ = writeln!(
+            out,
+            "2 111122223333 eni-0a1b2c3d4e5f{:05x} 10.0.{}.{} 172.31.{}.{} {} {} 6 {} {} {start} {} {} OK",
+            i % 4096,
+            i % 256,
+            (i / 256) % 256,
+            (i * 7) % 256,
+            (i * 13) % 256,
+            1024 + i % 60000,
+            [443, 22, 80, 5432][i % 4],
+            1 + i % 40,
+            84 * (1 + i % 40),
+            start + 60,
+            if i % 9 == 0 { "REJECT" } else { "ACCEPT" },
+        );
+        i += 1;
+        if out.len() > 1 << 20 {
+            gz.write_all(out.as_bytes()).expect("write");
+            written += out.len();
+            out.clear();
+        }
+    }
+    gz.write_all(out.as_bytes()).expect("write");
+    written += out.len();
+    gz.finish().expect("gzip");
+    written
+}
+
+fn settings() -> Settings {
+    let vars = [
+        ("ES_ENDPOINT", "http://127.0.0.1:9"),
+        ("AWS_REGION", "eu-west-1"),
+        ("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE"),
+        (
+            "AWS_SECRET_ACCESS_KEY",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        ),
+        ("ES_TYPE", "none"),
+    ];
+    Settings::from_lookup(|k| {
+        vars.iter()
+            .find(|(n, _)| *n == k)
+            .map(|(_, v)| v.to_string())
+    })
+    .expect("settings")
+}
+
+/// gunzip + one parse of the whole decompressed object.
+fn floor(path: &Path, json: bool) -> usize {
+    let file = std::fs::File::open(path).expect("open");
+    let mut bytes = Vec::new();
+    flate2::read::MultiGzDecoder::new(std::io::BufReader::new(file))
+        .read_to_end(&mut bytes)
+        .expect("gunzip");
+    if json {
+        simd_json::to_tape(&mut bytes).expect("json").0.len()
+    } else {
+        let text = std::str::from_utf8(&bytes).expect("utf-8");
+        text.lines()
+            .map(|l| l.split_ascii_whitespace().count())
+            .sum()
+    }
+}
+
+fn pipeline(path: &Path, settings: &Settings, cluster: &Cluster) -> u64 {
+    let file = std::fs::File::open(path).expect("open");
+    let body = decode::maybe_gunzip_reader(file).expect("reader");
+    let input = ObjectInput {
+        bucket: "bench".into(),
+        key: path.display().to_string(),
+        version: "1".into(),
+        timestamp_ms: 0,
+        body,
+    };
+    let mut bodies = ObjectBodies::new(settings, None, input).expect("object");
+    while let Some(body) = bodies.next_body() {
+        let request = cluster
+            .request(
+                http::Method::POST,
+                logs_forwarder::delivery::BULK_PATH,
+                Some((body.bytes, "application/x-ndjson")),
+                SystemTime::now(),
+            )
+            .expect("sign");
+        black_box(request);
+    }
+    let summary = bodies.into_summary();
+    assert_eq!(summary.malformed, 0, "{summary:?}");
+    summary.events
+}
+
+fn main() {
+    let dir: PathBuf = std::env::temp_dir().join(format!("lf-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let settings = settings();
+    let cluster = Cluster::new(settings.endpoint.clone().expect("endpoint"), &settings);
+    println!("| object | decompressed MB | gzip MB | records | floor MB/s | pipeline MB/s | pipeline / floor (time) |");
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    type Make = fn(&Path) -> usize;
+    let objects: [(&str, &str, Make, bool); 2] = [
+        (
+            "CloudTrail .json.gz",
+            "cloudtrail.json.gz",
+            cloudtrail_file,
+            true,
+        ),
+        ("VPC flow .log.gz", "vpcflow.log.gz", vpc_file, false),
+    ];
+    for (name, file, make, json) in objects {
+        let path = dir.join(file);
+        let raw = make(&path);
+        let gz = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        let (mut f, mut p) = (Vec::new(), Vec::new());
+        let mut records = 0;
+        for _ in 0..3 {
+            let t = Instant::now();
+            black_box(floor(&path, json));
+            f.push(t.elapsed());
+            let t = Instant::now();
+            records = pipeline(&path, &settings, &cluster);
+            p.push(t.elapsed());
+        }
+        f.sort();
+        p.sort();
+        let (f, p): (Duration, Duration) = (f[1], p[1]);
+        let mbs = |d: Duration| raw as f64 / 1e6 / d.as_secs_f64();
+        println!(
+            "| {name} | {:.0} | {:.1} | {records} | {:.0} | {:.0} | {:.2}x |",
+            raw as f64 / 1e6,
+            gz as f64 / 1e6,
+            mbs(f),
+            mbs(p),
+            p.as_secs_f64() / f.as_secs_f64()
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
