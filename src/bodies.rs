@@ -9,6 +9,7 @@
 
 use std::collections::HashSet;
 use std::hash::BuildHasher as _;
+use std::time::Instant;
 
 use sha2::{Digest as _, Sha256};
 
@@ -224,6 +225,8 @@ pub struct ObjectBodies {
     id_prefix: String,
     id_buf: String,
     batcher: Batcher,
+    /// When to stop reading (the Lambda deadline less the margin).
+    stop_at: Option<Instant>,
     finished: bool,
 }
 
@@ -233,12 +236,8 @@ impl ObjectBodies {
         doc_type: Option<String>,
         input: ObjectInput,
     ) -> std::io::Result<Self> {
-        let records = RecordReader::new(input.body)?;
-        let source = if input.bucket.is_empty() {
-            input.key.clone()
-        } else {
-            format!("s3://{}/{}", input.bucket, input.key)
-        };
+        let records = RecordReader::new(crate::decode::maybe_gunzip_reader(input.body)?)?;
+        let source = origin_name(&input.bucket, &input.key);
         let digest = Sha256::new()
             .chain_update(input.bucket.as_bytes())
             .chain_update(b"\n")
@@ -263,8 +262,17 @@ impl ObjectBodies {
             id_prefix,
             id_buf: String::new(),
             batcher,
+            stop_at: None,
             finished: false,
         })
+    }
+
+    /// Stops reading at `when`: what was read is sent, and the object is
+    /// reported unfinished so that it is delivered again (its ids make
+    /// that safe).
+    pub fn stop_at(mut self, when: Instant) -> Self {
+        self.stop_at = Some(when);
+        self
     }
 
     /// The next full body, or the last partial one, or `None` when done.
@@ -280,12 +288,22 @@ impl ObjectBodies {
             id_prefix,
             id_buf,
             batcher,
+            stop_at,
             finished,
         } = self;
         if *finished {
             return None;
         }
         loop {
+            if stop_at.is_some_and(|t| Instant::now() >= t) {
+                batcher.summary.deferred += 1;
+                batcher.summary.note_error(format!(
+                    "{}: stopped at the deadline after {} records",
+                    origin_name(bucket, key),
+                    batcher.summary.events
+                ));
+                break;
+            }
             let record = match records.next_record() {
                 Ok(Some(record)) => record,
                 Ok(None) => break,
@@ -295,7 +313,7 @@ impl ObjectBodies {
                     batcher.summary.undecodable += 1;
                     batcher
                         .summary
-                        .note_error(format!("s3://{bucket}/{key}: reading failed: {e}"));
+                        .note_error(format!("{}: reading failed: {e}", origin_name(bucket, key)));
                     break;
                 }
             };
@@ -340,5 +358,14 @@ impl ObjectBodies {
 
     pub fn into_summary(self) -> Summary {
         self.batcher.summary
+    }
+}
+
+/// `s3://bucket/key`, or the path of a local file.
+fn origin_name(bucket: &str, key: &str) -> String {
+    if bucket.is_empty() {
+        key.to_owned()
+    } else {
+        format!("s3://{bucket}/{key}")
     }
 }

@@ -67,6 +67,18 @@ pub struct Settings {
     /// Install the index templates once per cold start (`TEMPLATES`).
     pub apply_templates: bool,
     pub router: Router,
+    /// The function's own AWS region and credentials, for S3 (`AWS_*`).
+    pub aws: Option<AwsContext>,
+    /// Where S3 requests go instead of the regional endpoint (`S3_ENDPOINT`,
+    /// for tests).
+    pub s3_endpoint: Option<Endpoint>,
+}
+
+/// The region and credentials Lambda gives the function.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AwsContext {
+    pub region: String,
+    pub credentials: Credentials,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -182,8 +194,25 @@ impl Settings {
                 }
             },
             router,
+            aws: aws_context(&var),
+            s3_endpoint: var("S3_ENDPOINT")
+                .map(|e| e.parse::<Endpoint>())
+                .transpose()
+                .map_err(|e| invalid("S3_ENDPOINT", e.to_string()))?,
         })
     }
+}
+
+/// Region and credentials from the standard variables, when all are set.
+fn aws_context(var: &impl Fn(&str) -> Option<String>) -> Option<AwsContext> {
+    Some(AwsContext {
+        region: var("AWS_REGION").or_else(|| var("AWS_DEFAULT_REGION"))?,
+        credentials: Credentials {
+            access_key_id: var("AWS_ACCESS_KEY_ID")?,
+            secret_access_key: var("AWS_SECRET_ACCESS_KEY")?,
+            session_token: var("AWS_SESSION_TOKEN"),
+        },
+    })
 }
 
 fn sigv4_from(

@@ -16,10 +16,12 @@ use tokio::task::JoinSet;
 
 use crate::bodies::{ObjectBodies, PayloadBodies};
 use crate::bulk::BulkBody;
-use crate::client::Cluster;
+use crate::client::s3::S3Client;
+use crate::client::{self, Cluster};
 use crate::config::{AuthMode, Settings, TypeMode};
 use crate::delivery::{self, RetryPolicy};
 use crate::input::cloudwatch::PayloadParser;
+use crate::input::s3::S3Location;
 use crate::input::{ObjectInput, Unit, Work};
 use crate::summary::Summary;
 use crate::templates::{self, ClusterVersion};
@@ -52,6 +54,8 @@ impl Outcome {
 pub struct Forwarder {
     settings: Arc<Settings>,
     sink: Sink,
+    /// Reads S3 objects; `None` without AWS credentials and region.
+    s3: Option<Arc<S3Client>>,
     /// The cluster's version, asked once per cold start.
     version: OnceCell<ClusterVersion>,
     /// Set once the index templates are in place (retried until they are).
@@ -66,21 +70,40 @@ pub enum ForwardError {
 
 impl Forwarder {
     pub fn new(settings: Settings, sink: Sink) -> Self {
+        Forwarder::with_http(settings, sink, client::http_client(2))
+    }
+
+    fn with_http(settings: Settings, sink: Sink, http: client::HttpClient) -> Self {
+        let s3 = settings.aws.clone().map(|aws| {
+            Arc::new(S3Client::new(
+                http,
+                aws,
+                settings.s3_endpoint.clone(),
+                settings.request_timeout,
+            ))
+        });
         Forwarder {
             settings: Arc::new(settings),
             sink,
+            s3,
             version: OnceCell::new(),
             templates: OnceCell::new(),
         }
     }
 
     /// A forwarder that sends to `ES_ENDPOINT`, or writes to `out` without one.
+    /// One HTTP client (and connection pool) serves the cluster and S3.
     pub fn from_settings(settings: Settings, out: impl FnOnce() -> Box<dyn Write + Send>) -> Self {
+        let http = client::http_client(settings.bulk_concurrency.max(2));
         let sink = match &settings.endpoint {
-            Some(endpoint) => Sink::Cluster(Arc::new(Cluster::new(endpoint.clone(), &settings))),
+            Some(endpoint) => Sink::Cluster(Arc::new(Cluster::with_client(
+                http.clone(),
+                endpoint.clone(),
+                &settings,
+            ))),
             None => Sink::Write(Mutex::new(out())),
         };
-        Forwarder::new(settings, sink)
+        Forwarder::with_http(settings, sink, http)
     }
 
     pub fn settings(&self) -> &Settings {
@@ -106,7 +129,24 @@ impl Forwarder {
             tracing::error!(error = %e, "index templates not installed");
             outcome.summary.note_error(e);
         }
+        let stop_at = deadline
+            .checked_sub(self.settings.deadline_margin)
+            .unwrap_or(deadline);
         for unit in units {
+            if Instant::now() >= stop_at {
+                // Too late to start: the event source delivers it again.
+                let mut summary = Summary {
+                    deferred: 1,
+                    ..Summary::default()
+                };
+                summary.note_error("not started before the deadline");
+                match unit.item_id {
+                    Some(id) => outcome.failed_items.push(id),
+                    None => outcome.failed_whole = true,
+                }
+                outcome.summary.merge(summary);
+                continue;
+            }
             let summary = match unit.work {
                 Work::Logs(mut bytes) => {
                     self.forward_logs(&mut bytes, doc_type.clone(), deadline)
@@ -116,6 +156,7 @@ impl Forwarder {
                     self.forward_object(object, doc_type.clone(), deadline)
                         .await
                 }
+                Work::S3(objects) => self.forward_s3(objects, &doc_type, deadline).await,
                 Work::Undecodable(reason) => {
                     tracing::error!(item = unit.item_id.as_deref(), %reason, "undecodable input");
                     Summary {
@@ -173,6 +214,57 @@ impl Forwarder {
         summary
     }
 
+    /// Objects named by an S3 notification, one after the other.
+    async fn forward_s3(
+        &self,
+        objects: Vec<S3Location>,
+        doc_type: &Option<String>,
+        deadline: Instant,
+    ) -> Summary {
+        let mut summary = Summary::default();
+        let Some(s3) = &self.s3 else {
+            summary.undecodable += objects.len() as u64;
+            summary.note_error("reading S3 objects needs AWS_REGION and AWS credentials");
+            return summary;
+        };
+        let stop_at = deadline
+            .checked_sub(self.settings.deadline_margin)
+            .unwrap_or(deadline);
+        for object in objects {
+            if Instant::now() >= stop_at {
+                summary.deferred += 1;
+                summary.note_error(format!(
+                    "s3://{}/{}: not started before the deadline",
+                    object.bucket, object.key
+                ));
+                continue;
+            }
+            match s3.get_object(&object).await {
+                Ok(fetched) => {
+                    tracing::info!(bucket = %object.bucket, key = %object.key, size = object.size, "reading object");
+                    let version = match object.version() {
+                        v if v.is_empty() => fetched.etag.clone().unwrap_or_default(),
+                        v => v,
+                    };
+                    let input = ObjectInput {
+                        bucket: object.bucket.clone(),
+                        key: object.key.clone(),
+                        version,
+                        timestamp_ms: object.event_time_ms.unwrap_or_else(crate::time::now_millis),
+                        body: Box::new(fetched.body),
+                    };
+                    summary.merge(self.forward_object(input, doc_type.clone(), deadline).await);
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot read object");
+                    summary.undecodable += 1;
+                    summary.note_error(e.to_string());
+                }
+            }
+        }
+        summary
+    }
+
     /// One log object, read and encoded on a blocking thread (its reader
     /// may block on the network or disk) while bodies are sent from here.
     /// The channel holds one body, so reading waits while the maximum
@@ -185,10 +277,13 @@ impl Forwarder {
     ) -> Summary {
         let settings = self.settings.clone();
         let (tx, mut rx) = tokio::sync::mpsc::channel::<BulkBody>(1);
+        let stop_at = deadline
+            .checked_sub(self.settings.deadline_margin)
+            .unwrap_or(deadline);
         let reader = tokio::task::spawn_blocking(move || {
             let source = object.key.clone();
             let mut bodies = match ObjectBodies::new(&settings, doc_type, object) {
-                Ok(bodies) => bodies,
+                Ok(bodies) => bodies.stop_at(stop_at),
                 Err(e) => {
                     let mut summary = Summary {
                         undecodable: 1,

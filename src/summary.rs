@@ -29,6 +29,9 @@ pub struct Summary {
     pub skipped: u64,
     /// Inputs that could not be decoded at all (corrupt base64, gzip, JSON).
     pub undecodable: u64,
+    /// Inputs (batch items, objects) left unfinished at the Lambda deadline:
+    /// reported as failed so that they are delivered again.
+    pub deferred: u64,
     pub requests: u64,
     pub bytes_sent: u64,
     /// Examples of what went wrong, first seen first.
@@ -54,6 +57,7 @@ impl Summary {
         self.malformed += other.malformed;
         self.skipped += other.skipped;
         self.undecodable += other.undecodable;
+        self.deferred += other.deferred;
         self.requests += other.requests;
         self.bytes_sent += other.bytes_sent;
         for e in other.errors {
@@ -63,7 +67,7 @@ impl Summary {
 
     /// Did everything that arrived get delivered (or written, in a dry run)?
     pub fn is_complete(&self) -> bool {
-        self.failed == 0 && self.undecodable == 0
+        self.failed == 0 && self.undecodable == 0 && self.deferred == 0
     }
 
     pub fn to_json(&self) -> String {

@@ -98,6 +98,13 @@ pub fn write_rfc3339_millis(out: &mut Vec<u8>, millis: i64) {
     out.push(b'Z');
 }
 
+/// The current time in milliseconds since the epoch.
+pub fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
 /// Formats a timestamp in milliseconds as an RFC 3339 string.
 pub fn rfc3339_millis(millis: i64) -> String {
     let mut out = Vec::with_capacity(24);

@@ -4,6 +4,7 @@
 //! so that a hung cluster cannot eat the invocation's deadline.
 
 pub mod endpoint;
+pub mod s3;
 pub mod sigv4;
 
 use std::io::Write as _;
@@ -23,6 +24,25 @@ pub use sigv4::{SignError, Signer};
 use crate::config::{AuthMode, Settings};
 
 type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
+
+/// The one HTTP client of the process: the cluster and S3 share its pool.
+pub type HttpClient = Client<Connector, Full<Bytes>>;
+
+/// Builds the HTTP client: HTTPS through rustls with the webpki roots, or
+/// plain HTTP, keep-alive connections kept for reuse.
+pub fn http_client(max_idle_per_host: usize) -> HttpClient {
+    let connector = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_webpki_roots()
+        .https_or_http()
+        .enable_http1()
+        .build();
+    Client::builder(TokioExecutor::new())
+        // Lambda freezes the environment between invocations; a pooled
+        // connection older than the domain's idle timeout is likely dead.
+        .pool_idle_timeout(Duration::from_secs(50))
+        .pool_max_idle_per_host(max_idle_per_host)
+        .build(connector)
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
@@ -64,7 +84,7 @@ enum Auth {
 
 /// The cluster, as the rest of the forwarder sees it.
 pub struct Cluster {
-    http: Client<Connector, Full<Bytes>>,
+    http: HttpClient,
     endpoint: Endpoint,
     auth: Auth,
     gzip: bool,
@@ -73,17 +93,15 @@ pub struct Cluster {
 
 impl Cluster {
     pub fn new(endpoint: Endpoint, settings: &Settings) -> Cluster {
-        let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_webpki_roots()
-            .https_or_http()
-            .enable_http1()
-            .build();
-        let http = Client::builder(TokioExecutor::new())
-            // Lambda freezes the environment between invocations; a pooled
-            // connection older than the domain's idle timeout is likely dead.
-            .pool_idle_timeout(Duration::from_secs(50))
-            .pool_max_idle_per_host(settings.bulk_concurrency.max(2))
-            .build(connector);
+        Cluster::with_client(
+            http_client(settings.bulk_concurrency.max(2)),
+            endpoint,
+            settings,
+        )
+    }
+
+    /// A cluster reached through an existing client (sharing its pool).
+    pub fn with_client(http: HttpClient, endpoint: Endpoint, settings: &Settings) -> Cluster {
         let auth = match &settings.auth {
             AuthMode::SigV4 {
                 service,
@@ -202,7 +220,7 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
 }
 
 /// An error and its causes on one line (hyper's top-level messages are terse).
-fn error_chain(error: &dyn std::error::Error) -> String {
+pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {

@@ -1,5 +1,5 @@
-//! AWS Signature Version 4 for OpenSearch Service (`es`) and OpenSearch
-//! Serverless (`aoss`), with the `aws-sigv4` crate.
+//! AWS Signature Version 4 for OpenSearch Service (`es`), OpenSearch
+//! Serverless (`aoss`) and S3 (`s3`), with the `aws-sigv4` crate.
 //!
 //! Both services want `x-amz-content-sha256`, the hex SHA-256 of the body as
 //! sent (after gzip). The hash is computed here once and handed to the signer
@@ -9,7 +9,8 @@ use std::time::SystemTime;
 
 use aws_credential_types::Credentials as AwsCredentials;
 use aws_sigv4::http_request::{
-    sign, PayloadChecksumKind, SignableBody, SignableRequest, SigningSettings,
+    sign, PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest, SigningSettings,
+    UriPathNormalizationMode,
 };
 use aws_sigv4::sign::v4;
 use aws_smithy_runtime_api::client::identity::Identity;
@@ -30,6 +31,12 @@ pub struct Signer {
     identity: Identity,
     region: String,
     service: String,
+}
+
+/// S3 signs the path as sent (encoded once, not normalised); every other
+/// service encodes it twice.
+fn is_s3(service: &str) -> bool {
+    service == "s3"
 }
 
 impl std::fmt::Debug for Signer {
@@ -81,6 +88,10 @@ impl Signer {
     ) -> Result<(), SignError> {
         let mut settings = SigningSettings::default();
         settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
+        if is_s3(&self.service) {
+            settings.percent_encoding_mode = PercentEncodingMode::Single;
+            settings.uri_path_normalization_mode = UriPathNormalizationMode::Disabled;
+        }
         let params = v4::SigningParams::builder()
             .identity(&self.identity)
             .region(&self.region)

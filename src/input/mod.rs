@@ -4,8 +4,9 @@
 //! subscription), so that a bad unit fails alone.
 
 pub mod cloudwatch;
+pub mod s3;
 
-use std::io::{BufRead, Read};
+use std::io::Read;
 use std::path::Path;
 
 use serde_json::Value;
@@ -27,6 +28,8 @@ pub enum Work {
     Logs(Vec<u8>),
     /// A log object (what S3 holds), read as a stream.
     Object(ObjectInput),
+    /// Objects in S3 to read, from a notification.
+    S3(Vec<s3::S3Location>),
     /// Input that could not be decoded, with the reason.
     Undecodable(String),
     /// Nothing to index, with the reason.
@@ -45,7 +48,8 @@ pub struct ObjectInput {
     pub version: String,
     /// The time of records that carry none of their own (milliseconds).
     pub timestamp_ms: i64,
-    pub body: Box<dyn BufRead + Send>,
+    /// The bytes as stored (gzip is recognised and undone when read).
+    pub body: Box<dyn Read + Send>,
 }
 
 impl std::fmt::Debug for ObjectInput {
@@ -82,6 +86,41 @@ pub fn from_event(event: &Value) -> Result<Vec<Unit>, EnvelopeError> {
         if records.iter().any(|r| r.get("kinesis").is_some()) {
             return Ok(records.iter().map(kinesis_unit).collect());
         }
+        let source = |r: &Value| {
+            r.get("eventSource")
+                .or_else(|| r.get("EventSource"))
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
+        if !records.is_empty()
+            && records
+                .iter()
+                .all(|r| source(r).as_deref() == Some("aws:sqs"))
+        {
+            return Ok(records.iter().map(sqs_unit).collect());
+        }
+        if !records.is_empty()
+            && records
+                .iter()
+                .all(|r| source(r).as_deref() == Some("aws:sns"))
+        {
+            return Ok(records
+                .iter()
+                .map(|r| Unit {
+                    item_id: None,
+                    work: match r.pointer("/Sns/Message").and_then(Value::as_str) {
+                        Some(message) => text_notification(message, "SNS message"),
+                        None => Work::Undecodable("SNS record without Sns.Message".into()),
+                    },
+                })
+                .collect());
+        }
+    }
+    if let Some(notification) = s3::notification(event) {
+        return Ok(vec![Unit {
+            item_id: None,
+            work: notification_work(notification),
+        }]);
     }
     let keys: Vec<&str> = event
         .as_object()
@@ -105,6 +144,38 @@ fn kinesis_unit(record: &Value) -> Unit {
         None => Work::Undecodable("Kinesis record without kinesis.data".into()),
     };
     Unit { item_id, work }
+}
+
+/// An SQS message: an S3 notification (possibly inside an SNS
+/// notification) in its body. A body that is not one fails alone, so that
+/// the queue's redrive policy keeps it.
+fn sqs_unit(record: &Value) -> Unit {
+    let item_id = record
+        .get("messageId")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let work = match record.get("body").and_then(Value::as_str) {
+        Some(body) => text_notification(body, "SQS message body"),
+        None => Work::Undecodable("SQS record without body".into()),
+    };
+    Unit { item_id, work }
+}
+
+fn text_notification(text: &str, what: &str) -> Work {
+    match serde_json::from_str::<Value>(text) {
+        Ok(value) => match s3::notification(&value) {
+            Some(notification) => notification_work(notification),
+            None => Work::Undecodable(format!("{what} is not an S3 notification")),
+        },
+        Err(e) => Work::Undecodable(format!("{what} is not JSON: {e}")),
+    }
+}
+
+fn notification_work(notification: s3::Notification) -> Work {
+    match notification {
+        s3::Notification::Objects(objects) => Work::S3(objects),
+        s3::Notification::Skip(reason) => Work::Skip(reason),
+    }
 }
 
 fn logs_work(data: &str) -> Work {
@@ -158,6 +229,7 @@ pub fn looks_like_event(head: &[u8]) -> bool {
         && (find(b"\"awslogs\"")
             || find(b"\"messageType\"")
             || find(b"\"detail-type\"")
+            || find(b"\"s3:TestEvent\"")
             || event_source_is_aws(head))
 }
 

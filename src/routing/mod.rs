@@ -153,7 +153,9 @@ impl Router {
                     .as_ref()
                     .is_none_or(|p| key.starts_with(p.as_str()))
         });
-        let format = self.format(route, || Format::detect(sample, None));
+        let format = self.format(route, || {
+            format_of_key(key).unwrap_or_else(|| Format::detect(sample, None))
+        });
         destination(route, format, "logs", bucket)
     }
 
@@ -171,6 +173,20 @@ impl Router {
             .clone()
             .or_else(|| route.and_then(|r| r.format.clone()))
             .unwrap_or_else(detect)
+    }
+}
+
+/// The format of an object written where AWS services deliver their logs:
+/// `AWSLogs/<account>/CloudTrail/...`, `.../vpcflowlogs/...`,
+/// `.../elasticloadbalancing/...` (after any prefix the user chose).
+fn format_of_key(key: &str) -> Option<Format> {
+    let (_, rest) = key.split_once("AWSLogs/")?;
+    let service = rest.split('/').nth(1)?;
+    match service {
+        "CloudTrail" => Some(Format::CloudTrail),
+        "vpcflowlogs" => Some(Format::VpcFlow(FieldList::default())),
+        "elasticloadbalancing" => Some(Format::Elb),
+        _ => None,
     }
 }
 
@@ -297,6 +313,21 @@ mod tests {
         );
         let d = r.resolve_object("logs-prod", "AWSLogs/1/vpcflowlogs/x.log.gz", FLOW);
         assert_eq!(name(&d), "vpc-flowlogs-2014.12.14");
+        let d = r.resolve_object(
+            "trail-bucket",
+            "org/AWSLogs/111122223333/CloudTrail/eu-west-1/2025/11/22/x.json.gz",
+            "{",
+        );
+        assert_eq!(d.format, Format::CloudTrail);
+        let d = r.resolve_object(
+            "lb",
+            "AWSLogs/111122223333/elasticloadbalancing/eu-west-1/2025/11/22/x.log.gz",
+            "nonsense",
+        );
+        assert_eq!(
+            (name(&d), d.format),
+            ("elb-access-2014.12.14".into(), Format::Elb)
+        );
         let d = r.resolve_object("My_Bucket", "app.log", "plain text");
         assert_eq!(
             (name(&d), d.format),

@@ -254,6 +254,9 @@ pub fn encode_units(
                 }
                 Err(e) => out.errors.push(e.to_string()),
             },
+            Work::S3(objects) => out
+                .errors
+                .push(format!("{} S3 objects need a fetch", objects.len())),
             Work::Undecodable(e) => out.errors.push(e),
             Work::Skip(_) => out.summary.skipped += 1,
         }

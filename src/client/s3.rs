@@ -1,0 +1,252 @@
+//! Reading log objects from S3: `GetObject` signed with SigV4 (service
+//! `s3`) over the process's one HTTP client, the body handed to the
+//! (blocking) record reader through a small bounded channel as it arrives,
+//! so that an object of any size streams through a few hundred KiB.
+
+use std::io::Read;
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use http::header::HOST;
+use http::Method;
+use http_body_util::{BodyExt, Full};
+use tokio::sync::mpsc;
+
+use super::{error_chain, ClientError, Endpoint, HttpClient, Signer};
+use crate::config::AwsContext;
+use crate::input::s3::S3Location;
+
+/// Body chunks in flight between the network and the reader.
+const CHUNKS_IN_FLIGHT: usize = 8;
+
+#[derive(Debug, thiserror::Error)]
+pub enum S3Error {
+    #[error("s3://{bucket}/{key}: HTTP {status}: {message}")]
+    Status {
+        bucket: String,
+        key: String,
+        status: u16,
+        message: String,
+    },
+    #[error("s3://{bucket}/{key}: {source}")]
+    Client {
+        bucket: String,
+        key: String,
+        source: ClientError,
+    },
+}
+
+pub struct S3Client {
+    http: HttpClient,
+    aws: AwsContext,
+    /// Replaces the regional endpoint (path-style requests), for tests.
+    endpoint: Option<Endpoint>,
+    timeout: Duration,
+}
+
+/// An object being read.
+pub struct Fetched {
+    pub body: ChunkReader,
+    pub etag: Option<String>,
+}
+
+impl S3Client {
+    pub fn new(
+        http: HttpClient,
+        aws: AwsContext,
+        endpoint: Option<Endpoint>,
+        timeout: Duration,
+    ) -> Self {
+        S3Client {
+            http,
+            aws,
+            endpoint,
+            timeout,
+        }
+    }
+
+    /// Starts reading `object`: waits for the response headers (within the
+    /// timeout), then streams the body. Each chunk must arrive within the
+    /// timeout too, so a stalled transfer fails instead of hanging.
+    pub async fn get_object(&self, object: &S3Location) -> Result<Fetched, S3Error> {
+        let fail = |source: ClientError| S3Error::Client {
+            bucket: object.bucket.clone(),
+            key: object.key.clone(),
+            source,
+        };
+        let request = self.request(object, SystemTime::now()).map_err(fail)?;
+        let response = tokio::time::timeout(self.timeout, self.http.request(request))
+            .await
+            .map_err(|_| fail(ClientError::Timeout(self.timeout)))?
+            .map_err(|e| fail(ClientError::Connection(error_chain(&e))))?;
+        let status = response.status();
+        if !status.is_success() {
+            let body = tokio::time::timeout(self.timeout, response.into_body().collect())
+                .await
+                .ok()
+                .and_then(Result::ok)
+                .map(|b| b.to_bytes())
+                .unwrap_or_default();
+            return Err(S3Error::Status {
+                bucket: object.bucket.clone(),
+                key: object.key.clone(),
+                status: status.as_u16(),
+                message: s3_error_message(&body),
+            });
+        }
+        let etag = response
+            .headers()
+            .get(http::header::ETAG)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.trim_matches('"').to_owned());
+        let (tx, rx) = mpsc::channel(CHUNKS_IN_FLIGHT);
+        let mut body = response.into_body();
+        let idle = self.timeout;
+        tokio::spawn(async move {
+            loop {
+                let next = match tokio::time::timeout(idle, body.frame()).await {
+                    Err(_) => Some(Err(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        format!("no data for {idle:?}"),
+                    ))),
+                    Ok(None) => None,
+                    Ok(Some(Err(e))) => Some(Err(std::io::Error::other(error_chain(&e)))),
+                    Ok(Some(Ok(frame))) => match frame.into_data() {
+                        Ok(data) => Some(Ok(data)),
+                        Err(_) => continue, // trailers
+                    },
+                };
+                let Some(item) = next else { break };
+                let failed = item.is_err();
+                // The reader went away (it stopped early): stop reading.
+                if tx.send(item).await.is_err() || failed {
+                    break;
+                }
+            }
+        });
+        Ok(Fetched {
+            body: ChunkReader {
+                rx,
+                current: Bytes::new(),
+            },
+            etag,
+        })
+    }
+
+    /// The signed request for `object` at `time`.
+    pub fn request(
+        &self,
+        object: &S3Location,
+        time: SystemTime,
+    ) -> Result<http::Request<Full<Bytes>>, ClientError> {
+        let region = object.region.as_deref().unwrap_or(&self.aws.region);
+        let mut path = String::from("/");
+        let endpoint = match &self.endpoint {
+            Some(endpoint) => {
+                path.push_str(&encode_key(&object.bucket));
+                path.push('/');
+                endpoint.clone()
+            }
+            // Virtual-hosted style, except for bucket names with dots, which
+            // do not match the wildcard certificate.
+            None if object.bucket.contains('.') => {
+                path.push_str(&encode_key(&object.bucket));
+                path.push('/');
+                format!("https://s3.{region}.amazonaws.com")
+                    .parse()
+                    .map_err(|e: super::EndpointError| ClientError::Request(e.to_string()))?
+            }
+            None => format!("https://{}.s3.{region}.amazonaws.com", object.bucket)
+                .parse()
+                .map_err(|e: super::EndpointError| ClientError::Request(e.to_string()))?,
+        };
+        path.push_str(&encode_key(&object.key));
+        if let Some(version) = &object.version_id {
+            path.push_str("?versionId=");
+            path.push_str(&encode_key(version).replace('/', "%2F"));
+        }
+        let mut request = http::Request::builder()
+            .method(Method::GET)
+            .uri(endpoint.url(&path))
+            .header(HOST, endpoint.authority())
+            .body(Full::new(Bytes::new()))
+            .map_err(|e| ClientError::Request(e.to_string()))?;
+        Signer::new(&self.aws.credentials, region, "s3").sign(&mut request, &[], time)?;
+        Ok(request)
+    }
+}
+
+/// Percent-encodes a key for a URL path: everything but unreserved
+/// characters and `/`.
+pub fn encode_key(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    for &b in key.as_bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The `<Code>` and `<Message>` of an S3 XML error body.
+fn s3_error_message(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let element = |name: &str| {
+        let open = format!("<{name}>");
+        let start = text.find(&open)? + open.len();
+        let end = text[start..].find('<')? + start;
+        Some(text[start..end].to_owned())
+    };
+    match (element("Code"), element("Message")) {
+        (Some(code), Some(message)) => format!("{code}: {message}"),
+        (Some(code), None) => code,
+        _ => crate::delivery::excerpt(body),
+    }
+}
+
+/// The body of an object as a blocking reader, fed by the network task.
+/// Only for use on a blocking thread.
+pub struct ChunkReader {
+    rx: mpsc::Receiver<std::io::Result<Bytes>>,
+    current: Bytes,
+}
+
+impl Read for ChunkReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.current.is_empty() {
+            match self.rx.blocking_recv() {
+                Some(Ok(chunk)) => self.current = chunk,
+                Some(Err(e)) => return Err(e),
+                None => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.current.len());
+        buf[..n].copy_from_slice(&self.current[..n]);
+        let _ = self.current.split_to(n);
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_encoded_for_the_path() {
+        assert_eq!(
+            encode_key("AWSLogs/1/a b+cé.log"),
+            "AWSLogs/1/a%20b%2Bc%C3%A9.log"
+        );
+    }
+
+    #[test]
+    fn error_bodies_name_the_code() {
+        let body = b"<?xml version=\"1.0\"?><Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>";
+        assert_eq!(
+            s3_error_message(body),
+            "NoSuchKey: The specified key does not exist."
+        );
+    }
+}
