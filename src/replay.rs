@@ -133,7 +133,14 @@ pub fn main(args: &[String]) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    eprintln!("{}", summary.to_json());
+    let (summary, failed_items) = summary;
+    // The summary, plus the batch items a Lambda would name in
+    // `batchItemFailures` (SQS message ids, Kinesis sequence numbers).
+    let mut line = serde_json::to_value(&summary).unwrap_or_default();
+    if let Some(map) = line.as_object_mut() {
+        map.insert("failed_items".into(), failed_items.into());
+    }
+    eprintln!("{line}");
     if summary.is_complete() {
         ExitCode::SUCCESS
     } else {
@@ -142,8 +149,10 @@ pub fn main(args: &[String]) -> ExitCode {
 }
 
 /// Each file is one invocation, as Lambda would see it.
-pub async fn replay_files(forwarder: &Forwarder, files: &[PathBuf]) -> Summary {
+/// Replays `files`; returns the summary and the failed batch items.
+pub async fn replay_files(forwarder: &Forwarder, files: &[PathBuf]) -> (Summary, Vec<String>) {
     let mut total = Summary::default();
+    let mut failed_items = Vec::new();
     for file in files {
         let outcome = match read_units(file) {
             Ok(units) => {
@@ -162,6 +171,7 @@ pub async fn replay_files(forwarder: &Forwarder, files: &[PathBuf]) -> Summary {
             }
         };
         tracing::info!(file = %file.display(), summary = %outcome.summary.to_json(), "replayed");
+        failed_items.extend(outcome.failed_items);
         let mut summary = outcome.summary;
         summary.errors = summary
             .errors
@@ -170,7 +180,7 @@ pub async fn replay_files(forwarder: &Forwarder, files: &[PathBuf]) -> Summary {
             .collect();
         total.merge(summary);
     }
-    total
+    (total, failed_items)
 }
 
 fn read_units(file: &Path) -> Result<Vec<input::Unit>, String> {

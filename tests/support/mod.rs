@@ -160,7 +160,10 @@ pub fn replay(args: &[&str], env: &[(&str, &str)]) -> Replay {
         if key.starts_with("ES_")
             || key.starts_with("AWS_")
             || key.starts_with("BULK_")
-            || key == "ROUTES"
+            || matches!(
+                key.as_str(),
+                "ROUTES" | "ROUTES_FILE" | "S3_ENDPOINT" | "DLQ_URI" | "TEMPLATES"
+            )
         {
             cmd.env_remove(key);
         }
@@ -262,4 +265,72 @@ pub fn encode_units(
         }
     }
     out
+}
+
+/// A running `moto_server` (S3, SQS), killed on drop.
+pub struct Moto {
+    child: Child,
+    pub url: String,
+}
+
+impl Moto {
+    pub fn start() -> Moto {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let child = Command::new(venv_bin("moto_server"))
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("moto_server starts (installed by scripts/install-peers)");
+        let started = std::time::Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(30),
+                "moto_server did not listen on {port}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        Moto {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    /// Puts objects into a bucket that notifies a queue, and returns the
+    /// Lambda SQS event carrying the messages moto sent
+    /// (`tests/support/s3_notify.py`).
+    pub fn notify(&self, mut spec: Value) -> Value {
+        use std::io::Write as _;
+        spec["endpoint"] = Value::String(self.url.clone());
+        let mut child = Command::new(python())
+            .arg(root().join("tests/support/s3_notify.py"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("python runs");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(spec.to_string().as_bytes())
+            .expect("spec written");
+        let out = child.wait_with_output().expect("s3_notify.py finishes");
+        assert!(
+            out.status.success(),
+            "s3_notify.py failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("an SQS event")
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
