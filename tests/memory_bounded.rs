@@ -17,7 +17,8 @@ fn a_400_mb_cloudtrail_object_streams_in_bounded_memory() {
     let dir = std::env::temp_dir().join(format!("lf-memory-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
     let file = dir.join("AWSLogs-cloudtrail-huge.json");
-    let mut out = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&file).expect("create"));
+    let mut out =
+        std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&file).expect("create"));
     let padding = "x".repeat(1200);
     out.write_all(b"{\"Records\":[").expect("write");
     for i in 0..RECORDS {
@@ -61,15 +62,20 @@ fn a_400_mb_cloudtrail_object_streams_in_bounded_memory() {
     assert!(run.status.success(), "{stderr}");
     let summary: serde_json::Value =
         serde_json::from_str(stderr.lines().last().unwrap_or("")).expect("summary");
-    assert_eq!(summary["events"].as_u64(), Some(RECORDS as u64), "{summary}");
+    assert_eq!(
+        summary["events"].as_u64(),
+        Some(RECORDS as u64),
+        "{summary}"
+    );
     assert_eq!(summary["malformed"], 0, "{summary}");
     let peak_kib: u64 = String::from_utf8_lossy(&run.stdout)
         .trim()
         .parse()
         .expect("ru_maxrss");
-    eprintln!("peak resident memory: {} MiB for a {} MB object", peak_kib / 1024, size / 1_000_000);
-    assert!(
-        peak_kib < LIMIT_KIB,
-        "peak {peak_kib} KiB is over 128 MiB"
+    eprintln!(
+        "peak resident memory: {} MiB for a {} MB object",
+        peak_kib / 1024,
+        size / 1_000_000
     );
+    assert!(peak_kib < LIMIT_KIB, "peak {peak_kib} KiB is over 128 MiB");
 }
