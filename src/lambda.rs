@@ -53,8 +53,20 @@ pub fn run() -> ExitCode {
     }
 }
 
+/// Deadlines below this (September 2001 in epoch milliseconds) are not
+/// instants: some local emulators (cargo-lambda 1.9) send the remaining
+/// time instead.
+const EPOCH_MS_FLOOR: u64 = 1_000_000_000_000;
+
 /// Converts the invocation's deadline (epoch milliseconds) to an `Instant`.
 fn deadline_of(epoch_ms: u64) -> Instant {
+    if epoch_ms < EPOCH_MS_FLOOR {
+        tracing::warn!(
+            deadline = epoch_ms,
+            "deadline is not an epoch time; read as milliseconds left"
+        );
+        return Instant::now() + Duration::from_millis(epoch_ms);
+    }
     let now_ms = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64);
@@ -94,4 +106,25 @@ async fn handle(
         return Ok(json!({ "batchItemFailures": failures }));
     }
     Ok(serde_json::to_value(summary)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deadlines_are_instants_or_time_left() {
+        let now_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0);
+        let left = deadline_of(now_ms + 30_000).saturating_duration_since(Instant::now());
+        assert!(left > Duration::from_secs(29) && left <= Duration::from_secs(30));
+        let left = deadline_of(600_000).saturating_duration_since(Instant::now());
+        assert!(left > Duration::from_secs(599));
+        assert_eq!(
+            deadline_of(now_ms - 1_000).saturating_duration_since(Instant::now()),
+            Duration::ZERO
+        );
+    }
 }
