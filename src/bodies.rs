@@ -369,3 +369,42 @@ fn origin_name(bucket: &str, key: &str) -> String {
         format!("s3://{bucket}/{key}")
     }
 }
+
+/// The bodies that send the records of a dead-letter file again, each
+/// document as it was, to its index under its id.
+pub fn dead_letter_bodies(
+    settings: &Settings,
+    doc_type: Option<String>,
+    records: &[u8],
+) -> (Vec<BulkBody>, Summary) {
+    let mut encoder = BulkEncoder::new(settings.bulk_max_bytes, settings.action, doc_type);
+    let mut summary = Summary::default();
+    let mut bodies = Vec::new();
+    for (n, line) in records.split(|&b| b == b'\n').enumerate() {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let record: serde_json::Value = match serde_json::from_slice(line) {
+            Ok(record) => record,
+            Err(e) => {
+                summary.undecodable += 1;
+                summary.note_error(format!("dead letter {}: {e}", n + 1));
+                continue;
+            }
+        };
+        let (Some(index), Some(document)) = (
+            record.get("index").and_then(serde_json::Value::as_str),
+            record.get("document").filter(|d| d.is_object()),
+        ) else {
+            summary.undecodable += 1;
+            summary.note_error(format!("dead letter {}: no index or document", n + 1));
+            continue;
+        };
+        summary.events += 1;
+        let id = record.get("id").and_then(serde_json::Value::as_str);
+        let doc = document.to_string();
+        bodies.extend(encoder.push(index, id, doc.as_bytes()));
+    }
+    bodies.extend(encoder.finish());
+    (bodies, summary)
+}

@@ -72,6 +72,9 @@ pub struct Settings {
     /// Where S3 requests go instead of the regional endpoint (`S3_ENDPOINT`,
     /// for tests).
     pub s3_endpoint: Option<Endpoint>,
+    /// Where rejected documents go (`DLQ_URI`); without one they fail the
+    /// invocation.
+    pub dead_letters: Option<crate::dead_letter::Destination>,
 }
 
 /// The region and credentials Lambda gives the function.
@@ -199,6 +202,10 @@ impl Settings {
                 .map(|e| e.parse::<Endpoint>())
                 .transpose()
                 .map_err(|e| invalid("S3_ENDPOINT", e.to_string()))?,
+            dead_letters: var("DLQ_URI")
+                .map(|u| u.parse())
+                .transpose()
+                .map_err(|e: String| invalid("DLQ_URI", e))?,
         })
     }
 }

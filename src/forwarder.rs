@@ -157,6 +157,19 @@ impl Forwarder {
                         .await
                 }
                 Work::S3(objects) => self.forward_s3(objects, &doc_type, deadline).await,
+                Work::DeadLetters(records) => {
+                    let (bodies, mut summary) = crate::bodies::dead_letter_bodies(
+                        &self.settings,
+                        doc_type.clone(),
+                        &records,
+                    );
+                    let mut dispatch = Dispatch::new(self, deadline);
+                    for body in bodies {
+                        dispatch.submit(body).await;
+                    }
+                    summary.merge(dispatch.finish().await);
+                    summary
+                }
                 Work::Undecodable(reason) => {
                     tracing::error!(item = unit.item_id.as_deref(), %reason, "undecodable input");
                     Summary {
@@ -430,6 +443,8 @@ struct Dispatch<'f> {
     tasks: JoinSet<delivery::Report>,
     policy: RetryPolicy,
     summary: Summary,
+    /// Rejected even after repair: for the dead-letter destination.
+    rejected: Vec<delivery::Undelivered>,
 }
 
 impl<'f> Dispatch<'f> {
@@ -448,6 +463,7 @@ impl<'f> Dispatch<'f> {
                 cap: Duration::from_secs(10),
             },
             summary: Summary::default(),
+            rejected: Vec::new(),
         }
     }
 
@@ -487,10 +503,14 @@ impl<'f> Dispatch<'f> {
         while let Some(joined) = self.tasks.join_next().await {
             match joined {
                 Ok(report) => {
-                    for undelivered in &report.undelivered {
+                    for undelivered in report.undelivered {
                         tracing::error!(reason = %undelivered.reason, rejected = undelivered.rejected, "document not delivered");
+                        if undelivered.rejected && self.forwarder.settings.dead_letters.is_some() {
+                            self.rejected.push(undelivered);
+                        } else {
+                            self.summary.failed += 1;
+                        }
                     }
-                    self.summary.failed += report.undelivered.len() as u64;
                     self.summary.merge(report.summary);
                 }
                 Err(e) => {
@@ -499,6 +519,25 @@ impl<'f> Dispatch<'f> {
                     self.summary.failed += 1;
                     self.summary
                         .note_error(format!("delivery task failed: {e}"));
+                }
+            }
+        }
+        if let (Some(destination), false) = (
+            &self.forwarder.settings.dead_letters,
+            self.rejected.is_empty(),
+        ) {
+            let count = self.rejected.len() as u64;
+            let s3 = self.forwarder.s3.as_deref();
+            match crate::dead_letter::write(destination, s3, &self.rejected).await {
+                Ok(location) => {
+                    tracing::warn!(count, %location, "documents dead-lettered");
+                    self.summary.dead_lettered += count;
+                }
+                Err(e) => {
+                    // Lambda delivers the batch again: nothing is lost.
+                    tracing::error!(error = %e, count, "dead letters not written");
+                    self.summary.failed += count;
+                    self.summary.note_error(e);
                 }
             }
         }

@@ -10,7 +10,8 @@
 //! bodies     events → documents → bounded bodies, one body at a time
 //! bulk       NDJSON into bounded bodies; per-item responses
 //! client     hyper + rustls, SigV4 / basic auth, gzip, timeouts
-//! delivery   retries with backoff, per-item re-sends, deadline
+//! delivery   retries with backoff, per-item re-sends, repairs, deadline
+//! dead_letter what the cluster will not take, with the reason (DLQ_URI)
 //! forwarder  the pipeline that runs all of the above per invocation
 //! ```
 
@@ -18,6 +19,7 @@ pub mod bodies;
 pub mod bulk;
 pub mod client;
 pub mod config;
+pub mod dead_letter;
 pub mod decode;
 pub mod delivery;
 pub mod formats;

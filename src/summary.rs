@@ -18,6 +18,9 @@ pub struct Summary {
     pub duplicates: u64,
     /// Document re-sends after throttling or errors.
     pub retried: u64,
+    /// Documents the cluster rejected for their mapping, indexed repaired
+    /// (as text with `@error`); also counted in `indexed`.
+    pub repaired: u64,
     /// Not delivered: the invocation reports failure so it is redelivered.
     pub failed: u64,
     pub dead_lettered: u64,
@@ -51,6 +54,7 @@ impl Summary {
         self.indexed += other.indexed;
         self.duplicates += other.duplicates;
         self.retried += other.retried;
+        self.repaired += other.repaired;
         self.failed += other.failed;
         self.dead_lettered += other.dead_lettered;
         self.encoded += other.encoded;

@@ -91,6 +91,20 @@ impl BulkBody {
         }
     }
 
+    /// A body of whole items (each an action line and a document line).
+    pub fn from_items<'i>(items: impl IntoIterator<Item = &'i [u8]>) -> BulkBody {
+        let mut bytes = Vec::new();
+        let mut starts = Vec::new();
+        for item in items {
+            starts.push(bytes.len());
+            bytes.extend_from_slice(item);
+        }
+        BulkBody {
+            bytes: Bytes::from(bytes),
+            starts,
+        }
+    }
+
     /// Splits the body into two halves (for a cluster that refuses its size).
     pub fn halves(&self) -> (BulkBody, BulkBody) {
         let mid = self.len() / 2;

@@ -133,10 +133,69 @@ impl S3Client {
         })
     }
 
-    /// The signed request for `object` at `time`.
+    /// Writes a small object (dead letters) in one signed PutObject.
+    pub async fn put_object(&self, bucket: &str, key: &str, body: Bytes) -> Result<(), S3Error> {
+        let location = S3Location {
+            bucket: bucket.to_owned(),
+            key: key.to_owned(),
+            version_id: None,
+            etag: None,
+            size: None,
+            region: None,
+            event_time_ms: None,
+        };
+        let fail = |source: ClientError| S3Error::Client {
+            bucket: bucket.to_owned(),
+            key: key.to_owned(),
+            source,
+        };
+        let request = self
+            .signed(Method::PUT, &location, body, SystemTime::now())
+            .map_err(fail)?;
+        let exchange = async {
+            let response = self
+                .http
+                .request(request)
+                .await
+                .map_err(|e| ClientError::Connection(error_chain(&e)))?;
+            let status = response.status();
+            let body = response
+                .into_body()
+                .collect()
+                .await
+                .map_err(|e| ClientError::Body(error_chain(&e)))?
+                .to_bytes();
+            Ok::<_, ClientError>((status, body))
+        };
+        let (status, body) = tokio::time::timeout(self.timeout, exchange)
+            .await
+            .map_err(|_| fail(ClientError::Timeout(self.timeout)))?
+            .map_err(fail)?;
+        if !status.is_success() {
+            return Err(S3Error::Status {
+                bucket: bucket.to_owned(),
+                key: key.to_owned(),
+                status: status.as_u16(),
+                message: s3_error_message(&body),
+            });
+        }
+        Ok(())
+    }
+
+    /// The signed GetObject request for `object` at `time`.
     pub fn request(
         &self,
         object: &S3Location,
+        time: SystemTime,
+    ) -> Result<http::Request<Full<Bytes>>, ClientError> {
+        self.signed(Method::GET, object, Bytes::new(), time)
+    }
+
+    fn signed(
+        &self,
+        method: Method,
+        object: &S3Location,
+        body: Bytes,
         time: SystemTime,
     ) -> Result<http::Request<Full<Bytes>>, ClientError> {
         let region = object.region.as_deref().unwrap_or(&self.aws.region);
@@ -166,12 +225,12 @@ impl S3Client {
             path.push_str(&encode_key(version).replace('/', "%2F"));
         }
         let mut request = http::Request::builder()
-            .method(Method::GET)
+            .method(method)
             .uri(endpoint.url(&path))
             .header(HOST, endpoint.authority())
-            .body(Full::new(Bytes::new()))
+            .body(Full::new(body.clone()))
             .map_err(|e| ClientError::Request(e.to_string()))?;
-        Signer::new(&self.aws.credentials, region, "s3").sign(&mut request, &[], time)?;
+        Signer::new(&self.aws.credentials, region, "s3").sign(&mut request, &body, time)?;
         Ok(request)
     }
 }

@@ -30,6 +30,8 @@ pub enum Work {
     Object(ObjectInput),
     /// Objects in S3 to read, from a notification.
     S3(Vec<s3::S3Location>),
+    /// A dead-letter file (NDJSON records), to send again as it is.
+    DeadLetters(Vec<u8>),
     /// Input that could not be decoded, with the reason.
     Undecodable(String),
     /// Nothing to index, with the reason.
@@ -201,6 +203,16 @@ pub fn from_file(path: &Path) -> std::io::Result<Vec<Unit>> {
         let mut bytes = head;
         body.read_to_end(&mut bytes)?;
         return from_file_bytes(bytes).map_err(std::io::Error::other);
+    }
+    let first_line = memchr::memchr(b'\n', &head).map_or(&head[..], |p| &head[..p]);
+    let marker = format!("\"{}\":1", crate::dead_letter::MARKER);
+    if memchr::memmem::find(first_line, marker.as_bytes()).is_some() {
+        let mut bytes = head;
+        body.read_to_end(&mut bytes)?;
+        return Ok(vec![Unit {
+            item_id: None,
+            work: Work::DeadLetters(bytes),
+        }]);
     }
     let modified_ms = meta
         .modified()

@@ -257,6 +257,7 @@ pub fn encode_units(
                 }
                 Err(e) => out.errors.push(e.to_string()),
             },
+            Work::DeadLetters(_) => out.errors.push("dead letters are sent, not encoded".into()),
             Work::S3(objects) => out
                 .errors
                 .push(format!("{} S3 objects need a fetch", objects.len())),
@@ -325,6 +326,37 @@ impl Moto {
             String::from_utf8_lossy(&out.stderr)
         );
         serde_json::from_slice(&out.stdout).expect("an SQS event")
+    }
+}
+
+impl Moto {
+    /// Every object in `bucket`: (key, bytes), read with botocore.
+    pub fn objects(&self, bucket: &str) -> Vec<(String, Vec<u8>)> {
+        let script = "import base64, json, sys, botocore.session\n\
+            s3 = botocore.session.get_session().create_client('s3', region_name='us-east-1', \
+            endpoint_url=sys.argv[1], aws_access_key_id='testing', aws_secret_access_key='testing')\n\
+            keys = [o['Key'] for o in s3.list_objects_v2(Bucket=sys.argv[2]).get('Contents', [])]\n\
+            print(json.dumps([[k, base64.b64encode(s3.get_object(Bucket=sys.argv[2], Key=k)['Body'].read()).decode()] for k in keys]))";
+        let out = Command::new(python())
+            .args(["-c", script, &self.url, bucket])
+            .output()
+            .expect("python runs");
+        assert!(
+            out.status.success(),
+            "listing s3://{bucket}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let listed: Vec<(String, String)> = serde_json::from_slice(&out.stdout).expect("listing");
+        use base64::Engine as _;
+        listed
+            .into_iter()
+            .map(|(key, body)| {
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(body)
+                    .expect("base64");
+                (key, bytes)
+            })
+            .collect()
     }
 }
 

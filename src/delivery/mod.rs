@@ -1,12 +1,15 @@
 //! Delivering one bulk body: send, read each item's fate, re-send only what
 //! is worth re-sending, with exponential backoff and full jitter, until the
-//! deadline. Nothing is dropped quietly: what cannot be delivered comes back
-//! as [`Undelivered`] with its reason.
+//! deadline. A document the cluster rejects for its mapping is repaired
+//! once (see [`repair`]). Nothing is dropped quietly: what cannot be
+//! delivered comes back as [`Undelivered`] with its reason.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use http::{Method, StatusCode};
+
+pub mod repair;
 
 use crate::bulk::{response, Action, BulkBody, ItemOutcome};
 use crate::client::Cluster;
@@ -21,10 +24,15 @@ pub const BULK_PATH: &str = "/_bulk?filter_path=errors%2Citems.%2A.status%2Citem
 /// A document that could not be delivered, and why.
 #[derive(Debug, Clone)]
 pub struct Undelivered {
-    /// The action and document lines, ready to be sent again.
+    /// The action and document lines, ready to be sent again. For a
+    /// repaired document that was rejected too, the original.
     pub item: Vec<u8>,
     pub reason: String,
-    /// A permanent rejection (as opposed to running out of time).
+    /// The cluster's error type (`mapper_parsing_exception`, ...), for a
+    /// rejection.
+    pub error_type: String,
+    /// A permanent rejection (as opposed to running out of time): it goes
+    /// to the dead-letter destination rather than failing the invocation.
     pub rejected: bool,
 }
 
@@ -59,9 +67,11 @@ pub struct Report {
 /// answer or the deadline leaves no room for another attempt.
 pub async fn deliver(cluster: Arc<Cluster>, body: BulkBody, policy: RetryPolicy) -> Report {
     let mut report = Report::default();
-    // Bodies still to send, each with its attempt count.
-    let mut queue = vec![(body, 0u32)];
-    while let Some((body, attempt)) = queue.pop() {
+    // Bodies still to send, each with its attempt count and, for repaired
+    // documents, the originals (a repair that is rejected too dead-letters
+    // the original, not the repair).
+    let mut queue: Vec<(BulkBody, u32, Option<Arc<Vec<Vec<u8>>>>)> = vec![(body, 0u32, None)];
+    while let Some((body, attempt, originals)) = queue.pop() {
         if body.is_empty() {
             continue;
         }
@@ -81,44 +91,86 @@ pub async fn deliver(cluster: Arc<Cluster>, body: BulkBody, policy: RetryPolicy)
             ms = started.elapsed().as_millis() as u64,
             "bulk request"
         );
-        let (retry, reason, retry_after) = match sent {
+        let (retry, reason, retry_after, originals) = match sent {
             Ok(resp) if resp.status.is_success() => {
                 match response::parse(&resp.body, body.len(), policy.action) {
                     Ok(outcomes) => {
                         let mut again = Vec::new();
                         let mut last = String::new();
+                        let mut repairs: Vec<Vec<u8>> = Vec::new();
+                        let mut repaired_from: Vec<Vec<u8>> = Vec::new();
                         for (i, outcome) in outcomes.into_iter().enumerate() {
                             match outcome {
-                                ItemOutcome::Indexed => report.summary.indexed += 1,
+                                ItemOutcome::Indexed => {
+                                    report.summary.indexed += 1;
+                                    if originals.is_some() {
+                                        report.summary.repaired += 1;
+                                    }
+                                }
                                 ItemOutcome::Duplicate => report.summary.duplicates += 1,
                                 ItemOutcome::Retry { reason } => {
                                     again.push(i);
                                     last = reason;
                                 }
-                                ItemOutcome::Rejected { reason, .. } => {
-                                    report.summary.note_error(reason.clone());
-                                    report.undelivered.push(Undelivered {
-                                        item: body.item(i).to_vec(),
-                                        reason,
-                                        rejected: true,
-                                    });
+                                ItemOutcome::Rejected {
+                                    reason, error_type, ..
+                                } => {
+                                    let repair = match &originals {
+                                        None if repair::is_repairable(&error_type) => {
+                                            repair::repair(body.item(i), &error_type, &reason)
+                                        }
+                                        _ => None,
+                                    };
+                                    match repair {
+                                        Some(fixed) => {
+                                            tracing::warn!(%reason, "document rejected; re-sending it repaired");
+                                            repairs.push(fixed);
+                                            repaired_from.push(body.item(i).to_vec());
+                                        }
+                                        None => {
+                                            report.summary.note_error(reason.clone());
+                                            let item = match &originals {
+                                                Some(o) => o.get(i).cloned().unwrap_or_default(),
+                                                None => body.item(i).to_vec(),
+                                            };
+                                            report.undelivered.push(Undelivered {
+                                                item,
+                                                reason,
+                                                error_type,
+                                                rejected: true,
+                                            });
+                                        }
+                                    }
                                 }
                             }
                         }
-                        (body.subset(again), last, None)
+                        if !repairs.is_empty() {
+                            let fixed = BulkBody::from_items(repairs.iter().map(Vec::as_slice));
+                            queue.push((fixed, 0, Some(Arc::new(repaired_from))));
+                        }
+                        let originals_again = originals.as_ref().map(|o| {
+                            Arc::new(again.iter().filter_map(|&i| o.get(i).cloned()).collect())
+                        });
+                        (body.subset(again), last, None, originals_again)
                     }
-                    Err(e) => (body, e.to_string(), None),
+                    Err(e) => (body, e.to_string(), None, originals),
                 }
             }
             Ok(resp) if resp.status == StatusCode::PAYLOAD_TOO_LARGE && body.len() > 1 => {
                 let (a, b) = body.halves();
-                queue.push((b, attempt));
-                queue.push((a, attempt));
+                let mid = body.len() / 2;
+                let split = |range: std::ops::Range<usize>| {
+                    originals
+                        .as_ref()
+                        .map(|o| Arc::new(o.get(range).map(<[_]>::to_vec).unwrap_or_default()))
+                };
+                queue.push((b, attempt, split(mid..body.len())));
+                queue.push((a, attempt, split(0..mid)));
                 continue;
             }
             Ok(resp) if is_retryable_status(resp.status) => {
                 let reason = format!("HTTP {}: {}", resp.status.as_u16(), excerpt(&resp.body));
-                (body, reason, resp.retry_after)
+                (body, reason, resp.retry_after, originals)
             }
             Ok(resp) => {
                 // 400 for the whole request, 401/403 (credentials, access
@@ -128,12 +180,13 @@ pub async fn deliver(cluster: Arc<Cluster>, body: BulkBody, policy: RetryPolicy)
                 fail_all(&mut report, &body, &reason);
                 continue;
             }
-            Err(e) if e.is_retryable() => (body, e.to_string(), None),
+            Err(e) if e.is_retryable() => (body, e.to_string(), None, originals),
             Err(e) => {
                 fail_all(&mut report, &body, &e.to_string());
                 continue;
             }
         };
+        let (retry, reason, retry_after, originals) = (retry, reason, retry_after, originals);
         if retry.is_empty() {
             continue;
         }
@@ -149,7 +202,7 @@ pub async fn deliver(cluster: Arc<Cluster>, body: BulkBody, policy: RetryPolicy)
         tracing::warn!(items = retry.len(), attempt, wait_ms = wait.as_millis() as u64, %reason, "retrying");
         report.summary.retried += retry.len() as u64;
         tokio::time::sleep(wait).await;
-        queue.push((retry, attempt + 1));
+        queue.push((retry, attempt + 1, originals));
     }
     report
 }
@@ -160,6 +213,7 @@ fn fail_all(report: &mut Report, body: &BulkBody, reason: &str) {
         report.undelivered.push(Undelivered {
             item: body.item(i).to_vec(),
             reason: reason.to_owned(),
+            error_type: String::new(),
             rejected: false,
         });
     }
