@@ -63,6 +63,9 @@ pub struct Report {
     pub undelivered: Vec<Undelivered>,
 }
 
+/// The original items of a body of repaired documents, item for item.
+type Originals = Option<Arc<Vec<Vec<u8>>>>;
+
 /// Delivers `body`, re-sending failed items alone, until everything has an
 /// answer or the deadline leaves no room for another attempt.
 pub async fn deliver(cluster: Arc<Cluster>, body: BulkBody, policy: RetryPolicy) -> Report {
@@ -70,7 +73,7 @@ pub async fn deliver(cluster: Arc<Cluster>, body: BulkBody, policy: RetryPolicy)
     // Bodies still to send, each with its attempt count and, for repaired
     // documents, the originals (a repair that is rejected too dead-letters
     // the original, not the repair).
-    let mut queue: Vec<(BulkBody, u32, Option<Arc<Vec<Vec<u8>>>>)> = vec![(body, 0u32, None)];
+    let mut queue: Vec<(BulkBody, u32, Originals)> = vec![(body, 0u32, None)];
     while let Some((body, attempt, originals)) = queue.pop() {
         if body.is_empty() {
             continue;
@@ -186,7 +189,6 @@ pub async fn deliver(cluster: Arc<Cluster>, body: BulkBody, policy: RetryPolicy)
                 continue;
             }
         };
-        let (retry, reason, retry_after, originals) = (retry, reason, retry_after, originals);
         if retry.is_empty() {
             continue;
         }
