@@ -82,6 +82,12 @@ async fn handle(
     let batched = units.iter().any(|u| u.item_id.is_some());
     let outcome = forwarder.forward(units, deadline).await;
     let summary = &outcome.summary;
+    // Metrics: one EMF line on stdout, which CloudWatch turns into metrics.
+    let function = std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_default();
+    println!(
+        "{}",
+        crate::metrics::emf_line(summary, &function, crate::time::now_millis())
+    );
     tracing::info!(
         events = summary.events,
         indexed = summary.indexed,

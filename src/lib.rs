@@ -28,6 +28,7 @@ pub mod input;
 pub mod json;
 pub mod lambda;
 pub mod logging;
+pub mod metrics;
 pub mod replay;
 pub mod routing;
 pub mod summary;

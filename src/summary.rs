@@ -37,6 +37,11 @@ pub struct Summary {
     pub deferred: u64,
     pub requests: u64,
     pub bytes_sent: u64,
+    /// 429 answers: whole requests and single items.
+    pub throttled: u64,
+    /// How long each bulk request took (milliseconds), for the metrics.
+    #[serde(skip)]
+    pub bulk_latency_ms: Vec<u32>,
     /// Examples of what went wrong, first seen first.
     pub errors: Vec<String>,
 }
@@ -64,6 +69,8 @@ impl Summary {
         self.deferred += other.deferred;
         self.requests += other.requests;
         self.bytes_sent += other.bytes_sent;
+        self.throttled += other.throttled;
+        self.bulk_latency_ms.extend(other.bulk_latency_ms);
         for e in other.errors {
             self.note_error(e);
         }

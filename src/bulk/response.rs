@@ -16,6 +16,8 @@ pub enum ItemOutcome {
     Duplicate,
     /// Worth sending again: throttled (429), rejected execution, 5xx.
     Retry {
+        /// 429 is throttling; the rest is trouble on the cluster's side.
+        status: u16,
         reason: String,
     },
     /// The cluster will never take this document as it is.
@@ -115,7 +117,10 @@ fn classify(item: Item, action: Action) -> ItemOutcome {
                 None => (String::new(), format!("status {status}")),
             };
             if status == 429 || status >= 500 || kind == "es_rejected_execution_exception" {
-                ItemOutcome::Retry { reason: described }
+                ItemOutcome::Retry {
+                    status,
+                    reason: described,
+                }
             } else {
                 ItemOutcome::Rejected {
                     status,
@@ -144,7 +149,9 @@ mod tests {
         let out = parse(body, 5, Action::Create).expect("valid");
         assert_eq!(out[0], ItemOutcome::Indexed);
         assert_eq!(out[1], ItemOutcome::Duplicate);
-        assert!(matches!(&out[2], ItemOutcome::Retry { reason } if reason.contains("read-only")));
+        assert!(
+            matches!(&out[2], ItemOutcome::Retry { status: 429, reason } if reason.contains("read-only"))
+        );
         match &out[3] {
             ItemOutcome::Rejected {
                 status,

@@ -88,12 +88,17 @@ pub async fn deliver(cluster: Arc<Cluster>, body: BulkBody, policy: RetryPolicy)
                 Some((body.bytes.clone(), "application/x-ndjson")),
             )
             .await;
+        let ms = started.elapsed().as_millis().min(u128::from(u32::MAX)) as u32;
+        report.summary.bulk_latency_ms.push(ms);
         tracing::debug!(
             items = body.len(),
             bytes = body.bytes.len(),
-            ms = started.elapsed().as_millis() as u64,
+            ms,
             "bulk request"
         );
+        if matches!(&sent, Ok(resp) if resp.status == StatusCode::TOO_MANY_REQUESTS) {
+            report.summary.throttled += 1;
+        }
         let (retry, reason, retry_after, originals) = match sent {
             Ok(resp) if resp.status.is_success() => {
                 match response::parse(&resp.body, body.len(), policy.action) {
@@ -111,7 +116,10 @@ pub async fn deliver(cluster: Arc<Cluster>, body: BulkBody, policy: RetryPolicy)
                                     }
                                 }
                                 ItemOutcome::Duplicate => report.summary.duplicates += 1,
-                                ItemOutcome::Retry { reason } => {
+                                ItemOutcome::Retry { status, reason } => {
+                                    if status == 429 {
+                                        report.summary.throttled += 1;
+                                    }
                                     again.push(i);
                                     last = reason;
                                 }
