@@ -59,7 +59,7 @@ pub fn run() -> ExitCode {
 const EPOCH_MS_FLOOR: u64 = 1_000_000_000_000;
 
 /// Converts the invocation's deadline (epoch milliseconds) to an `Instant`.
-fn deadline_of(epoch_ms: u64) -> Instant {
+pub fn deadline_of(epoch_ms: u64) -> Instant {
     if epoch_ms < EPOCH_MS_FLOOR {
         tracing::warn!(
             deadline = epoch_ms,

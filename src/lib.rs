@@ -31,6 +31,7 @@ pub mod logging;
 pub mod metrics;
 pub mod replay;
 pub mod routing;
+pub mod snapshots;
 pub mod summary;
 pub mod templates;
 pub mod time;

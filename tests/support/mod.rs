@@ -7,6 +7,7 @@
 #![allow(dead_code)]
 
 pub mod proxy;
+pub mod snapshot_standin;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
