@@ -122,7 +122,7 @@ fn create_names_the_snapshot_and_never_overlaps_a_running_one() {
                 }),
             "{name}"
         );
-        assert_eq!(standin.names(), [name.clone()]);
+        assert_eq!(standin.names(), [name]);
 
         // Another snapshot running: reported, nothing started.
         standin.seed(vec![snap("hourly-x", "IN_PROGRESS", H)]);
