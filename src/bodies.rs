@@ -9,6 +9,8 @@
 
 use std::collections::HashSet;
 use std::hash::BuildHasher as _;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 
 use sha2::{Digest as _, Sha256};
@@ -35,6 +37,8 @@ pub struct Batcher {
     seen_ids: HashSet<u64>,
     id_hasher: std::hash::RandomState,
     id_buf: String,
+    /// The body size back-pressure allows now, if it is followed.
+    bytes_limit: Option<Arc<AtomicUsize>>,
     /// Counts of what encoding saw (events, malformed, skipped).
     pub summary: Summary,
 }
@@ -50,6 +54,7 @@ impl Batcher {
             seen_ids: HashSet::new(),
             id_hasher: std::hash::RandomState::new(),
             id_buf: String::new(),
+            bytes_limit: None,
             summary: Summary::default(),
         }
     }
@@ -86,6 +91,9 @@ impl Batcher {
         if let Some(error) = &encoded.error {
             self.summary.malformed += 1;
             self.summary.note_error(error.clone());
+        }
+        if let Some(limit) = &self.bytes_limit {
+            self.encoder.set_max_bytes(limit.load(Ordering::Relaxed));
         }
         let day = time::day_number(encoded.timestamp_ms);
         if self.index_day != Some(day) {
@@ -178,6 +186,12 @@ impl<'p> PayloadBodies<'p> {
         self.batcher.finish()
     }
 
+    /// Follows the body size that back-pressure allows.
+    pub fn limit_bytes(mut self, limit: Arc<AtomicUsize>) -> Self {
+        self.batcher.bytes_limit = Some(limit);
+        self
+    }
+
     /// What encoding saw so far.
     pub fn summary(&self) -> &Summary {
         &self.batcher.summary
@@ -265,6 +279,12 @@ impl ObjectBodies {
             stop_at: None,
             finished: false,
         })
+    }
+
+    /// Follows the body size that back-pressure allows.
+    pub fn limit_bytes(mut self, limit: Arc<AtomicUsize>) -> Self {
+        self.batcher.bytes_limit = Some(limit);
+        self
     }
 
     /// Stops reading at `when`: what was read is sent, and the object is

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use http::Method;
-use tokio::sync::{OnceCell, Semaphore};
+use tokio::sync::OnceCell;
 use tokio::task::JoinSet;
 
 use crate::bodies::{ObjectBodies, PayloadBodies};
@@ -19,6 +19,7 @@ use crate::bulk::BulkBody;
 use crate::client::s3::S3Client;
 use crate::client::{self, Cluster};
 use crate::config::{AuthMode, Settings, TypeMode};
+use crate::delivery::pressure::Pressure;
 use crate::delivery::{self, RetryPolicy};
 use crate::input::cloudwatch::PayloadParser;
 use crate::input::s3::S3Location;
@@ -56,6 +57,8 @@ pub struct Forwarder {
     sink: Sink,
     /// Reads S3 objects; `None` without AWS credentials and region.
     s3: Option<Arc<S3Client>>,
+    /// How hard to push the cluster, adapted to its 429s.
+    pressure: Pressure,
     /// The cluster's version, asked once per cold start.
     version: OnceCell<ClusterVersion>,
     /// Set once the index templates are in place (retried until they are).
@@ -83,6 +86,7 @@ impl Forwarder {
             ))
         });
         Forwarder {
+            pressure: Pressure::new(settings.bulk_concurrency, settings.bulk_max_bytes),
             settings: Arc::new(settings),
             sink,
             s3,
@@ -218,7 +222,8 @@ impl Forwarder {
             }
         };
         let mut dispatch = Dispatch::new(self, deadline);
-        let mut bodies = PayloadBodies::new(&self.settings, doc_type, &payload);
+        let mut bodies = PayloadBodies::new(&self.settings, doc_type, &payload)
+            .limit_bytes(self.pressure.bytes_handle());
         while let Some(body) = bodies.next_body() {
             dispatch.submit(body).await;
         }
@@ -289,6 +294,7 @@ impl Forwarder {
         deadline: Instant,
     ) -> Summary {
         let settings = self.settings.clone();
+        let bytes_limit = self.pressure.bytes_handle();
         let (tx, mut rx) = tokio::sync::mpsc::channel::<BulkBody>(1);
         let stop_at = deadline
             .checked_sub(self.settings.deadline_margin)
@@ -296,7 +302,7 @@ impl Forwarder {
         let reader = tokio::task::spawn_blocking(move || {
             let source = object.key.clone();
             let mut bodies = match ObjectBodies::new(&settings, doc_type, object) {
-                Ok(bodies) => bodies.stop_at(stop_at),
+                Ok(bodies) => bodies.stop_at(stop_at).limit_bytes(bytes_limit),
                 Err(e) => {
                     let mut summary = Summary {
                         undecodable: 1,
@@ -436,10 +442,10 @@ async fn ask_version(cluster: &Cluster, deadline: Instant) -> Result<ClusterVers
     }
 }
 
-/// Sends bodies as they fill, with a bounded number in flight.
+/// Sends bodies as they fill, with at most as many in flight as
+/// back-pressure allows (never more than `BULK_CONCURRENCY`).
 struct Dispatch<'f> {
     forwarder: &'f Forwarder,
-    permits: Arc<Semaphore>,
     tasks: JoinSet<delivery::Report>,
     policy: RetryPolicy,
     summary: Summary,
@@ -452,7 +458,6 @@ impl<'f> Dispatch<'f> {
         let settings = &forwarder.settings;
         Dispatch {
             forwarder,
-            permits: Arc::new(Semaphore::new(settings.bulk_concurrency)),
             tasks: JoinSet::new(),
             policy: RetryPolicy {
                 action: settings.action,
@@ -483,44 +488,54 @@ impl<'f> Dispatch<'f> {
                 }
             }
             Sink::Cluster(cluster) => {
-                // Acquire before spawning: encoding waits while the maximum
+                // Wait before spawning: encoding waits while the allowed
                 // number of bodies is in flight, which bounds memory.
-                let Ok(permit) = self.permits.clone().acquire_owned().await else {
-                    return;
-                };
+                while self.tasks.len() >= self.forwarder.pressure.concurrency() {
+                    match self.tasks.join_next().await {
+                        Some(joined) => self.absorb(joined),
+                        None => break,
+                    }
+                }
                 let cluster = cluster.clone();
                 let policy = self.policy;
-                self.tasks.spawn(async move {
-                    let report = delivery::deliver(cluster, body, policy).await;
-                    drop(permit);
-                    report
-                });
+                self.tasks
+                    .spawn(async move { delivery::deliver(cluster, body, policy).await });
+            }
+        }
+    }
+
+    /// Takes in the report of one finished delivery.
+    fn absorb(&mut self, joined: Result<delivery::Report, tokio::task::JoinError>) {
+        match joined {
+            Ok(report) => {
+                if report.summary.throttled > 0 {
+                    self.forwarder.pressure.throttled();
+                } else {
+                    self.forwarder.pressure.delivered();
+                }
+                for undelivered in report.undelivered {
+                    tracing::error!(reason = %undelivered.reason, rejected = undelivered.rejected, "document not delivered");
+                    if undelivered.rejected && self.forwarder.settings.dead_letters.is_some() {
+                        self.rejected.push(undelivered);
+                    } else {
+                        self.summary.failed += 1;
+                    }
+                }
+                self.summary.merge(report.summary);
+            }
+            Err(e) => {
+                // A panicking delivery task loses track of its body: fail
+                // the invocation so that the whole batch comes again.
+                self.summary.failed += 1;
+                self.summary
+                    .note_error(format!("delivery task failed: {e}"));
             }
         }
     }
 
     async fn finish(mut self) -> Summary {
         while let Some(joined) = self.tasks.join_next().await {
-            match joined {
-                Ok(report) => {
-                    for undelivered in report.undelivered {
-                        tracing::error!(reason = %undelivered.reason, rejected = undelivered.rejected, "document not delivered");
-                        if undelivered.rejected && self.forwarder.settings.dead_letters.is_some() {
-                            self.rejected.push(undelivered);
-                        } else {
-                            self.summary.failed += 1;
-                        }
-                    }
-                    self.summary.merge(report.summary);
-                }
-                Err(e) => {
-                    // A panicking delivery task loses track of its body: fail
-                    // the invocation so that the whole batch comes again.
-                    self.summary.failed += 1;
-                    self.summary
-                        .note_error(format!("delivery task failed: {e}"));
-                }
-            }
+            self.absorb(joined);
         }
         if let (Some(destination), false) = (
             &self.forwarder.settings.dead_letters,

@@ -133,6 +133,11 @@ impl BulkEncoder {
         }
     }
 
+    /// Changes the body size limit for the bodies still to come.
+    pub fn set_max_bytes(&mut self, max_bytes: usize) {
+        self.max_bytes = max_bytes;
+    }
+
     /// Room for a typical body up front, so that filling it rarely
     /// reallocates (and so copies) what is already written.
     fn initial_capacity(&self) -> usize {

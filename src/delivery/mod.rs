@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use http::{Method, StatusCode};
 
+pub mod pressure;
 pub mod repair;
 
 use crate::bulk::{response, Action, BulkBody, ItemOutcome};

@@ -33,8 +33,17 @@ impl Seen {
 }
 
 /// Decides the fate of request number `n` (0-based): `None` forwards it,
-/// `Some((status, body))` answers in place of the cluster.
+/// `Some((status, body))` answers in place of the cluster, except for the
+/// three pseudo-statuses below.
 pub type Fault = Arc<dyn Fn(usize, &Seen) -> Option<(u16, String)> + Send + Sync>;
+
+/// Close the connection without forwarding or answering.
+pub const CUT: u16 = 0;
+/// Forward the request, then close the connection without answering: the
+/// cluster did the work, the client never hears of it.
+pub const CUT_AFTER: u16 = 2;
+/// Answer nothing for three seconds (past the client's timeout), then close.
+pub const STALL: u16 = 1;
 
 pub struct Proxy {
     pub url: String,
@@ -116,6 +125,15 @@ fn serve(stream: TcpStream, upstream: &str, log: &Mutex<Vec<Seen>>, fault: Optio
             log.len() - 1
         };
         let (status, answer) = match fault.and_then(|f| f(n, &seen)) {
+            Some((CUT, _)) => return,
+            Some((CUT_AFTER, _)) => {
+                forward(upstream, &method, &path, &headers, body);
+                return;
+            }
+            Some((STALL, _)) => {
+                thread::sleep(std::time::Duration::from_secs(3));
+                return;
+            }
             Some(injected) => injected,
             None => forward(upstream, &method, &path, &headers, body),
         };
