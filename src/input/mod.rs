@@ -240,6 +240,11 @@ pub fn looks_like_event(head: &[u8]) -> bool {
     first == Some(&b'{')
         && (find(b"\"awslogs\"")
             || find(b"\"messageType\"")
+            // A decoded payload whose keys are sorted starts with its events.
+            || head
+                .trim_ascii_start()
+                .strip_prefix(b"{")
+                .is_some_and(|rest| rest.trim_ascii_start().starts_with(b"\"logEvents\""))
             || find(b"\"detail-type\"")
             || find(b"\"s3:TestEvent\"")
             || event_source_is_aws(head))
@@ -344,6 +349,9 @@ mod tests {
             br#"{"Records":[{"eventVersion":"1.0","eventSource":"s3.amazonaws.com","requestParameters":{"policy":"aws:s3"}}]}"#
         ));
         assert!(!looks_like_event(b"2 123 eni-1 - - - - - - - 1 2 - NODATA"));
+        assert!(looks_like_event(
+            br#"{"logEvents":[{"id":"1","timestamp":1,"message":"x"}"#
+        ));
     }
 
     #[test]
