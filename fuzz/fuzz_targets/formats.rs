@@ -1,0 +1,42 @@
+//! Every format parser on any message: the document must be one line of
+//! valid JSON, whether the message fits the format or not.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use logs_forwarder::formats::vpc_flow::FieldList;
+use logs_forwarder::formats::{DocumentEncoder, Event, Format, Origin};
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&selector, rest)) = data.split_first() else {
+        return;
+    };
+    let Ok(message) = std::str::from_utf8(rest) else {
+        return;
+    };
+    let format = match selector % 8 {
+        0 => Format::CloudTrail,
+        1 => Format::VpcFlow(FieldList::default()),
+        2 => Format::VpcFlow(FieldList::parse("version srcaddr tcp-flags start pkt-dstaddr future-field")),
+        3 => Format::S3Access,
+        4 => Format::Elb,
+        5 => Format::Lambda,
+        6 => Format::Json,
+        _ => Format::Text,
+    };
+    let event = Event {
+        id: "36000000000000000000000000000000000000000000000000000001",
+        timestamp_ms: 1_700_000_000_000,
+        message,
+        extracted: None,
+    };
+    let mut doc = Vec::new();
+    let origin = Origin::new("123456789012", "/fuzz", "stream");
+    let encoded = DocumentEncoder::default().encode(&format, &origin, &event, &mut doc);
+    if encoded.skip {
+        return;
+    }
+    assert!(!doc.contains(&b'\n'), "documents are single lines");
+    if let Err(e) = serde_json::from_slice::<serde_json::Value>(&doc) {
+        panic!("{format}: invalid document ({e}): {}", String::from_utf8_lossy(&doc));
+    }
+});
