@@ -58,7 +58,7 @@ pub struct Forwarder {
     /// Reads S3 objects; `None` without AWS credentials and region.
     s3: Option<Arc<S3Client>>,
     /// How hard to push the cluster, adapted to its 429s.
-    pressure: Pressure,
+    pressure: Arc<Pressure>,
     /// The cluster's version, asked once per cold start.
     version: OnceCell<ClusterVersion>,
     /// Set once the index templates are in place (retried until they are).
@@ -86,7 +86,10 @@ impl Forwarder {
             ))
         });
         Forwarder {
-            pressure: Pressure::new(settings.bulk_concurrency, settings.bulk_max_bytes),
+            pressure: Arc::new(Pressure::new(
+                settings.bulk_concurrency,
+                settings.bulk_max_bytes,
+            )),
             settings: Arc::new(settings),
             sink,
             s3,
@@ -498,8 +501,9 @@ impl<'f> Dispatch<'f> {
                 }
                 let cluster = cluster.clone();
                 let policy = self.policy;
+                let pressure = self.forwarder.pressure.clone();
                 self.tasks
-                    .spawn(async move { delivery::deliver(cluster, body, policy).await });
+                    .spawn(async move { delivery::deliver(cluster, body, policy, pressure).await });
             }
         }
     }

@@ -69,7 +69,12 @@ type Originals = Option<Arc<Vec<Vec<u8>>>>;
 
 /// Delivers `body`, re-sending failed items alone, until everything has an
 /// answer or the deadline leaves no room for another attempt.
-pub async fn deliver(cluster: Arc<Cluster>, body: BulkBody, policy: RetryPolicy) -> Report {
+pub async fn deliver(
+    cluster: Arc<Cluster>,
+    body: BulkBody,
+    policy: RetryPolicy,
+    pressure: Arc<pressure::Pressure>,
+) -> Report {
     let mut report = Report::default();
     // Bodies still to send, each with its attempt count and, for repaired
     // documents, the originals (a repair that is rejected too dead-letters
@@ -97,6 +102,10 @@ pub async fn deliver(cluster: Arc<Cluster>, body: BulkBody, policy: RetryPolicy)
             ms,
             "bulk request"
         );
+        // Back-pressure hears of every answer at once, not when the body
+        // is finally done: new bodies are held back while this one retries.
+        let throttled_before = report.summary.throttled;
+        let answered_ok = matches!(&sent, Ok(resp) if resp.status.is_success());
         if matches!(&sent, Ok(resp) if resp.status == StatusCode::TOO_MANY_REQUESTS) {
             report.summary.throttled += 1;
         }
@@ -198,6 +207,11 @@ pub async fn deliver(cluster: Arc<Cluster>, body: BulkBody, policy: RetryPolicy)
                 continue;
             }
         };
+        if report.summary.throttled > throttled_before {
+            pressure.throttled();
+        } else if answered_ok {
+            pressure.delivered();
+        }
         if retry.is_empty() {
             continue;
         }

@@ -15,7 +15,7 @@ use std::sync::Arc;
 /// The smallest body size back-pressure goes down to.
 pub const MIN_BYTES: usize = 64 * 1024;
 /// Bodies delivered without a 429 before one step back up.
-pub const RECOVER_AFTER: usize = 4;
+pub const RECOVER_AFTER: usize = 8;
 
 #[derive(Debug)]
 pub struct Pressure {
