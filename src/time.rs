@@ -36,6 +36,18 @@ pub fn normalize_millis(ts: i64) -> (i64, bool) {
     }
 }
 
+/// The last second of year 9999: later times have no ISO 8601 form with a
+/// four-digit year, which is all a date field takes.
+const MAX_EPOCH_SECONDS: i64 = 253_402_300_799;
+
+/// Milliseconds for a time in epoch seconds, if it is a date a cluster can
+/// store (1970 to 9999); `None` for anything else, which must not overflow.
+pub fn millis_from_epoch_seconds(seconds: i64) -> Option<i64> {
+    (0..=MAX_EPOCH_SECONDS)
+        .contains(&seconds)
+        .then(|| seconds * 1000)
+}
+
 pub fn civil_from_days(days: i64) -> Date {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);

@@ -246,7 +246,8 @@ pub fn encode(
                     FieldValue::Int(i) => Some(*i),
                     _ => None,
                 })
-                .map_or(event.timestamp_ms, |s| s * 1000);
+                .and_then(crate::time::millis_from_epoch_seconds)
+                .unwrap_or(event.timestamp_ms);
             write_cloudwatch_meta(&mut w, origin, event, timestamp_ms);
             write_extracted(&mut w, extracted, kind_of).map_err(|e| e.to_string())?;
         }
@@ -280,7 +281,8 @@ pub fn encode(
             if values.next().is_some() {
                 return Err(count_error(fields, line));
             }
-            timestamp_ms = start.map_or(event.timestamp_ms, |s| s * 1000);
+            timestamp_ms = start.and_then(crate::time::millis_from_epoch_seconds)
+                .unwrap_or(event.timestamp_ms);
             write_cloudwatch_meta(&mut w, origin, event, timestamp_ms);
         }
     }
@@ -359,6 +361,22 @@ mod tests {
         assert_eq!(doc["tcp_flags"], 18);
         assert_eq!(doc["pkt_srcaddr"], "2001:db8::1");
         assert_eq!(doc["future_field"], "x");
+    }
+
+    /// Found by `cargo fuzz` (target `formats`): an 18-digit `start`
+    /// overflowed the conversion to milliseconds.
+    #[test]
+    fn a_start_beyond_year_9999_falls_back_to_the_event_time() {
+        let list =
+            FieldList::parse("version srcaddr tcp-flags start pkt-dstaddr future-field");
+        let line = "22222222\t-\t2\t222222222222222202 2\t-\t2222222~2-2-";
+        let (_, encoded) = encode_doc(&Format::VpcFlow(list.clone()), &event(line));
+        assert!(encoded.error.is_some(), "six columns, seven values");
+        let line = "2 - 2 222222222222222202 - x";
+        let (doc, encoded) = encode_doc(&Format::VpcFlow(list), &event(line));
+        assert!(encoded.error.is_none(), "{:?}", encoded.error);
+        assert_eq!(encoded.timestamp_ms, 1_700_000_000_000);
+        assert_eq!(doc["start"], 222_222_222_222_222_202i64);
     }
 
     #[test]
