@@ -326,6 +326,36 @@ fn restore_the_latest_with_renames_and_list() {
     }
     assert!(run.stdout["progress"]["shards"].is_u64());
 
+    // Over existing indices: closed first, then restored.
+    let run = manager(
+        &standin,
+        &[
+            "restore",
+            "--snapshot",
+            "nightly-c",
+            "--indices",
+            "cloudtrail-*",
+            "--close-existing",
+        ],
+    );
+    assert!(run.success, "{}", run.stderr);
+    {
+        let state = standin.state.lock().expect("lock");
+        assert_eq!(state.closed, ["cloudtrail-*"]);
+        assert_eq!(
+            state.restored.last().map(|r| r.0.as_str()),
+            Some("nightly-c")
+        );
+    }
+    let calls = standin.calls();
+    let close = calls
+        .iter()
+        .position(|c| c.starts_with("POST /cloudtrail-*/_close"));
+    let restore = calls
+        .iter()
+        .rposition(|c| c.starts_with("POST /_snapshot/manual/nightly-c/_restore"));
+    assert!(close < restore && close.is_some(), "{calls:?}");
+
     let missing = manager(&standin, &["restore", "--prefix", "monthly"]);
     assert!(!missing.success);
     assert!(

@@ -70,16 +70,37 @@ struct ErrorBody {
 
 impl ErrorBody {
     /// `type: reason`, followed by the causes, which carry the detail of
-    /// mapping errors.
+    /// mapping errors. Values the cluster quotes from the document are cut
+    /// out: reasons go into logs and summaries, document contents never do.
     fn describe(&self) -> String {
-        let mut text = format!("{}: {}", self.kind, self.reason);
+        let mut text = format!("{}: {}", self.kind, redact(&self.reason));
         let mut cause = self.caused_by.as_deref();
         while let Some(c) = cause {
-            text.push_str(&format!(" (caused by {}: {})", c.kind, c.reason));
+            text.push_str(&format!(" (caused by {}: {})", c.kind, redact(&c.reason)));
             cause = c.caused_by.as_deref();
         }
         text
     }
+}
+
+/// Removes the document values that mapping errors quote: `Preview of
+/// field's value: '...'` and `failed to parse date field [...]`.
+fn redact(reason: &str) -> String {
+    let mut out = reason.to_owned();
+    for (start, end) in [("Preview of field's value: '", '\''), ("date field [", ']')] {
+        let mut from = 0;
+        while let Some(at) = out[from..].find(start) {
+            let value_start = from + at + start.len();
+            let Some(len) = out[value_start..].find(end) else {
+                out.truncate(value_start);
+                out.push('…');
+                break;
+            };
+            out.replace_range(value_start..value_start + len, "…");
+            from = value_start + '…'.len_utf8();
+        }
+    }
+    out
 }
 
 /// Parses a successful (2xx) `_bulk` response for `sent` documents.
@@ -135,6 +156,23 @@ fn classify(item: Item, action: Action) -> ItemOutcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reasons_never_carry_document_values() {
+        let reason = "failed to parse field [srcport] of type [ip] in document with id 'x'. Preview of field's value: '443'";
+        assert_eq!(
+            redact(reason),
+            "failed to parse field [srcport] of type [ip] in document with id 'x'. Preview of field's value: '…'"
+        );
+        assert_eq!(
+            redact("failed to parse date field [2025-01-21 secret] with format [x]"),
+            "failed to parse date field […] with format [x]"
+        );
+        assert_eq!(
+            redact("Preview of field's value: 'cut"),
+            "Preview of field's value: '…"
+        );
+    }
 
     #[test]
     fn every_outcome() {

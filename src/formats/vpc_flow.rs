@@ -281,7 +281,8 @@ pub fn encode(
             if values.next().is_some() {
                 return Err(count_error(fields, line));
             }
-            timestamp_ms = start.and_then(crate::time::millis_from_epoch_seconds)
+            timestamp_ms = start
+                .and_then(crate::time::millis_from_epoch_seconds)
                 .unwrap_or(event.timestamp_ms);
             write_cloudwatch_meta(&mut w, origin, event, timestamp_ms);
         }
@@ -367,8 +368,7 @@ mod tests {
     /// overflowed the conversion to milliseconds.
     #[test]
     fn a_start_beyond_year_9999_falls_back_to_the_event_time() {
-        let list =
-            FieldList::parse("version srcaddr tcp-flags start pkt-dstaddr future-field");
+        let list = FieldList::parse("version srcaddr tcp-flags start pkt-dstaddr future-field");
         let line = "22222222\t-\t2\t222222222222222202 2\t-\t2222222~2-2-";
         let (_, encoded) = encode_doc(&Format::VpcFlow(list.clone()), &event(line));
         assert!(encoded.error.is_some(), "six columns, seven values");

@@ -20,8 +20,8 @@ pub const USAGE: &str = "usage: snapshot-manager ACTION --endpoint URL --reposit
            [--canned-acl A] [--storage-class C] [--max-snapshot-bytes-per-sec X] [--max-restore-bytes-per-sec X]
   create   --prefix P [--indices I] [--include-global-state]
   prune    --prefix P --older-than <N><s|m|h|d|w|M|y> [--keep-min N] [--dry-run]
-  restore  (--snapshot NAME | --prefix P) [--indices I] [--rename-pattern RE --rename-replacement R]
-           [--include-global-state]
+  restore  (--snapshot NAME | --prefix P) [--indices I] [--rename-pattern RE --rename-replacement R
+           | --close-existing] [--include-global-state]
   list
 ES_ENDPOINT and SNAPSHOT_REPOSITORY stand in for --endpoint and --repository; ES_AUTH and the
 AWS_* variables authenticate as for logs-forwarder.";
@@ -157,6 +157,9 @@ pub async fn execute(
             if get("rename-pattern").is_some() != get("rename-replacement").is_some() {
                 return Err("--rename-pattern and --rename-replacement go together".into());
             }
+            if flag("close-existing") && get("rename-pattern").is_some() {
+                return Err("--close-existing restores over existing indices: no renames".into());
+            }
             snapshots
                 .restore(&Restore {
                     snapshot: get("snapshot"),
@@ -165,6 +168,7 @@ pub async fn execute(
                     rename_pattern: get("rename-pattern"),
                     rename_replacement: get("rename-replacement"),
                     include_global_state: flag("include-global-state"),
+                    close_existing: flag("close-existing"),
                 })
                 .await
         }

@@ -92,6 +92,9 @@ pub struct Restore {
     pub rename_pattern: Option<String>,
     pub rename_replacement: Option<String>,
     pub include_global_state: bool,
+    /// Close the (existing) target indices first: a restore into an index
+    /// that exists needs it closed.
+    pub close_existing: bool,
 }
 
 /// The snapshot API of one cluster.
@@ -144,8 +147,18 @@ pub fn snapshot_name(prefix: &str, now_ms: i64) -> String {
     )
 }
 
+/// Percent-encodes a name (or a comma-separated list of names, with `*`
+/// patterns) for a URL path segment.
 fn encode(name: &str) -> String {
-    crate::client::s3::encode_key(name).replace('/', "%2F")
+    let mut out = String::with_capacity(name.len());
+    for &b in name.as_bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'*' | b',') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 impl Snapshots<'_> {
@@ -383,6 +396,22 @@ impl Snapshots<'_> {
             if let Some(value) = value {
                 body[key] = Value::String(value.clone());
             }
+        }
+        if restore.close_existing {
+            let indices = restore.indices.as_deref().unwrap_or("_all");
+            check(
+                "close",
+                self.cluster
+                    .send(
+                        Method::POST,
+                        &format!(
+                            "/{}/_close?ignore_unavailable=true",
+                            encode(indices).replace("%2A", "*").replace("%2C", ",")
+                        ),
+                        None,
+                    )
+                    .await,
+            )?;
         }
         let path = format!("{}/{}/_restore", self.base(), encode(&name));
         let accepted = self

@@ -35,6 +35,8 @@ pub struct State {
     /// operation is running".
     pub busy: usize,
     pub restored: Vec<(String, Value)>,
+    /// Index patterns closed (`POST /{indices}/_close`).
+    pub closed: Vec<String>,
 }
 
 pub struct StandIn {
@@ -119,6 +121,13 @@ fn answer(flavor: Flavor, state: &mut State, seen: &Seen) -> (u16, String) {
             )
         }
         ("GET", ["_recovery"]) => (200, "{}".into()),
+        ("POST", [indices, "_close"]) => {
+            state.closed.push(indices.to_string());
+            (
+                200,
+                json!({"acknowledged": true, "shards_acknowledged": true}).to_string(),
+            )
+        }
         ("GET", ["_snapshot", "_status"]) => {
             let running: Vec<Value> = state
                 .snapshots
