@@ -23,6 +23,9 @@ use logs_forwarder::config::Settings;
 use logs_forwarder::decode;
 use logs_forwarder::input::ObjectInput;
 
+#[path = "generate.rs"]
+mod generate;
+
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -85,23 +88,8 @@ fn vpc_file(path: &Path) -> usize {
     let mut i = 0usize;
     let mut out = String::new();
     while written + out.len() < TARGET {
-        let start = 1_763_800_000 + (i as i64 / 50) * 60;
-        use std::fmt::Write as _;
-        let _ = writeln!(
-            out,
-            "2 111122223333 eni-0a1b2c3d4e5f{:05x} 10.0.{}.{} 172.31.{}.{} {} {} 6 {} {} {start} {} {} OK",
-            i % 4096,
-            i % 256,
-            (i / 256) % 256,
-            (i * 7) % 256,
-            (i * 13) % 256,
-            1024 + i % 60000,
-            [443, 22, 80, 5432][i % 4],
-            1 + i % 40,
-            84 * (1 + i % 40),
-            start + 60,
-            if i % 9 == 0 { "REJECT" } else { "ACCEPT" },
-        );
+        out.push_str(&generate::vpc_flow(i));
+        out.push('\n');
         i += 1;
         if out.len() > 1 << 20 {
             gz.write_all(out.as_bytes()).expect("write");

@@ -33,6 +33,10 @@ use logs_forwarder::forwarder::Forwarder;
 use logs_forwarder::input::cloudwatch::PayloadParser;
 use logs_forwarder::input::{Unit, Work};
 
+#[path = "generate.rs"]
+mod generate;
+use generate::vpc_flow;
+
 /// The same allocator as the `logs-forwarder` binary.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -89,24 +93,6 @@ fn cloudtrail(i: usize) -> String {
         "tlsDetails": {"tlsVersion": "TLSv1.3", "cipherSuite": "TLS_AES_128_GCM_SHA256", "clientProvidedHostHeader": "app-data-eu-west-1.s3.eu-west-1.amazonaws.com"}
     })
     .to_string()
-}
-
-fn vpc_flow(i: usize) -> String {
-    let start = T0 / 1000 + (i as i64 / 50) * 60;
-    format!(
-        "2 111122223333 eni-0a1b2c3d4e5f{:05x} 10.0.{}.{} 172.31.{}.{} {} {} 6 {} {} {start} {} {} OK",
-        i % 4096,
-        i % 256,
-        (i / 256) % 256,
-        (i * 7) % 256,
-        (i * 13) % 256,
-        1024 + i % 60000,
-        [443, 22, 80, 5432][i % 4],
-        1 + i % 40,
-        84 * (1 + i % 40),
-        start + 60,
-        if i % 9 == 0 { "REJECT" } else { "ACCEPT" },
-    )
 }
 
 fn lambda_text(i: usize) -> String {

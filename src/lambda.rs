@@ -28,15 +28,9 @@ pub fn run() -> ExitCode {
     let forwarder = Arc::new(Forwarder::from_settings(settings, || {
         Box::new(std::io::sink())
     }));
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match crate::cli::runtime(true) {
         Ok(rt) => rt,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot start the async runtime");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
     let result = runtime.block_on(lambda_runtime::run(service_fn(
         move |event: LambdaEvent<Value>| {

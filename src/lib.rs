@@ -17,6 +17,7 @@
 
 pub mod bodies;
 pub mod bulk;
+pub mod cli;
 pub mod client;
 pub mod config;
 pub mod dead_letter;

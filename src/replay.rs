@@ -116,15 +116,9 @@ pub fn main(args: &[String]) -> ExitCode {
         }
     };
     let forwarder = Forwarder::from_settings(settings, open_out);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match crate::cli::runtime(true) {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
     let summary = match files(&args.paths) {
         Ok(files) => runtime.block_on(replay_files(&forwarder, &files)),

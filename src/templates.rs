@@ -514,15 +514,9 @@ pub fn main(args: &[String]) -> std::process::ExitCode {
         }
         (Some("apply"), Some(endpoint)) => {
             let cluster = Cluster::new(endpoint.clone(), &settings);
-            let runtime = match tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
+            let runtime = match crate::cli::runtime(false) {
                 Ok(rt) => rt,
-                Err(e) => {
-                    eprintln!("cannot start the async runtime: {e}");
-                    return ExitCode::FAILURE;
-                }
+                Err(code) => return code,
             };
             let result = runtime.block_on(async {
                 let info = cluster

@@ -4,8 +4,6 @@
 
 mod support;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
@@ -38,26 +36,7 @@ fn settings(endpoint: &str, service: &str, gzip: bool) -> Settings {
 }
 
 fn botocore(spec: &Value) -> Value {
-    let mut child = Command::new(support::python())
-        .arg(support::root().join("tests/support/sigv4_oracle.py"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(spec.to_string().as_bytes())
-        .expect("write spec");
-    let out = child.wait_with_output().expect("oracle output");
-    assert!(
-        out.status.success(),
-        "botocore oracle failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("oracle prints JSON")
+    support::python_json("sigv4_oracle.py", spec)
 }
 
 #[tokio::test]

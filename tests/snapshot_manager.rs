@@ -27,9 +27,13 @@ struct Run {
 }
 
 fn manager(standin: &StandIn, args: &[&str]) -> Run {
+    manager_in(standin, REPO, args)
+}
+
+fn manager_in(standin: &StandIn, repository: &str, args: &[&str]) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_snapshot-manager"))
         .args(args)
-        .args(["--endpoint", &standin.url, "--repository", REPO])
+        .args(["--endpoint", &standin.url, "--repository", repository])
         .env("ES_AUTH", "none")
         .env_remove("ES_ENDPOINT")
         .env_remove("SNAPSHOT_REPOSITORY")
@@ -387,20 +391,26 @@ fn restore_the_latest_with_renames_and_list() {
 }
 
 #[test]
+fn an_unknown_repository_is_a_clear_error() {
+    let standin = StandIn::start(Flavor::Elasticsearch710, REPO);
+    let run = manager_in(&standin, "nope", &["list"]);
+    assert!(!run.success);
+    assert!(
+        run.stderr.contains("HTTP 404") && run.stderr.contains("repository_missing_exception"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn the_service_repository_is_never_touched() {
     let standin = StandIn::start(Flavor::OpenSearch2, "cs-automated-enc");
-    let out = Command::new(env!("CARGO_BIN_EXE_snapshot-manager"))
-        .args(["prune", "--prefix", "x", "--older-than", "1d"])
-        .args([
-            "--endpoint",
-            &standin.url,
-            "--repository",
-            "cs-automated-enc",
-        ])
-        .env("ES_AUTH", "none")
-        .output()
-        .expect("runs");
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("refusing to touch"));
+    let run = manager_in(
+        &standin,
+        "cs-automated-enc",
+        &["prune", "--prefix", "x", "--older-than", "1d"],
+    );
+    assert!(!run.success);
+    assert!(run.stderr.contains("refusing to touch"), "{}", run.stderr);
     assert!(standin.calls().iter().all(|c| !c.starts_with("DELETE")));
 }

@@ -139,34 +139,7 @@ impl Cluster {
         body: Option<(Bytes, &'static str)>,
     ) -> Result<Response, ClientError> {
         let request = self.request(method, path_and_query, body, SystemTime::now())?;
-        let exchange = async {
-            let response = self
-                .http
-                .request(request)
-                .await
-                .map_err(|e| ClientError::Connection(error_chain(&e)))?;
-            let status = response.status();
-            let retry_after = response
-                .headers()
-                .get(RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .map(Duration::from_secs);
-            let body = response
-                .into_body()
-                .collect()
-                .await
-                .map_err(|e| ClientError::Body(error_chain(&e)))?
-                .to_bytes();
-            Ok(Response {
-                status,
-                retry_after,
-                body,
-            })
-        };
-        tokio::time::timeout(self.timeout, exchange)
-            .await
-            .map_err(|_| ClientError::Timeout(self.timeout))?
+        exchange(&self.http, request, self.timeout).await
     }
 
     /// The request exactly as it goes on the wire, authenticated as of
@@ -206,6 +179,41 @@ impl Cluster {
         }
         Ok(request)
     }
+}
+
+/// Sends `request` and reads the whole response, all within `timeout`.
+pub(crate) async fn exchange(
+    http: &HttpClient,
+    request: http::Request<Full<Bytes>>,
+    timeout: Duration,
+) -> Result<Response, ClientError> {
+    let exchange = async {
+        let response = http
+            .request(request)
+            .await
+            .map_err(|e| ClientError::Connection(error_chain(&e)))?;
+        let status = response.status();
+        let retry_after = response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| ClientError::Body(error_chain(&e)))?
+            .to_bytes();
+        Ok(Response {
+            status,
+            retry_after,
+            body,
+        })
+    };
+    tokio::time::timeout(timeout, exchange)
+        .await
+        .map_err(|_| ClientError::Timeout(timeout))?
 }
 
 /// Fast gzip: the point is fewer bytes on the wire, not the best ratio.

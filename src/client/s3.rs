@@ -152,25 +152,10 @@ impl S3Client {
         let request = self
             .signed(Method::PUT, &location, body, SystemTime::now())
             .map_err(fail)?;
-        let exchange = async {
-            let response = self
-                .http
-                .request(request)
-                .await
-                .map_err(|e| ClientError::Connection(error_chain(&e)))?;
-            let status = response.status();
-            let body = response
-                .into_body()
-                .collect()
-                .await
-                .map_err(|e| ClientError::Body(error_chain(&e)))?
-                .to_bytes();
-            Ok::<_, ClientError>((status, body))
-        };
-        let (status, body) = tokio::time::timeout(self.timeout, exchange)
+        let response = super::exchange(&self.http, request, self.timeout)
             .await
-            .map_err(|_| fail(ClientError::Timeout(self.timeout)))?
             .map_err(fail)?;
+        let (status, body) = (response.status, response.body);
         if !status.is_success() {
             return Err(S3Error::Status {
                 bucket: bucket.to_owned(),

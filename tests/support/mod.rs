@@ -269,6 +269,32 @@ pub fn encode_units(
     out
 }
 
+/// Runs `tests/support/<script>` with `input` as JSON on stdin and returns
+/// the JSON it prints; a failing script fails the test with its stderr.
+pub fn python_json(script: &str, input: &Value) -> Value {
+    use std::io::Write as _;
+    let mut child = Command::new(python())
+        .arg(root().join("tests/support").join(script))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.to_string().as_bytes())
+        .expect("input written");
+    let out = child.wait_with_output().expect("the script finishes");
+    assert!(
+        out.status.success(),
+        "{script} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{script} printed no JSON: {e}"))
+}
+
 /// A running `moto_server` (S3, SQS), killed on drop.
 pub struct Moto {
     child: Child,
@@ -305,28 +331,8 @@ impl Moto {
     /// Lambda SQS event carrying the messages moto sent
     /// (`tests/support/s3_notify.py`).
     pub fn notify(&self, mut spec: Value) -> Value {
-        use std::io::Write as _;
         spec["endpoint"] = Value::String(self.url.clone());
-        let mut child = Command::new(python())
-            .arg(root().join("tests/support/s3_notify.py"))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("python runs");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(spec.to_string().as_bytes())
-            .expect("spec written");
-        let out = child.wait_with_output().expect("s3_notify.py finishes");
-        assert!(
-            out.status.success(),
-            "s3_notify.py failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).expect("an SQS event")
+        python_json("s3_notify.py", &spec)
     }
 }
 
