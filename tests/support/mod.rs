@@ -27,7 +27,8 @@ pub fn venv() -> PathBuf {
 fn require(path: PathBuf, what: &str) -> PathBuf {
     assert!(
         path.exists(),
-        "{what} not found at {}: run `.ci/run` (or `.ci/install-peers`) to install the test peers",
+        "{what} not found at {}: `scripts/install-peers` installs the peers; the corpus is \
+         expected in ../shared/corpus beside the project (or LF_CORPUS)",
         path.display()
     );
     path
