@@ -9,12 +9,15 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use support::{fixture, Osmem};
+use support::snapshot_standin::{Flavor, StandIn};
+use support::{fixture, path_str, Osmem};
 
 /// `cargo lambda watch`, and on drop every process it started.
 struct Watch {
     child: Child,
     port: u16,
+    /// The function (binary) it runs.
+    function: &'static str,
 }
 
 impl Drop for Watch {
@@ -75,13 +78,17 @@ fn cargo_lambda(args: &[&str]) -> Command {
 }
 
 fn watch(env: &str) -> Watch {
+    watch_bin("logs-forwarder", env)
+}
+
+fn watch_bin(function: &'static str, env: &str) -> Watch {
     support::venv_bin("cargo-lambda");
     let port = free_port();
     let child = cargo_lambda(&[
         "watch",
         "--ignore-changes",
         "--bin",
-        "logs-forwarder",
+        function,
         "--invoke-address",
         "127.0.0.1",
         "--invoke-port",
@@ -93,7 +100,11 @@ fn watch(env: &str) -> Watch {
     .stderr(Stdio::null())
     .spawn()
     .expect("cargo lambda watch starts");
-    Watch { child, port }
+    Watch {
+        child,
+        port,
+        function,
+    }
 }
 
 /// Invokes once the emulator listens. The first invocation waits for the
@@ -110,7 +121,7 @@ fn invoke(watch: &Watch, file: &str) -> Output {
     }
     cargo_lambda(&[
         "invoke",
-        "logs-forwarder",
+        watch.function,
         "--invoke-address",
         "127.0.0.1",
         "--invoke-port",
@@ -190,4 +201,58 @@ fn lambda_invocations_index_and_report_failures() {
         .collect::<Vec<_>>()
         .join(" ");
     assert!(said.contains("corrupt or truncated gzip"), "{said}");
+}
+
+/// The snapshot manager's Lambda mode: a scheduled event's payload (the
+/// `Input` of the Schedule events in template.yaml) selects the action. The
+/// cluster is the recorded-response stand-in of the snapshot API (no server
+/// installable here implements it).
+#[test]
+fn the_snapshot_manager_takes_its_action_from_the_scheduled_event() {
+    let standin = StandIn::start(Flavor::OpenSearch2, "manual");
+    let watch = watch_bin(
+        "snapshot-manager",
+        &format!(
+            "ES_ENDPOINT={},ES_AUTH=none,SNAPSHOT_REPOSITORY=manual",
+            standin.url
+        ),
+    );
+    let dir = std::env::temp_dir().join(format!("lf-snapshot-lambda-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let event = |name: &str, payload: Value| {
+        let path = dir.join(name);
+        std::fs::write(&path, payload.to_string()).expect("write event");
+        path_str(&path)
+    };
+
+    let create = event(
+        "create.json",
+        json!({"action": "create", "prefix": "scheduled"}),
+    );
+    let out = invoke(&watch, &create);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let result = json_of(&out);
+    assert_eq!(result["result"], "started", "{result}");
+    let name = result["name"].as_str().expect("name").to_owned();
+    assert!(name.starts_with("scheduled-"), "{name}");
+    assert_eq!(standin.names(), [name]);
+
+    let prune = event(
+        "prune.json",
+        json!({"action": "prune", "prefix": "scheduled", "older_than": "30d", "keep_min": 1, "dry_run": true}),
+    );
+    let result = json_of(&invoke(&watch, &prune));
+    assert_eq!(result["dry_run"], true, "{result}");
+    assert_eq!(result["deleted"], json!([]), "nothing that young is pruned");
+
+    let out = invoke(&watch, &event("bad.json", json!({"prefix": "x"})));
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr).replace('│', " ");
+    let said = said.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(said.contains("has no \"action\""), "{said}");
+    let _ = std::fs::remove_dir_all(&dir);
 }
