@@ -331,9 +331,9 @@ fn add_columns(properties: &mut Map<String, Value>, columns: &[Column]) {
         };
         match column.shape {
             Shape::Value(kind) | Shape::List(kind) => put(name.into(), kind_mapping(kind)),
-            Shape::Endpoint => {
-                put(format!("{name}_ip"), kind_mapping(Kind::Ip));
-                put(format!("{name}_port"), kind_mapping(Kind::Integer));
+            Shape::Endpoint { ip, port } => {
+                put(ip.into(), kind_mapping(Kind::Ip));
+                put(port.into(), kind_mapping(Kind::Integer));
             }
             Shape::Request {
                 method,

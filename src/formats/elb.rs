@@ -19,12 +19,8 @@
 //! into method, URL and protocol; `@timestamp` is `time`. The line ELB writes
 //! when logging is switched on ("Enable AccessLog for ELB: ...") is skipped.
 
-use super::fields::{col, Column, LineFormat, Shape};
+use super::fields::{col, endpoint, Column, LineFormat, Shape, FLOAT, INTEGER, KEYWORD};
 use super::typed::Kind;
-
-const KEYWORD: Shape = Shape::Value(Kind::Keyword);
-const INTEGER: Shape = Shape::Value(Kind::Integer);
-const FLOAT: Shape = Shape::Value(Kind::Float);
 const REQUEST: Shape = Shape::Request {
     method: "request_method",
     target: "request_url",
@@ -35,8 +31,8 @@ pub const ALB_COLUMNS: &[Column] = &[
     col("type", KEYWORD),
     col("time", Shape::Time),
     col("elb", KEYWORD),
-    col("client", Shape::Endpoint),
-    col("target", Shape::Endpoint),
+    col("client", endpoint("client_ip", "client_port")),
+    col("target", endpoint("target_ip", "target_port")),
     col("request_processing_time", FLOAT),
     col("target_processing_time", FLOAT),
     col("response_processing_time", FLOAT),
@@ -73,8 +69,11 @@ pub const NLB_COLUMNS: &[Column] = &[
     col("time", Shape::Time),
     col("elb", KEYWORD),
     col("listener", KEYWORD),
-    col("client", Shape::Endpoint),
-    col("destination", Shape::Endpoint),
+    col("client", endpoint("client_ip", "client_port")),
+    col(
+        "destination",
+        endpoint("destination_ip", "destination_port"),
+    ),
     col("connection_time", FLOAT),
     col("tls_handshake_time", FLOAT),
     col("received_bytes", INTEGER),
@@ -95,8 +94,8 @@ pub const NLB_COLUMNS: &[Column] = &[
 pub const CLB_COLUMNS: &[Column] = &[
     col("time", Shape::Time),
     col("elb", KEYWORD),
-    col("client", Shape::Endpoint),
-    col("backend", Shape::Endpoint),
+    col("client", endpoint("client_ip", "client_port")),
+    col("backend", endpoint("backend_ip", "backend_port")),
     col("request_processing_time", FLOAT),
     col("backend_processing_time", FLOAT),
     col("response_processing_time", FLOAT),

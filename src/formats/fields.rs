@@ -18,9 +18,12 @@ use crate::json::ObjectWriter;
 pub enum Shape {
     /// A single typed value under the column's name.
     Value(Kind),
-    /// `ip:port` (`[v6]:port` or bare `v6:port` too) written as
-    /// `<name>_ip` and `<name>_port`.
-    Endpoint,
+    /// `ip:port` (`[v6]:port` or bare `v6:port` too), written as the two
+    /// names given.
+    Endpoint {
+        ip: &'static str,
+        port: &'static str,
+    },
     /// An HTTP request line `METHOD target PROTOCOL`, kept whole under the
     /// column's name and split into the three names given.
     Request {
@@ -46,6 +49,16 @@ pub struct Column {
 pub const fn col(name: &'static str, shape: Shape) -> Column {
     Column { name, shape }
 }
+
+/// An `ip:port` column written as the two names given.
+pub const fn endpoint(ip: &'static str, port: &'static str) -> Shape {
+    Shape::Endpoint { ip, port }
+}
+
+/// Shapes the format tables use most.
+pub const KEYWORD: Shape = Shape::Value(Kind::Keyword);
+pub const INTEGER: Shape = Shape::Value(Kind::Integer);
+pub const FLOAT: Shape = Shape::Value(Kind::Float);
 
 /// A line format: its columns in order, and how many values a line must
 /// have (formats grew new columns at the end over the years).
@@ -161,7 +174,6 @@ pub fn write_line(
         ));
     }
     let mut time = None;
-    let mut name = String::new();
     for (index, column) in format.columns.iter().enumerate() {
         let Some(value) = values.get(line, index) else {
             break;
@@ -173,17 +185,12 @@ pub fn write_line(
             Shape::Value(kind) => {
                 typed::write(w, column.name, value, kind).map_err(|e| e.to_string())?
             }
-            Shape::Endpoint => {
-                let (ip, port) = split_endpoint(value).ok_or_else(|| {
+            Shape::Endpoint { ip, port } => {
+                let (address, number) = split_endpoint(value).ok_or_else(|| {
                     format!("field {}: {value:?} is not address:port", column.name)
                 })?;
-                for (suffix, part, kind) in [("_ip", ip, Kind::Ip), ("_port", port, Kind::Integer)]
-                {
-                    name.clear();
-                    name.push_str(column.name);
-                    name.push_str(suffix);
-                    typed::write(w, &name, part, kind).map_err(|e| e.to_string())?;
-                }
+                typed::write(w, ip, address, Kind::Ip).map_err(|e| e.to_string())?;
+                typed::write(w, port, number, Kind::Integer).map_err(|e| e.to_string())?;
             }
             Shape::Request {
                 method,
@@ -200,15 +207,24 @@ pub fn write_line(
                 }
             }
             Shape::Time => {
-                let millis = crate::time::parse_iso8601_utc(value)
-                    .or_else(|| crate::time::parse_clf(value))
-                    .ok_or_else(|| format!("field {}: {value:?} is not a time", column.name))?;
+                // Parsed once: an RFC 3339 time is kept as written (it may
+                // have microseconds), any other is written as one.
+                let millis = match crate::time::parse_rfc3339(value) {
+                    Some(millis) => {
+                        w.str(column.name, value);
+                        millis
+                    }
+                    None => {
+                        let millis = crate::time::parse_iso8601_utc(value)
+                            .or_else(|| crate::time::parse_clf(value))
+                            .ok_or_else(|| {
+                                format!("field {}: {value:?} is not a time", column.name)
+                            })?;
+                        w.timestamp(column.name, millis);
+                        millis
+                    }
+                };
                 time.get_or_insert(millis);
-                if crate::time::parse_rfc3339(value).is_some() {
-                    w.str(column.name, value);
-                } else {
-                    w.timestamp(column.name, millis);
-                }
             }
             Shape::List(kind) => {
                 let out = w.field(column.name);
@@ -290,7 +306,7 @@ mod tests {
 
     const COLUMNS: &[Column] = &[
         col("time", Shape::Time),
-        col("client", Shape::Endpoint),
+        col("client", endpoint("client_ip", "client_port")),
         col(
             "request",
             Shape::Request {

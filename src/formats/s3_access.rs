@@ -18,11 +18,8 @@
 //! the request line is also split into `request_method`, `request_path` and
 //! `request_protocol`; `@timestamp` is the bracketed time.
 
-use super::fields::{col, Column, LineFormat, Shape};
+use super::fields::{col, Column, LineFormat, Shape, INTEGER, KEYWORD};
 use super::typed::Kind;
-
-const KEYWORD: Shape = Shape::Value(Kind::Keyword);
-const INTEGER: Shape = Shape::Value(Kind::Integer);
 
 pub const COLUMNS: &[Column] = &[
     col("bucket_owner", KEYWORD),
