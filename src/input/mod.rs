@@ -226,7 +226,10 @@ pub fn from_file(path: &Path) -> std::io::Result<Vec<Unit>> {
             key: path.display().to_string(),
             version: format!("{}-{modified_ms}", meta.len()),
             timestamp_ms: modified_ms,
-            body: Box::new(std::io::Cursor::new(head).chain(body)),
+            // The stored bytes, as S3 would hand them over: the object
+            // reader undoes gzip itself, so the head read here is not
+            // passed on through a second decompressing layer.
+            body: Box::new(std::fs::File::open(path)?),
         }),
     }])
 }
