@@ -136,9 +136,7 @@ impl Forwarder {
             tracing::error!(error = %e, "index templates not installed");
             outcome.summary.note_error(e);
         }
-        let stop_at = deadline
-            .checked_sub(self.settings.deadline_margin)
-            .unwrap_or(deadline);
+        let stop_at = self.stop_at(deadline);
         for unit in units {
             if Instant::now() >= stop_at {
                 // Too late to start: the event source delivers it again.
@@ -248,9 +246,7 @@ impl Forwarder {
             summary.note_error("reading S3 objects needs AWS_REGION and AWS credentials");
             return summary;
         };
-        let stop_at = deadline
-            .checked_sub(self.settings.deadline_margin)
-            .unwrap_or(deadline);
+        let stop_at = self.stop_at(deadline);
         for object in objects {
             if Instant::now() >= stop_at {
                 summary.deferred += 1;
@@ -299,9 +295,7 @@ impl Forwarder {
         let settings = self.settings.clone();
         let bytes_limit = self.pressure.bytes_handle();
         let (tx, mut rx) = tokio::sync::mpsc::channel::<BulkBody>(1);
-        let stop_at = deadline
-            .checked_sub(self.settings.deadline_margin)
-            .unwrap_or(deadline);
+        let stop_at = self.stop_at(deadline);
         let reader = tokio::task::spawn_blocking(move || {
             let source = object.key.clone();
             let mut bodies = match ObjectBodies::new(&settings, doc_type, object) {
@@ -390,6 +384,14 @@ impl Forwarder {
             .copied()
     }
 
+    /// When to stop: the Lambda deadline less `DEADLINE_MARGIN_MS`. No
+    /// unit, object or retry starts after it.
+    fn stop_at(&self, deadline: Instant) -> Instant {
+        deadline
+            .checked_sub(self.settings.deadline_margin)
+            .unwrap_or(deadline)
+    }
+
     fn is_serverless(&self) -> bool {
         matches!(&self.settings.auth, AuthMode::SigV4 { service, .. } if service == "aoss")
     }
@@ -464,9 +466,7 @@ impl<'f> Dispatch<'f> {
             tasks: JoinSet::new(),
             policy: RetryPolicy {
                 action: settings.action,
-                deadline: deadline
-                    .checked_sub(settings.deadline_margin)
-                    .unwrap_or(deadline),
+                deadline: forwarder.stop_at(deadline),
                 base: Duration::from_millis(100),
                 cap: Duration::from_secs(10),
             },
