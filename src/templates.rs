@@ -40,7 +40,7 @@ use crate::client::Cluster;
 use crate::formats::fields::{Column, Shape};
 use crate::formats::typed::Kind;
 use crate::formats::{elb, lambda, s3_access, vpc_flow, Format};
-use crate::routing::Router;
+use crate::routing::{self, Router};
 
 /// Every template this forwarder installs has a name starting with this.
 pub const NAME_PREFIX: &str = "logs-forwarder-";
@@ -179,23 +179,31 @@ impl Source {
         }
     }
 
-    fn name(self) -> &'static str {
-        match self {
-            Source::CloudTrail => "cloudtrail",
-            Source::VpcFlow => "vpc-flowlogs",
-            Source::S3Access => "s3-access",
-            Source::Elb => "elb-access",
-            Source::Logs => "logs",
-        }
+    /// The source's default index base, as routing names it (`None` for
+    /// the generic source, whose indices are named after their origin).
+    fn base(self) -> Option<&'static str> {
+        let format = match self {
+            Source::CloudTrail => Format::CloudTrail,
+            Source::VpcFlow => Format::VpcFlow(vpc_flow::FieldList::default()),
+            Source::S3Access => Format::S3Access,
+            Source::Elb => Format::Elb,
+            Source::Logs => return None,
+        };
+        routing::default_base(&format)
     }
 
-    fn default_patterns(self) -> &'static [&'static str] {
-        match self {
-            Source::CloudTrail => &["cloudtrail-*"],
-            Source::VpcFlow => &["vpc-flowlogs-*"],
-            Source::S3Access => &["s3-access-*"],
-            Source::Elb => &["elb-access-*"],
-            Source::Logs => &["cwl-*", "logs-*"],
+    fn name(self) -> &'static str {
+        self.base().unwrap_or("logs")
+    }
+
+    /// The index patterns of the indices routing writes by default.
+    fn default_patterns(self) -> Vec<String> {
+        match self.base() {
+            Some(base) => vec![format!("{base}-*")],
+            None => vec![
+                format!("{}-*", routing::CLOUDWATCH_BASE),
+                format!("{}-*", routing::OBJECT_BASE),
+            ],
         }
     }
 }
@@ -212,14 +220,7 @@ pub fn build(router: &Router, version: &ClusterVersion) -> Vec<Template> {
         Source::Elb,
         Source::Logs,
     ] {
-        patterns.insert(
-            source,
-            source
-                .default_patterns()
-                .iter()
-                .map(|p| p.to_string())
-                .collect(),
-        );
+        patterns.insert(source, source.default_patterns());
     }
     for (index, format) in router.configured_indices() {
         let source = format.map_or(Source::Logs, Source::of);

@@ -141,7 +141,7 @@ impl Router {
             Format::Json | Format::Text if log_group.starts_with("/aws/lambda/") => Format::Lambda,
             detected => detected,
         });
-        destination(route, format, "cwl", log_group)
+        destination(route, format, CLOUDWATCH_BASE, log_group)
     }
 
     /// Where the records of an S3 object go, given its first record.
@@ -156,7 +156,7 @@ impl Router {
         let format = self.format(route, || {
             format_of_key(key).unwrap_or_else(|| Format::detect(sample, None))
         });
-        destination(route, format, "logs", bucket)
+        destination(route, format, OBJECT_BASE, bucket)
     }
 
     /// The indices that configured routes name, with their format when the
@@ -173,6 +173,24 @@ impl Router {
             .clone()
             .or_else(|| route.and_then(|r| r.format.clone()))
             .unwrap_or_else(detect)
+    }
+}
+
+/// The index base of events from CloudWatch Logs without an index of their
+/// format's own: `cwl-<log-group-slug>`.
+pub const CLOUDWATCH_BASE: &str = "cwl";
+/// The same for log objects: `logs-<bucket-slug>`.
+pub const OBJECT_BASE: &str = "logs";
+
+/// The index a format has of its own when no route names one (`None`: the
+/// index is named after where the events came from).
+pub fn default_base(format: &Format) -> Option<&'static str> {
+    match format {
+        Format::CloudTrail => Some("cloudtrail"),
+        Format::VpcFlow(_) => Some("vpc-flowlogs"),
+        Format::S3Access => Some("s3-access"),
+        Format::Elb => Some("elb-access"),
+        Format::Lambda | Format::Json | Format::Text => None,
     }
 }
 
@@ -198,12 +216,9 @@ fn destination(route: Option<&Route>, format: Format, base: &str, name: &str) ->
     let index = match route.and_then(|r| r.index.as_deref()) {
         // Validated when the configuration was read.
         Some(prefix) => IndexPattern::new(prefix, date).unwrap_or_else(|_| fallback()),
-        None => match &format {
-            Format::CloudTrail => IndexPattern::from_text("cloudtrail", "", date),
-            Format::VpcFlow(_) => IndexPattern::from_text("vpc-flowlogs", "", date),
-            Format::S3Access => IndexPattern::from_text("s3-access", "", date),
-            Format::Elb => IndexPattern::from_text("elb-access", "", date),
-            Format::Lambda | Format::Json | Format::Text => fallback(),
+        None => match default_base(&format) {
+            Some(base) => IndexPattern::from_text(base, "", date),
+            None => fallback(),
         },
     };
     Destination { index, format }
