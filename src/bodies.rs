@@ -13,9 +13,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use sha2::{Digest as _, Sha256};
-
 use crate::bulk::{BulkBody, BulkEncoder};
+use crate::client::sigv4::sha256_hex;
 use crate::config::Settings;
 use crate::decode::records::{Layout, RecordReader};
 use crate::formats::{text, vpc_flow::FieldList, DocumentEncoder, Event, Format, Origin};
@@ -252,14 +251,8 @@ impl ObjectBodies {
     ) -> std::io::Result<Self> {
         let records = RecordReader::new(crate::decode::maybe_gunzip_reader(input.body)?)?;
         let source = origin_name(&input.bucket, &input.key);
-        let digest = Sha256::new()
-            .chain_update(input.bucket.as_bytes())
-            .chain_update(b"\n")
-            .chain_update(input.key.as_bytes())
-            .chain_update(b"\n")
-            .chain_update(input.version.as_bytes())
-            .finalize();
-        let id_prefix = digest[..10].iter().map(|b| format!("{b:02x}")).collect();
+        let identity = format!("{}\n{}\n{}", input.bucket, input.key, input.version);
+        let id_prefix = sha256_hex(identity.as_bytes())[..20].to_owned();
         let mut batcher = Batcher::new(settings, doc_type);
         if records.layout() == Layout::Digest {
             tracing::info!(%source, "CloudTrail digest file: nothing to index");

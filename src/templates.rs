@@ -34,7 +34,6 @@ use std::io::Write as _;
 
 use http::Method;
 use serde_json::{json, Map, Value};
-use sha2::{Digest as _, Sha256};
 
 use crate::client::Cluster;
 use crate::formats::fields::{Column, Shape};
@@ -153,8 +152,7 @@ impl Template {
     /// is the same.
     pub fn hash(&self) -> String {
         let text = json!([self.patterns, self.settings, self.mappings]).to_string();
-        let digest = Sha256::digest(text.as_bytes());
-        digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+        crate::client::sigv4::sha256_hex(text.as_bytes())[..16].to_owned()
     }
 }
 

@@ -207,7 +207,7 @@ impl S3Client {
         path.push_str(&encode_key(&object.key));
         if let Some(version) = &object.version_id {
             path.push_str("?versionId=");
-            path.push_str(&encode_key(version).replace('/', "%2F"));
+            path.push_str(&super::endpoint::percent_encode(version, b""));
         }
         let mut request = http::Request::builder()
             .method(method)
@@ -223,15 +223,7 @@ impl S3Client {
 /// Percent-encodes a key for a URL path: everything but unreserved
 /// characters and `/`.
 pub fn encode_key(key: &str) -> String {
-    let mut out = String::with_capacity(key.len());
-    for &b in key.as_bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    super::endpoint::percent_encode(key, b"/")
 }
 
 /// The `<Code>` and `<Message>` of an S3 XML error body.

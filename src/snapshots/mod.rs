@@ -150,15 +150,7 @@ pub fn snapshot_name(prefix: &str, now_ms: i64) -> String {
 /// Percent-encodes a name (or a comma-separated list of names, with `*`
 /// patterns) for a URL path segment.
 fn encode(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    for &b in name.as_bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'*' | b',') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    crate::client::endpoint::percent_encode(name, b"*,")
 }
 
 impl Snapshots<'_> {
