@@ -243,6 +243,10 @@ mod tests {
         assert_eq!(doc["backend_ip"], "10.0.0.47");
         assert_eq!(doc["backend_processing_time"], 0.00001);
         assert!(doc.get("request_method").is_none());
+        assert!(
+            doc.get("request_protocol").is_none(),
+            "the TCP placeholder \"- - - \" has no protocol: {doc}"
+        );
         let connection = r#"2024-10-04T17:05:15.514108Z 192.168.131.39 36280 443 TLSv1.2 ECDHE-RSA-AES128-GCM-SHA256 4.036 "CN=amazondomains.com,O=endEntity" NotBefore=2023-09-21T22:43:21Z FEF257372D5C14D4 Success"#;
         assert_eq!(classify(connection), Ok(Line::Record(&CONNECTION)));
         let (doc, _) = encode_doc(&Format::Elb, &event(connection));

@@ -200,7 +200,9 @@ pub fn write_line(
                 w.str(column.name, value);
                 let mut parts = value.splitn(3, ' ');
                 for part_name in [method, target, protocol] {
-                    match parts.next() {
+                    // Classic ELB writes `"- - - "` for TCP: the last part
+                    // is "- " with its trailing space, still a placeholder.
+                    match parts.next().map(str::trim) {
                         Some(part) if !part.is_empty() && part != "-" => w.str(part_name, part),
                         _ => {}
                     }
