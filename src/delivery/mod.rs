@@ -113,66 +113,26 @@ pub async fn deliver(
             Ok(resp) if resp.status.is_success() => {
                 match response::parse(&resp.body, body.len(), policy.action) {
                     Ok(outcomes) => {
-                        let mut again = Vec::new();
-                        let mut last = String::new();
-                        let mut repairs: Vec<Vec<u8>> = Vec::new();
-                        let mut repaired_from: Vec<Vec<u8>> = Vec::new();
-                        for (i, outcome) in outcomes.into_iter().enumerate() {
-                            match outcome {
-                                ItemOutcome::Indexed => {
-                                    report.summary.indexed += 1;
-                                    if originals.is_some() {
-                                        report.summary.repaired += 1;
-                                    }
-                                }
-                                ItemOutcome::Duplicate => report.summary.duplicates += 1,
-                                ItemOutcome::Retry { status, reason } => {
-                                    if status == 429 {
-                                        report.summary.throttled += 1;
-                                    }
-                                    again.push(i);
-                                    last = reason;
-                                }
-                                ItemOutcome::Rejected {
-                                    reason, error_type, ..
-                                } => {
-                                    let repair = match &originals {
-                                        None if repair::is_repairable(&error_type) => {
-                                            repair::repair(body.item(i), &error_type, &reason)
-                                        }
-                                        _ => None,
-                                    };
-                                    match repair {
-                                        Some(fixed) => {
-                                            tracing::warn!(%reason, "document rejected; re-sending it repaired");
-                                            repairs.push(fixed);
-                                            repaired_from.push(body.item(i).to_vec());
-                                        }
-                                        None => {
-                                            report.summary.note_error(reason.clone());
-                                            let item = match &originals {
-                                                Some(o) => o.get(i).cloned().unwrap_or_default(),
-                                                None => body.item(i).to_vec(),
-                                            };
-                                            report.undelivered.push(Undelivered {
-                                                item,
-                                                reason,
-                                                error_type,
-                                                rejected: true,
-                                            });
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                        if !repairs.is_empty() {
-                            let fixed = BulkBody::from_items(repairs.iter().map(Vec::as_slice));
-                            queue.push((fixed, 0, Some(Arc::new(repaired_from))));
+                        let next = sort_outcomes(&mut report, &body, outcomes, &originals);
+                        if !next.repairs.is_empty() {
+                            let fixed =
+                                BulkBody::from_items(next.repairs.iter().map(Vec::as_slice));
+                            queue.push((fixed, 0, Some(Arc::new(next.repaired_from))));
                         }
                         let originals_again = originals.as_ref().map(|o| {
-                            Arc::new(again.iter().filter_map(|&i| o.get(i).cloned()).collect())
+                            Arc::new(
+                                next.again
+                                    .iter()
+                                    .filter_map(|&i| o.get(i).cloned())
+                                    .collect(),
+                            )
                         });
-                        (body.subset(again), last, None, originals_again)
+                        (
+                            body.subset(next.again),
+                            next.last_reason,
+                            None,
+                            originals_again,
+                        )
                     }
                     Err(e) => (body, e.to_string(), None, originals),
                 }
@@ -230,6 +190,79 @@ pub async fn deliver(
         queue.push((retry, attempt + 1, originals));
     }
     report
+}
+
+/// What the item answers to one bulk request leave to do.
+struct NextSteps {
+    /// Items to send again (throttled, rejected execution, 5xx).
+    again: Vec<usize>,
+    last_reason: String,
+    /// Rejected items rewritten to fit, and the items they replace.
+    repairs: Vec<Vec<u8>>,
+    repaired_from: Vec<Vec<u8>>,
+}
+
+/// Counts each item's answer into `report` and sorts out what comes next.
+/// `originals` is set when `body` holds repairs: a repair rejected again
+/// is not repaired twice, and the original is what becomes undelivered.
+fn sort_outcomes(
+    report: &mut Report,
+    body: &BulkBody,
+    outcomes: Vec<ItemOutcome>,
+    originals: &Originals,
+) -> NextSteps {
+    let mut next = NextSteps {
+        again: Vec::new(),
+        last_reason: String::new(),
+        repairs: Vec::new(),
+        repaired_from: Vec::new(),
+    };
+    for (i, outcome) in outcomes.into_iter().enumerate() {
+        match outcome {
+            ItemOutcome::Indexed => {
+                report.summary.indexed += 1;
+                if originals.is_some() {
+                    report.summary.repaired += 1;
+                }
+            }
+            ItemOutcome::Duplicate => report.summary.duplicates += 1,
+            ItemOutcome::Retry { status, reason } => {
+                if status == 429 {
+                    report.summary.throttled += 1;
+                }
+                next.again.push(i);
+                next.last_reason = reason;
+            }
+            ItemOutcome::Rejected {
+                reason, error_type, ..
+            } => {
+                let repair = match originals {
+                    None if repair::is_repairable(&error_type) => {
+                        repair::repair(body.item(i), &error_type, &reason)
+                    }
+                    _ => None,
+                };
+                if let Some(fixed) = repair {
+                    tracing::warn!(%reason, "document rejected; re-sending it repaired");
+                    next.repairs.push(fixed);
+                    next.repaired_from.push(body.item(i).to_vec());
+                    continue;
+                }
+                report.summary.note_error(reason.clone());
+                let item = match originals {
+                    Some(o) => o.get(i).cloned().unwrap_or_default(),
+                    None => body.item(i).to_vec(),
+                };
+                report.undelivered.push(Undelivered {
+                    item,
+                    reason,
+                    error_type,
+                    rejected: true,
+                });
+            }
+        }
+    }
+    next
 }
 
 fn fail_all(report: &mut Report, body: &BulkBody, reason: &str) {
