@@ -177,11 +177,7 @@ impl Forwarder {
                 }
                 Work::Undecodable(reason) => {
                     tracing::error!(item = unit.item_id.as_deref(), %reason, "undecodable input");
-                    Summary {
-                        undecodable: 1,
-                        errors: vec![reason],
-                        ..Summary::default()
-                    }
+                    Summary::undecodable(reason)
                 }
                 Work::Skip(reason) => {
                     tracing::info!(item = unit.item_id.as_deref(), reason, "skipped");
@@ -214,12 +210,7 @@ impl Forwarder {
             Ok(p) => p,
             Err(e) => {
                 tracing::error!(error = %e, "undecodable CloudWatch Logs payload");
-                let mut summary = Summary {
-                    undecodable: 1,
-                    ..Summary::default()
-                };
-                summary.note_error(e.to_string());
-                return summary;
+                return Summary::undecodable(e.to_string());
             }
         };
         let mut dispatch = Dispatch::new(self, deadline);
@@ -301,12 +292,7 @@ impl Forwarder {
             let mut bodies = match ObjectBodies::new(&settings, doc_type, object) {
                 Ok(bodies) => bodies.stop_at(stop_at).limit_bytes(bytes_limit),
                 Err(e) => {
-                    let mut summary = Summary {
-                        undecodable: 1,
-                        ..Summary::default()
-                    };
-                    summary.note_error(format!("{source}: {e}"));
-                    return summary;
+                    return Summary::undecodable(format!("{source}: {e}"));
                 }
             };
             while let Some(body) = bodies.next_body() {
@@ -322,14 +308,7 @@ impl Forwarder {
         }
         let mut summary = match reader.await {
             Ok(summary) => summary,
-            Err(e) => {
-                let mut summary = Summary {
-                    undecodable: 1,
-                    ..Summary::default()
-                };
-                summary.note_error(format!("reading the object failed: {e}"));
-                summary
-            }
+            Err(e) => Summary::undecodable(format!("reading the object failed: {e}")),
         };
         summary.merge(dispatch.finish().await);
         summary

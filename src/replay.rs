@@ -155,12 +155,7 @@ pub async fn replay_files(forwarder: &Forwarder, files: &[PathBuf]) -> (Summary,
                     .await
             }
             Err(e) => {
-                let mut s = Summary {
-                    undecodable: 1,
-                    ..Summary::default()
-                };
-                s.note_error(format!("{}: {e}", file.display()));
-                total.merge(s);
+                total.merge(Summary::undecodable(format!("{}: {e}", file.display())));
                 continue;
             }
         };

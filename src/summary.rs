@@ -47,6 +47,16 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// One input that could not be decoded at all, and why.
+    pub fn undecodable(reason: impl Into<String>) -> Summary {
+        let mut summary = Summary {
+            undecodable: 1,
+            ..Summary::default()
+        };
+        summary.note_error(reason);
+        summary
+    }
+
     pub fn note_error(&mut self, error: impl Into<String>) {
         let error = error.into();
         if self.errors.len() < MAX_ERRORS && !self.errors.contains(&error) {
