@@ -96,6 +96,7 @@ enum Typed<'v> {
 }
 
 impl Typed<'_> {
+    #[inline]
     fn write(self, out: &mut Vec<u8>) {
         match self {
             Typed::Quoted(text) => crate::json::write_str(out, text),
@@ -107,9 +108,12 @@ impl Typed<'_> {
     }
 }
 
-/// Decides how `value` is written as `kind`, before anything is written.
-fn typed<'v>(name: &str, value: &'v str, kind: Kind) -> Result<Typed<'v>, TypeError> {
-    let typed = match kind {
+/// Decides how `value` is written as `kind`, before anything is written;
+/// `None` if it is not one. Kept small and inlined: it runs for every value
+/// of every access-log and flow-log line.
+#[inline(always)]
+fn typed(value: &str, kind: Kind) -> Option<Typed<'_>> {
+    match kind {
         Kind::Keyword => Some(Typed::Quoted(value)),
         Kind::Integer | Kind::Float | Kind::EpochSeconds if is_lossless_integer(value) => {
             Some(Typed::Bare(value))
@@ -122,8 +126,14 @@ fn typed<'v>(name: &str, value: &'v str, kind: Kind) -> Result<Typed<'v>, TypeEr
             .map(Typed::Float),
         Kind::Ip => parse_ip(value).map(Typed::Quoted),
         Kind::Integer | Kind::EpochSeconds => None,
-    };
-    typed.ok_or_else(|| TypeError {
+    }
+}
+
+/// Why `value` is not a `kind`: built only on the rare bad value.
+#[cold]
+#[inline(never)]
+fn type_error(name: &str, value: &str, kind: Kind) -> TypeError {
+    TypeError {
         field: name.to_owned(),
         value: value.chars().take(64).collect(),
         kind: match kind {
@@ -133,7 +143,7 @@ fn typed<'v>(name: &str, value: &'v str, kind: Kind) -> Result<Typed<'v>, TypeEr
             Kind::Float => "a number",
             Kind::Ip => "an IP address",
         },
-    })
+    }
 }
 
 /// Appends `value` as `kind` (a bare JSON value, for arrays); `name` is
@@ -144,7 +154,9 @@ pub fn write_value(
     value: &str,
     kind: Kind,
 ) -> Result<(), TypeError> {
-    typed(name, value, kind)?.write(out);
+    typed(value, kind)
+        .ok_or_else(|| type_error(name, value, kind))?
+        .write(out);
     Ok(())
 }
 
@@ -155,7 +167,7 @@ pub fn write(
     value: &str,
     kind: Kind,
 ) -> Result<(), TypeError> {
-    let typed = typed(name, value, kind)?;
+    let typed = typed(value, kind).ok_or_else(|| type_error(name, value, kind))?;
     typed.write(w.field(name));
     Ok(())
 }
@@ -168,7 +180,7 @@ pub fn write_rendered(
     value: &str,
     kind: Kind,
 ) -> Result<(), TypeError> {
-    let typed = typed(name, value, kind)?;
+    let typed = typed(value, kind).ok_or_else(|| type_error(name, value, kind))?;
     typed.write(w.rendered_key(key));
     Ok(())
 }
