@@ -57,8 +57,7 @@ pub fn maybe_gunzip(bytes: Vec<u8>) -> Result<Vec<u8>, DecodeError> {
 
 /// Gunzips every member of `bytes`, refusing to inflate past `limit`.
 pub fn gunzip(bytes: &[u8], limit: usize) -> Result<Vec<u8>, DecodeError> {
-    // Compression ratios of 5-15x are typical for logs; start there.
-    let mut out = Vec::with_capacity(bytes.len().saturating_mul(8).min(limit));
+    let mut out = Vec::with_capacity(inflated_size_hint(bytes).min(limit));
     // One byte past the limit tells "too large" from "exactly the limit".
     let mut decoder = MultiGzDecoder::new(bytes).take((limit as u64).saturating_add(1));
     decoder.read_to_end(&mut out).map_err(DecodeError::Gzip)?;
@@ -66,6 +65,22 @@ pub fn gunzip(bytes: &[u8], limit: usize) -> Result<Vec<u8>, DecodeError> {
         return Err(DecodeError::TooLarge { limit });
     }
     Ok(out)
+}
+
+/// How large `bytes` will probably be once gunzipped, so that the output is
+/// allocated once instead of grown (and copied) a dozen times. The gzip
+/// trailer's ISIZE gives the exact size of a single-member file; it is only
+/// a hint (a multi-member file states its last member, a corrupt one
+/// anything), so it is capped at what deflate can expand to at most.
+fn inflated_size_hint(bytes: &[u8]) -> usize {
+    /// Deflate's largest expansion: one 258-byte match per 2 bits, about 1032:1.
+    const MAX_RATIO: usize = 1032;
+    let stated = match bytes.last_chunk::<4>() {
+        Some(&isize) if bytes.len() >= 18 => u32::from_le_bytes(isize) as usize,
+        // Compression ratios of 5-15x are typical for logs.
+        _ => bytes.len().saturating_mul(8),
+    };
+    stated.min(bytes.len().saturating_mul(MAX_RATIO))
 }
 
 /// A reader over `input`, decompressed as it is read if it starts with the
@@ -113,6 +128,22 @@ mod tests {
         let mut both = gzip(b"first\n");
         both.extend(gzip(b"second\n"));
         assert_eq!(maybe_gunzip(both).expect("two members"), b"first\nsecond\n");
+    }
+
+    #[test]
+    fn the_output_is_sized_from_the_trailer_but_not_trusted() {
+        let data = vec![b'x'; 100_000];
+        let packed = gzip(&data);
+        assert_eq!(inflated_size_hint(&packed), 100_000);
+        let out = gunzip(&packed, usize::MAX).expect("gunzip");
+        assert_eq!(out, data);
+        assert_eq!(out.capacity(), 100_000, "allocated once, never grown");
+        // A trailer claiming 4 GiB for a few bytes is capped at deflate's ratio.
+        let mut lying = packed.clone();
+        let n = lying.len();
+        lying[n - 4..].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert_eq!(inflated_size_hint(&lying), n * 1032);
+        assert!(gunzip(&lying, usize::MAX).is_err(), "length check fails");
     }
 
     #[test]
