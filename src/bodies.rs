@@ -33,8 +33,9 @@ pub struct Batcher {
     index: String,
     index_day: Option<i64>,
     /// Hashes only: a collision merely renames one id, deterministically.
-    seen_ids: HashSet<u64>,
-    id_hasher: std::hash::RandomState,
+    /// Seeded per process; foldhash because SipHash showed up in profiles.
+    seen_ids: HashSet<u64, foldhash::fast::FixedState>,
+    id_hasher: foldhash::fast::RandomState,
     id_buf: String,
     /// The body size back-pressure allows now, if it is followed.
     bytes_limit: Option<Arc<AtomicUsize>>,
@@ -50,8 +51,8 @@ impl Batcher {
             doc: Vec::with_capacity(4096),
             index: String::new(),
             index_day: None,
-            seen_ids: HashSet::new(),
-            id_hasher: std::hash::RandomState::new(),
+            seen_ids: HashSet::default(),
+            id_hasher: foldhash::fast::RandomState::default(),
             id_buf: String::new(),
             bytes_limit: None,
             summary: Summary::default(),
@@ -157,6 +158,11 @@ impl<'p> PayloadBodies<'p> {
             }
         };
         batcher.seen_ids.reserve(payload.log_events.len());
+        // Documents are about their message plus metadata and action line.
+        let messages: usize = payload.log_events.iter().map(|e| e.message.len()).sum();
+        batcher
+            .encoder
+            .expect_bytes(messages + payload.log_events.len() * 512);
         PayloadBodies {
             payload,
             route,

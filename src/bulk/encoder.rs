@@ -120,6 +120,8 @@ pub struct BulkEncoder {
     /// The body being filled, and where each of its items starts.
     buf: Vec<u8>,
     starts: Vec<usize>,
+    /// Bytes of bodies still expected, for sizing buffers (a hint).
+    expected: usize,
 }
 
 impl BulkEncoder {
@@ -130,6 +132,7 @@ impl BulkEncoder {
             type_name,
             buf: Vec::new(),
             starts: Vec::new(),
+            expected: 1 << 20,
         }
     }
 
@@ -138,10 +141,16 @@ impl BulkEncoder {
         self.max_bytes = max_bytes;
     }
 
-    /// Room for a typical body up front, so that filling it rarely
-    /// reallocates (and so copies) what is already written.
+    /// Says that about `bytes` of bodies are coming, so that the first body
+    /// is allocated at its final size instead of grown (and copied) to it.
+    pub fn expect_bytes(&mut self, bytes: usize) {
+        self.expected = bytes;
+    }
+
+    /// Room for the body up front: what is expected, or else 1 MiB; once a
+    /// body has filled up, the next ones are allocated full-sized.
     fn initial_capacity(&self) -> usize {
-        self.max_bytes.min(1 << 20)
+        self.max_bytes.min(self.expected).max(4096)
     }
 
     /// Adds one document. Returns a full body when adding this document
@@ -172,7 +181,8 @@ impl BulkEncoder {
             return None;
         }
         // The new item overflowed a non-empty body: close the body before it
-        // and carry the item over into the next one.
+        // and carry the item over into the next one, which will likely fill.
+        self.expected = self.expected.max(self.max_bytes);
         let mut next = Vec::with_capacity(self.initial_capacity().max(self.buf.len() - start));
         next.extend_from_slice(&self.buf[start..]);
         self.buf.truncate(start);
