@@ -259,6 +259,13 @@ fn main() {
             let (data, raw_len) = awslogs_data(group, (0..n).map(generate));
             let iterations = if n == 1_000 { 41 } else { 9 };
             let (mut f, mut p, mut h, mut sha) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            // BENCH_PROFILE=1: only the pipeline, in a loop, for `perf record`.
+            if std::env::var_os("BENCH_PROFILE").is_some() {
+                for _ in 0..iterations * 50 {
+                    black_box(pipeline(&data, &settings, &cluster));
+                }
+                continue;
+            }
             let output = bodies(&data, &settings);
             let output_len: usize = output.iter().map(Bytes::len).sum();
             for _ in 0..iterations {
