@@ -7,18 +7,12 @@
 
 use simd_json::{Node, StaticNode};
 
-/// Bytes that must be escaped inside a JSON string: `"`, `\` and controls.
-const ESCAPE: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut i = 0;
-    while i < 0x20 {
-        table[i] = true;
-        i += 1;
-    }
-    table[b'"' as usize] = true;
-    table[b'\\' as usize] = true;
-    table
-};
+/// Must this byte be escaped inside a JSON string? (`"`, `\` and controls.)
+/// Branch-free, so that a scan over many bytes vectorises.
+#[inline(always)]
+fn needs_escape(b: u8) -> bool {
+    (b < 0x20) | (b == b'"') | (b == b'\\')
+}
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
@@ -31,33 +25,49 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
-/// Appends the escaped contents of a string, without quotes. Copies unescaped
-/// runs in one go, which keeps ordinary log text at memcpy speed.
+/// Appends the escaped contents of a string, without quotes. Looks at 32
+/// bytes at a time (a check the compiler vectorises) and copies clean runs in
+/// one go, which keeps ordinary log text at memcpy speed.
 pub fn write_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
+    const CHUNK: usize = 32;
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        if !ESCAPE[b as usize] {
+    for (n, chunk) in bytes.chunks(CHUNK).enumerate() {
+        if !chunk
+            .iter()
+            .fold(false, |dirty, &b| dirty | needs_escape(b))
+        {
             continue;
         }
-        out.extend_from_slice(&bytes[start..i]);
-        match b {
-            b'"' => out.extend_from_slice(b"\\\""),
-            b'\\' => out.extend_from_slice(b"\\\\"),
-            b'\n' => out.extend_from_slice(b"\\n"),
-            b'\r' => out.extend_from_slice(b"\\r"),
-            b'\t' => out.extend_from_slice(b"\\t"),
-            _ => out.extend_from_slice(&[
-                b'\\',
-                b'u',
-                b'0',
-                b'0',
-                HEX[(b >> 4) as usize],
-                HEX[(b & 0xf) as usize],
-            ]),
+        for (j, &b) in chunk.iter().enumerate() {
+            if !needs_escape(b) {
+                continue;
+            }
+            let i = n * CHUNK + j;
+            out.extend_from_slice(&bytes[start..i]);
+            write_escape(out, b);
+            start = i + 1;
         }
-        start = i + 1;
     }
     out.extend_from_slice(&bytes[start..]);
+}
+
+/// The escape sequence of one byte that JSON strings may not hold raw.
+fn write_escape(out: &mut Vec<u8>, b: u8) {
+    match b {
+        b'"' => out.extend_from_slice(b"\\\""),
+        b'\\' => out.extend_from_slice(b"\\\\"),
+        b'\n' => out.extend_from_slice(b"\\n"),
+        b'\r' => out.extend_from_slice(b"\\r"),
+        b'\t' => out.extend_from_slice(b"\\t"),
+        _ => out.extend_from_slice(&[
+            b'\\',
+            b'u',
+            b'0',
+            b'0',
+            HEX[(b >> 4) as usize],
+            HEX[(b & 0xf) as usize],
+        ]),
+    }
 }
 
 /// Appends valid JSON text with its raw line breaks removed, so that it fits on
@@ -300,6 +310,31 @@ mod tests {
         assert_eq!(out, b"\"a\\\"b\\\\c\\nd\\u0001\xc3\xa9\"");
         let parsed: String = serde_json::from_slice(&out).expect("valid JSON");
         assert_eq!(parsed, "a\"b\\c\nd\u{1}é");
+    }
+
+    #[test]
+    fn escapes_land_right_at_every_position_around_the_chunks() {
+        // Escapes before, on and after the 32-byte chunk edges, and runs
+        // of them: the text must come back exactly.
+        for len in [0, 1, 31, 32, 33, 63, 64, 65, 100] {
+            for at in 0..len {
+                for special in ['"', '\\', '\n', '\u{1f}', '\t'] {
+                    let text: String = (0..len)
+                        .map(|i| {
+                            if i == at || i == len - 1 {
+                                special
+                            } else {
+                                'x'
+                            }
+                        })
+                        .collect();
+                    let mut out = Vec::new();
+                    write_str(&mut out, &text);
+                    let back: String = serde_json::from_slice(&out).expect("valid JSON");
+                    assert_eq!(back, text);
+                }
+            }
+        }
     }
 
     #[test]

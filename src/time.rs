@@ -76,38 +76,33 @@ pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-fn push_digits(out: &mut Vec<u8>, value: u32, width: usize) {
-    let mut buf = [b'0'; 10];
+/// Writes `value` as exactly `digits.len()` decimal digits.
+fn put_digits(digits: &mut [u8], value: u32) {
     let mut v = value;
-    for slot in buf[..width].iter_mut().rev() {
+    for slot in digits.iter_mut().rev() {
         *slot = b'0' + (v % 10) as u8;
         v /= 10;
     }
-    out.extend_from_slice(&buf[..width]);
 }
 
 /// Writes `YYYY-MM-DDTHH:MM:SS.mmmZ`. Years outside 0..=9999 are clamped,
 /// since neither OpenSearch nor Elasticsearch accepts them in that format.
+/// Built on the stack and appended once: it is written for every document.
 pub fn write_rfc3339_millis(out: &mut Vec<u8>, millis: i64) {
     const MIN: i64 = -62_167_219_200_000; // 0000-01-01
     const MAX: i64 = 253_402_300_799_999; // 9999-12-31T23:59:59.999
     let millis = millis.clamp(MIN, MAX);
     let date = civil_from_days(day_number(millis));
     let in_day = millis.rem_euclid(DAY_MS) as u32;
-    push_digits(out, date.year as u32, 4);
-    out.push(b'-');
-    push_digits(out, u32::from(date.month), 2);
-    out.push(b'-');
-    push_digits(out, u32::from(date.day), 2);
-    out.push(b'T');
-    push_digits(out, in_day / 3_600_000, 2);
-    out.push(b':');
-    push_digits(out, in_day / 60_000 % 60, 2);
-    out.push(b':');
-    push_digits(out, in_day / 1000 % 60, 2);
-    out.push(b'.');
-    push_digits(out, in_day % 1000, 3);
-    out.push(b'Z');
+    let mut text = *b"0000-00-00T00:00:00.000Z";
+    put_digits(&mut text[0..4], date.year as u32);
+    put_digits(&mut text[5..7], u32::from(date.month));
+    put_digits(&mut text[8..10], u32::from(date.day));
+    put_digits(&mut text[11..13], in_day / 3_600_000);
+    put_digits(&mut text[14..16], in_day / 60_000 % 60);
+    put_digits(&mut text[17..19], in_day / 1000 % 60);
+    put_digits(&mut text[20..23], in_day % 1000);
+    out.extend_from_slice(&text);
 }
 
 /// The current time in milliseconds since the epoch.

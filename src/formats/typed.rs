@@ -101,11 +101,14 @@ impl Typed<'_> {
         match self {
             Typed::Quoted(text) => crate::json::write_str(out, text),
             Typed::Bare(text) => out.extend_from_slice(text.as_bytes()),
-            Typed::Float(v) => {
-                out.extend_from_slice(ryu::Buffer::new().format_finite(v).as_bytes())
-            }
+            Typed::Float(v) => write_float(out, v),
         }
     }
+}
+
+#[inline(never)]
+fn write_float(out: &mut Vec<u8>, v: f64) {
+    out.extend_from_slice(ryu::Buffer::new().format_finite(v).as_bytes());
 }
 
 /// Decides how `value` is written as `kind`, before anything is written;
