@@ -183,7 +183,12 @@ fn main() {
         ),
         ("VPC flow .log.gz", "vpcflow.log.gz", vpc_file, false),
     ];
+    // BENCH_ONLY=<object> (e.g. "VPC flow .log.gz") limits the run, for profiling.
+    let only = std::env::var("BENCH_ONLY").ok();
     for (name, file, make, json) in objects {
+        if only.as_deref().is_some_and(|o| o != name) {
+            continue;
+        }
         let path = dir.join(file);
         let raw = make(&path);
         let gz = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);

@@ -427,3 +427,90 @@ pub fn dead_letter_bodies(
     bodies.extend(encoder.finish());
     (bodies, summary)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The action line follows the document, not the CloudWatch event: its
+    /// own time picks the index day, its own id (CloudTrail) the `_id`, a
+    /// repeated id is kept apart, and a skipped line leaves nothing behind.
+    #[test]
+    fn action_lines_follow_the_document_not_the_guess() {
+        let settings = Settings::from_lookup(|_| None).expect("defaults");
+        let origin = Origin::new("111122223333", "/g", "s");
+        // Encodes `messages` (one destination per batcher, as in use, routed
+        // by the last message) and returns each item's action and document.
+        let run = |group: &str, messages: &[(&str, Option<&str>)]| {
+            let sample = messages[messages.len() - 1].0;
+            let destination = settings.router.resolve(group, sample, None);
+            let mut batcher = Batcher::new(&settings, None);
+            for (i, &(message, problem)) in messages.iter().enumerate() {
+                let default_id = format!("cwl-{i}");
+                let event = Event {
+                    id: "cwl-id",
+                    timestamp_ms: 1_763_856_000_000, // 2025-11-23T00:00:00Z
+                    message,
+                    extracted: None,
+                };
+                let full = batcher.push(
+                    &destination,
+                    &origin,
+                    &event,
+                    problem,
+                    &default_id,
+                    i as u64,
+                );
+                assert!(full.is_none());
+            }
+            let items: Vec<(serde_json::Value, serde_json::Value)> = batcher
+                .finish()
+                .map(|body| {
+                    (0..body.len())
+                        .map(|i| {
+                            let item = body.item(i);
+                            let action = &item[..item.len() - body.document(i).len() - 2];
+                            let parse = |b: &[u8]| -> serde_json::Value {
+                                serde_json::from_slice(b).expect("JSON line")
+                            };
+                            (parse(action)["create"].clone(), parse(body.document(i)))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            (items, batcher.summary)
+        };
+
+        // A flow record that started the day before CloudWatch received it.
+        let flow =
+            "2 111122223333 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 40 1763855990 1763856010 ACCEPT OK";
+        let (items, _) = run("/vpc/flow", &[(flow, None)]);
+        assert_eq!(items[0].0["_index"], "vpc-flowlogs-2025.11.22");
+        assert_eq!(items[0].0["_id"], "cwl-0");
+        assert_eq!(items[0].1["srcaddr"], "10.0.0.1");
+
+        // CloudTrail records carry their own id; a repeated one is kept apart.
+        let trail = r#"{"eventVersion":"1.08","eventTime":"2025-11-23T00:00:01Z","eventSource":"s3.amazonaws.com","eventID":"e-1"}"#;
+        let (items, _) = run("/trail", &[(trail, None), (trail, None)]);
+        assert_eq!(items[0].0["_index"], "cloudtrail-2025.11.23");
+        assert_eq!(items[0].0["_id"], "e-1");
+        assert_eq!(items[1].0["_id"], "e-1-1");
+        assert_eq!(items[1].1["eventID"], "e-1");
+
+        // A load balancer's control line leaves nothing behind; a damaged
+        // record is text with the problem, filed under the event's time.
+        let control = "Enable AccessLog for ELB: app/x at 2025-11-23T00:00:00Z";
+        let alb = "http 2025-11-22T23:59:59.000000Z app/x 10.0.0.1:1 10.0.0.2:80 0.001 0.002 0.000 200 200 1 2 \"GET http://x:80/ HTTP/1.1\" \"curl\" - - arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/t/1 \"Root=1-5\" \"-\" \"-\" 0 2025-11-22T23:59:59.000000Z \"forward\" \"-\" \"-\" \"10.0.0.2:80\" \"200\" \"-\" \"-\"";
+        let (items, summary) = run(
+            "/elb",
+            &[(control, None), ("x", Some("cut off")), (alb, None)],
+        );
+        assert_eq!((summary.events, summary.skipped), (2, 1));
+        assert_eq!(items.len(), 2);
+        assert_eq!(items[0].0["_index"], "elb-access-2025.11.23");
+        assert_eq!(items[0].1["@error"], "cut off");
+        assert_eq!(items[1].0["_index"], "elb-access-2025.11.22", "{items:?}");
+        assert_eq!(items[1].0["_id"], "cwl-2");
+        assert_eq!(items[1].1["elb_status_code"], 200);
+    }
+}
