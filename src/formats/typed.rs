@@ -132,6 +132,12 @@ fn typed(value: &str, kind: Kind) -> Option<Typed<'_>> {
     }
 }
 
+/// [`typed`], or why `value` is not a `kind` (for the field `name`).
+#[inline(always)]
+fn checked<'v>(name: &str, value: &'v str, kind: Kind) -> Result<Typed<'v>, TypeError> {
+    typed(value, kind).ok_or_else(|| type_error(name, value, kind))
+}
+
 /// Why `value` is not a `kind`: built only on the rare bad value.
 #[cold]
 #[inline(never)]
@@ -157,9 +163,7 @@ pub fn write_value(
     value: &str,
     kind: Kind,
 ) -> Result<(), TypeError> {
-    typed(value, kind)
-        .ok_or_else(|| type_error(name, value, kind))?
-        .write(out);
+    checked(name, value, kind)?.write(out);
     Ok(())
 }
 
@@ -170,8 +174,7 @@ pub fn write(
     value: &str,
     kind: Kind,
 ) -> Result<(), TypeError> {
-    let typed = typed(value, kind).ok_or_else(|| type_error(name, value, kind))?;
-    typed.write(w.field(name));
+    checked(name, value, kind)?.write(w.field(name));
     Ok(())
 }
 
@@ -183,8 +186,7 @@ pub fn write_rendered(
     value: &str,
     kind: Kind,
 ) -> Result<(), TypeError> {
-    let typed = typed(value, kind).ok_or_else(|| type_error(name, value, kind))?;
-    typed.write(w.rendered_key(key));
+    checked(name, value, kind)?.write(w.rendered_key(key));
     Ok(())
 }
 
