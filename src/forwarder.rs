@@ -72,11 +72,18 @@ pub enum ForwardError {
 }
 
 impl Forwarder {
-    pub fn new(settings: Settings, sink: Sink) -> Self {
-        Forwarder::with_http(settings, sink, client::http_client(2))
-    }
-
-    fn with_http(settings: Settings, sink: Sink, http: client::HttpClient) -> Self {
+    /// A forwarder that sends to `ES_ENDPOINT`, or writes to `out` without one.
+    /// One HTTP client (and connection pool) serves the cluster and S3.
+    pub fn from_settings(settings: Settings, out: impl FnOnce() -> Box<dyn Write + Send>) -> Self {
+        let http = client::http_client(settings.bulk_concurrency.max(2));
+        let sink = match &settings.endpoint {
+            Some(endpoint) => Sink::Cluster(Arc::new(Cluster::with_client(
+                http.clone(),
+                endpoint.clone(),
+                &settings,
+            ))),
+            None => Sink::Write(Mutex::new(out())),
+        };
         let s3 = settings.aws.clone().map(|aws| {
             Arc::new(S3Client::new(
                 http,
@@ -96,21 +103,6 @@ impl Forwarder {
             version: OnceCell::new(),
             templates: OnceCell::new(),
         }
-    }
-
-    /// A forwarder that sends to `ES_ENDPOINT`, or writes to `out` without one.
-    /// One HTTP client (and connection pool) serves the cluster and S3.
-    pub fn from_settings(settings: Settings, out: impl FnOnce() -> Box<dyn Write + Send>) -> Self {
-        let http = client::http_client(settings.bulk_concurrency.max(2));
-        let sink = match &settings.endpoint {
-            Some(endpoint) => Sink::Cluster(Arc::new(Cluster::with_client(
-                http.clone(),
-                endpoint.clone(),
-                &settings,
-            ))),
-            None => Sink::Write(Mutex::new(out())),
-        };
-        Forwarder::with_http(settings, sink, http)
     }
 
     pub fn settings(&self) -> &Settings {
