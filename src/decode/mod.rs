@@ -75,8 +75,10 @@ pub fn gunzip(bytes: &[u8], limit: usize) -> Result<Vec<u8>, DecodeError> {
 fn inflated_size_hint(bytes: &[u8]) -> usize {
     /// Deflate's largest expansion: one 258-byte match per 2 bits, about 1032:1.
     const MAX_RATIO: usize = 1032;
+    /// The smallest gzip member: a 10-byte header and an 8-byte trailer.
+    const MIN_MEMBER: usize = 18;
     let stated = match bytes.last_chunk::<4>() {
-        Some(&isize) if bytes.len() >= 18 => u32::from_le_bytes(isize) as usize,
+        Some(&isize) if bytes.len() >= MIN_MEMBER => u32::from_le_bytes(isize) as usize,
         // Compression ratios of 5-15x are typical for logs.
         _ => bytes.len().saturating_mul(8),
     };
