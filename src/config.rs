@@ -75,6 +75,10 @@ pub struct Settings {
     /// Where rejected documents go (`DLQ_URI`); without one they fail the
     /// invocation.
     pub dead_letters: Option<crate::dead_letter::Destination>,
+    /// The forwarder's own log group (`AWS_LAMBDA_LOG_GROUP_NAME`, set by
+    /// Lambda): its events are never indexed, so that no subscription can
+    /// make the forwarder feed itself.
+    pub own_log_group: Option<String>,
 }
 
 /// The region and credentials Lambda gives the function.
@@ -206,7 +210,13 @@ impl Settings {
                 .map(|u| u.parse())
                 .transpose()
                 .map_err(|e: String| invalid("DLQ_URI", e))?,
+            own_log_group: var("AWS_LAMBDA_LOG_GROUP_NAME"),
         })
+    }
+
+    /// Are events of `log_group` the forwarder's own log lines?
+    pub fn is_own_log_group(&self, log_group: &str) -> bool {
+        self.own_log_group.as_deref() == Some(log_group)
     }
 }
 

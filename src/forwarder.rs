@@ -205,6 +205,19 @@ impl Forwarder {
                 return Summary::undecodable(e.to_string());
             }
         };
+        if self.settings.is_own_log_group(payload.log_group) {
+            // Indexing its own log lines would feed the forwarder for ever
+            // once a subscription (say, account-wide) reaches its log group.
+            tracing::warn!(
+                log_group = payload.log_group,
+                events = payload.log_events.len(),
+                "skipped events from the forwarder's own log group (AWS_LAMBDA_LOG_GROUP_NAME)"
+            );
+            return Summary {
+                skipped: payload.log_events.len() as u64,
+                ..Summary::default()
+            };
+        }
         let mut dispatch = Dispatch::new(self, deadline);
         let mut bodies = PayloadBodies::new(&self.settings, doc_type, &payload)
             .limit_bytes(self.pressure.bytes_handle());
