@@ -42,6 +42,12 @@ pub fn venv_bin(name: &str) -> PathBuf {
     require(venv().join("bin").join(name), name)
 }
 
+/// A program of the template checkers' own venv (`.venv-sam`: aws-sam-cli,
+/// its SAM translator, cfn-lint), which pins a botocore of its own.
+pub fn sam_venv_bin(name: &str) -> PathBuf {
+    require(root().join(".venv-sam/bin").join(name), name)
+}
+
 /// `../shared/corpus` beside the project (`LF_CORPUS` overrides).
 pub fn corpus() -> PathBuf {
     let dir = std::env::var_os("LF_CORPUS")
@@ -273,8 +279,13 @@ pub fn encode_units(
 /// Runs `tests/support/<script>` with `input` as JSON on stdin and returns
 /// the JSON it prints; a failing script fails the test with its stderr.
 pub fn python_json(script: &str, input: &Value) -> Value {
+    python_json_in(&python(), script, input)
+}
+
+/// [`python_json`] with another interpreter (e.g. `.venv-sam`'s).
+pub fn python_json_in(python: &Path, script: &str, input: &Value) -> Value {
     use std::io::Write as _;
-    let mut child = Command::new(python())
+    let mut child = Command::new(python)
         .arg(root().join("tests/support").join(script))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
