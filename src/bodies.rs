@@ -30,6 +30,8 @@ pub struct Batcher {
     encoder: BulkEncoder,
     documents: DocumentEncoder,
     doc: Vec<u8>,
+    /// Reused by the route's rules (GeoIP members).
+    scratch: Vec<u8>,
     index: String,
     index_day: Option<i64>,
     /// Hashes only: a collision merely renames one id, deterministically.
@@ -49,6 +51,7 @@ impl Batcher {
             encoder: BulkEncoder::new(settings.bulk_max_bytes, settings.action, doc_type),
             documents: DocumentEncoder::default(),
             doc: Vec::with_capacity(4096),
+            scratch: Vec::new(),
             index: String::new(),
             index_day: None,
             seen_ids: HashSet::default(),
@@ -91,6 +94,13 @@ impl Batcher {
         if let Some(error) = &encoded.error {
             self.summary.malformed += 1;
             self.summary.note_error(error.clone());
+        }
+        if let Some(rules) = &destination.rules.0 {
+            if !rules.keeps(&self.doc) {
+                self.summary.filtered += 1;
+                return None;
+            }
+            rules.edit(&mut self.doc, &mut self.scratch);
         }
         if let Some(limit) = &self.bytes_limit {
             self.encoder.set_max_bytes(limit.load(Ordering::Relaxed));

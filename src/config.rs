@@ -96,6 +96,8 @@ pub enum ConfigError {
     Endpoint(#[from] EndpointError),
     #[error("ROUTES: {0}")]
     Routes(#[from] RoutingError),
+    #[error(transparent)]
+    GeoIp(#[from] crate::filters::geoip::GeoIpError),
     #[error("ROUTES_FILE {path}: {source}")]
     RoutesFile {
         path: String,
@@ -156,15 +158,19 @@ impl Settings {
             None => Action::Create,
             Some(a) => a.parse().map_err(|e: String| invalid("ES_ACTION", e))?,
         };
+        // Opened once per cold start, before the routes whose `geoip` uses it.
+        let geoip = var("GEOIP_DB")
+            .map(|paths| crate::filters::GeoIp::open(&paths).map(std::sync::Arc::new))
+            .transpose()?;
         let router = match (var("ROUTES"), var("ROUTES_FILE")) {
             (Some(_), Some(_)) => {
                 return Err(invalid("ROUTES", "set ROUTES or ROUTES_FILE, not both"))
             }
-            (Some(json), None) => Router::from_json(&json)?,
+            (Some(json), None) => Router::from_json_with_geoip(&json, geoip.as_ref())?,
             (None, Some(path)) => {
                 let json = std::fs::read_to_string(&path)
                     .map_err(|source| ConfigError::RoutesFile { path, source })?;
-                Router::from_json(&json)?
+                Router::from_json_with_geoip(&json, geoip.as_ref())?
             }
             (None, None) => Router::default(),
         };

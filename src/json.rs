@@ -188,6 +188,11 @@ impl<'a> ObjectWriter<'a> {
         write_single_line(self.out, inner);
     }
 
+    /// No member written yet.
+    pub fn is_empty(&self) -> bool {
+        self.empty
+    }
+
     pub fn finish(self) {
         self.out.push(b'}');
     }

@@ -23,6 +23,7 @@ pub mod config;
 pub mod dead_letter;
 pub mod decode;
 pub mod delivery;
+pub mod filters;
 pub mod formats;
 pub mod forwarder;
 pub mod input;

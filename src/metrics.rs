@@ -17,7 +17,7 @@ pub fn emf_line(summary: &Summary, function: &str, now_ms: i64) -> String {
     latencies.sort_unstable();
     let p50 = latencies.get(latencies.len() / 2).copied().unwrap_or(0);
     let max = latencies.last().copied().unwrap_or(0);
-    let values: [(&str, &str, u64); 12] = [
+    let values: [(&str, &str, u64); 13] = [
         ("EventsIn", "Count", summary.events),
         ("Indexed", "Count", summary.indexed),
         ("Duplicates", "Count", summary.duplicates),
@@ -26,6 +26,7 @@ pub fn emf_line(summary: &Summary, function: &str, now_ms: i64) -> String {
         ("DeadLettered", "Count", summary.dead_lettered),
         ("Failed", "Count", summary.failed),
         ("Malformed", "Count", summary.malformed),
+        ("Filtered", "Count", summary.filtered),
         ("BytesSent", "Bytes", summary.bytes_sent),
         ("Throttled", "Count", summary.throttled),
         ("BulkLatencyP50", "Milliseconds", u64::from(p50)),

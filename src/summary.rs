@@ -1,8 +1,8 @@
 //! What happened to every event of an invocation, counted in documents.
 //!
 //! Invariant, checked by the tests: every event that decoded is exactly one
-//! of `indexed`, `duplicates`, `failed`, `dead_lettered` (when sending) or
-//! `encoded` (dry run). `retried` counts re-sends, not documents.
+//! of `indexed`, `duplicates`, `filtered`, `failed`, `dead_lettered` (when
+//! sending) or `encoded` (dry run). `retried` counts re-sends, not documents.
 
 use serde::Serialize;
 
@@ -28,7 +28,10 @@ pub struct Summary {
     pub encoded: u64,
     /// Events that did not fit their format, indexed as text with `@error`.
     pub malformed: u64,
-    /// Control messages and notifications with nothing to index.
+    /// Events a route's `drop_if` / `keep_if` left out (counted in `events`).
+    pub filtered: u64,
+    /// Control messages and notifications with nothing to index, and events
+    /// of the forwarder's own log group (not counted in `events`).
     pub skipped: u64,
     /// Inputs that could not be decoded at all (corrupt base64, gzip, JSON).
     pub undecodable: u64,
@@ -74,6 +77,7 @@ impl Summary {
         self.dead_lettered += other.dead_lettered;
         self.encoded += other.encoded;
         self.malformed += other.malformed;
+        self.filtered += other.filtered;
         self.skipped += other.skipped;
         self.undecodable += other.undecodable;
         self.deferred += other.deferred;

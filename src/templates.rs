@@ -290,14 +290,20 @@ fn template(source: Source, patterns: Vec<String>, version: &ClusterVersion) -> 
         "date_detection": false,
         "properties": properties,
     });
+    // A route's `geoip` adds `<field>_geo.location` ({lat, lon}): a point
+    // on a map, in every source.
+    let mut dynamic = vec![json!(
+        {"geoip_locations": {"path_match": "*_geo.location", "mapping": {"type": "geo_point"}}}
+    )];
     if structured {
-        mappings["dynamic_templates"] = json!([
-            {"strings_as_keywords": {"match_mapping_type": "string", "mapping": keyword()}},
+        dynamic.extend([
+            json!({"strings_as_keywords": {"match_mapping_type": "string", "mapping": keyword()}}),
             // `true` in one record and `"True"` in another (CloudTrail's
             // managementEvent, re-serialised by other tools) must both fit.
-            {"booleans_as_keywords": {"match_mapping_type": "boolean", "mapping": keyword()}}
+            json!({"booleans_as_keywords": {"match_mapping_type": "boolean", "mapping": keyword()}}),
         ]);
     }
+    mappings["dynamic_templates"] = Value::Array(dynamic);
     Template {
         name: format!("{NAME_PREFIX}{}", source.name()),
         patterns,

@@ -11,10 +11,13 @@
 
 pub mod index_name;
 
+use std::sync::Arc;
+
 use serde::Deserialize;
 
 pub use index_name::{DateSuffix, IndexPattern};
 
+use crate::filters::{GeoIp, RuleSet, Rules, RulesConfig};
 use crate::formats::{vpc_flow::FieldList, Format};
 use crate::input::cloudwatch::ExtractedFields;
 
@@ -23,6 +26,8 @@ use crate::input::cloudwatch::ExtractedFields;
 pub struct Destination {
     pub index: IndexPattern,
     pub format: Format,
+    /// The route's filters and enrichment (none without a route).
+    pub rules: RuleSet,
 }
 
 /// One configured route.
@@ -37,6 +42,7 @@ struct Route {
     date: DateSuffix,
     /// `None` detects the format from the content.
     format: Option<Format>,
+    rules: RuleSet,
 }
 
 #[derive(Deserialize)]
@@ -57,6 +63,18 @@ struct RouteConfig {
     /// A flow log format string, for `vpc_flow` routes.
     #[serde(default)]
     fields: Option<String>,
+    // Filters and enrichment (`crate::filters`); listed here rather than
+    // flattened because serde cannot deny unknown keys through a flatten.
+    #[serde(default)]
+    drop_if: Option<Vec<serde_json::Value>>,
+    #[serde(default)]
+    keep_if: Option<Vec<serde_json::Value>>,
+    #[serde(default)]
+    drop_fields: Option<Vec<String>>,
+    #[serde(default)]
+    add_fields: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default)]
+    geoip: Option<Vec<String>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -78,6 +96,14 @@ pub struct Router {
 impl Router {
     /// Parses and validates a routing configuration: a JSON array of routes.
     pub fn from_json(text: &str) -> Result<Router, RoutingError> {
+        Router::from_json_with_geoip(text, None)
+    }
+
+    /// [`Router::from_json`], with the GeoIP databases that `geoip` rules use.
+    pub fn from_json_with_geoip(
+        text: &str,
+        geo: Option<&Arc<GeoIp>>,
+    ) -> Result<Router, RoutingError> {
         let configs: Vec<RouteConfig> = serde_json::from_str(text)?;
         let routes = configs
             .into_iter()
@@ -105,6 +131,17 @@ impl Router {
                 if let Some(prefix) = &config.index {
                     IndexPattern::new(prefix, config.date).map_err(|e| fail(e.to_string()))?;
                 }
+                let rules = Rules::compile(
+                    RulesConfig {
+                        drop_if: config.drop_if,
+                        keep_if: config.keep_if,
+                        drop_fields: config.drop_fields,
+                        add_fields: config.add_fields,
+                        geoip: config.geoip,
+                    },
+                    geo,
+                )
+                .map_err(fail)?;
                 Ok(Route {
                     log_group: config.log_group.clone().map(Glob),
                     bucket: config.bucket.clone().map(Glob),
@@ -112,6 +149,7 @@ impl Router {
                     index: config.index.clone(),
                     date: config.date,
                     format,
+                    rules: RuleSet(rules),
                 })
             })
             .collect::<Result<_, RoutingError>>()?;
@@ -212,6 +250,7 @@ fn format_of_key(key: &str) -> Option<Format> {
 /// format's default (`<base>-<slug of name>` for formats without their own).
 fn destination(route: Option<&Route>, format: Format, base: &str, name: &str) -> Destination {
     let date = route.map_or(DateSuffix::Daily, |r| r.date);
+    let rules = route.map(|r| r.rules.clone()).unwrap_or_default();
     let fallback = || IndexPattern::from_text(base, name, date);
     let index = match route.and_then(|r| r.index.as_deref()) {
         // Validated when the configuration was read.
@@ -221,7 +260,11 @@ fn destination(route: Option<&Route>, format: Format, base: &str, name: &str) ->
             None => fallback(),
         },
     };
-    Destination { index, format }
+    Destination {
+        index,
+        format,
+        rules,
+    }
 }
 
 /// A shell-style pattern: `*` matches any run of characters, `?` one.

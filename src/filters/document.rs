@@ -1,0 +1,364 @@
+//! Finding and editing members of an encoded JSON document, in place.
+//!
+//! Documents are written straight into byte buffers (`crate::json`), so the
+//! filters read them the same way: a scan over the bytes that finds a
+//! member's value by its path, with no value tree and no allocation. The
+//! scanner accepts any valid JSON (whitespace included); on invalid JSON it
+//! finds nothing rather than panicking.
+
+use std::ops::Range;
+
+/// A value found in a document: its raw JSON text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Found<'a> {
+    /// The text between the quotes, still escaped.
+    Str(&'a [u8]),
+    /// A number, `true` or `false`, as written.
+    Scalar(&'a [u8]),
+    /// An array: its elements are read with [`elements`].
+    Array(&'a [u8]),
+    Object(&'a [u8]),
+    Null,
+}
+
+impl<'a> Found<'a> {
+    fn of(raw: &'a [u8]) -> Found<'a> {
+        match raw.first() {
+            Some(b'"') => Found::Str(&raw[1..raw.len() - 1]),
+            Some(b'[') => Found::Array(raw),
+            Some(b'{') => Found::Object(raw),
+            Some(b'n') => Found::Null,
+            _ => Found::Scalar(raw),
+        }
+    }
+
+    /// The string's text, unescaped only when it has escapes.
+    pub fn text(&self) -> Option<std::borrow::Cow<'a, str>> {
+        match *self {
+            Found::Str(inner) if !inner.contains(&b'\\') => {
+                std::str::from_utf8(inner).ok().map(Into::into)
+            }
+            Found::Str(inner) => {
+                let mut quoted = Vec::with_capacity(inner.len() + 2);
+                quoted.push(b'"');
+                quoted.extend_from_slice(inner);
+                quoted.push(b'"');
+                serde_json::from_slice::<String>(&quoted)
+                    .ok()
+                    .map(Into::into)
+            }
+            Found::Scalar(raw) => std::str::from_utf8(raw).ok().map(Into::into),
+            _ => None,
+        }
+    }
+}
+
+/// The value at `path` (member names, outermost first) of the object `doc`.
+pub fn find<'a>(doc: &'a [u8], path: &[Box<str>]) -> Option<Found<'a>> {
+    let span = value_span(doc, path)?;
+    Some(Found::of(&doc[span]))
+}
+
+/// The elements of an array found by [`find`].
+pub fn elements(array: &[u8]) -> impl Iterator<Item = Found<'_>> {
+    let mut at = 1;
+    std::iter::from_fn(move || {
+        at = skip_ws(array, at);
+        match array.get(at)? {
+            b']' => None,
+            b',' => {
+                at = skip_ws(array, at + 1);
+                let end = value_end(array, at)?;
+                let found = Found::of(&array[at..end]);
+                at = end;
+                Some(found)
+            }
+            _ => {
+                let end = value_end(array, at)?;
+                let found = Found::of(&array[at..end]);
+                at = end;
+                Some(found)
+            }
+        }
+    })
+}
+
+/// Removes the member at `path`; false if there was none.
+pub fn remove(doc: &mut Vec<u8>, path: &[Box<str>]) -> bool {
+    let Some((last, parents)) = path.split_last() else {
+        return false;
+    };
+    let object = match parents {
+        [] => 0..doc.len(),
+        _ => match value_span(doc, parents) {
+            Some(span) if doc[span.start] == b'{' => span,
+            _ => return false,
+        },
+    };
+    let members: Vec<Member> = Members::new(doc, object.start).collect();
+    let Some(at) = members.iter().position(|m| key_is(doc, &m.key, last)) else {
+        return false;
+    };
+    let cut = match (at.checked_sub(1), members.get(at + 1)) {
+        // Up to the next member: this member and the comma after it.
+        (_, Some(next)) => members[at].start..next.start,
+        // The last of several: the comma before it and the member.
+        (Some(before), None) => members[before].value.end..members[at].value.end,
+        (None, None) => members[at].start..members[at].value.end,
+    };
+    doc.drain(cut);
+    true
+}
+
+/// Adds `member` (`"key":value`, already rendered) at the end of the object
+/// `doc`.
+pub fn append(doc: &mut Vec<u8>, member: &[u8]) {
+    let Some(close) = doc.iter().rposition(|&b| b == b'}') else {
+        return;
+    };
+    let empty = doc[..close]
+        .iter()
+        .rev()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|&b| b == b'{');
+    let mut insert = Vec::with_capacity(member.len() + 1);
+    if !empty {
+        insert.push(b',');
+    }
+    insert.extend_from_slice(member);
+    doc.splice(close..close, insert);
+}
+
+fn value_span(doc: &[u8], path: &[Box<str>]) -> Option<Range<usize>> {
+    let mut object = skip_ws(doc, 0);
+    let mut span = None;
+    for name in path {
+        if doc.get(object) != Some(&b'{') {
+            return None;
+        }
+        let member = Members::new(doc, object).find(|m| key_is(doc, &m.key, name))?;
+        object = member.value.start;
+        span = Some(member.value);
+    }
+    span
+}
+
+fn key_is(doc: &[u8], key: &Range<usize>, name: &str) -> bool {
+    let raw = &doc[key.clone()];
+    if raw.contains(&b'\\') {
+        Found::Str(raw).text().is_some_and(|t| t == name)
+    } else {
+        raw == name.as_bytes()
+    }
+}
+
+/// One `"key": value` of an object: where it starts, the key's text
+/// (without quotes) and the value.
+struct Member {
+    start: usize,
+    key: Range<usize>,
+    value: Range<usize>,
+}
+
+/// The members of the object starting at `doc[at] == b'{'`.
+struct Members<'a> {
+    doc: &'a [u8],
+    at: usize,
+    done: bool,
+}
+
+impl<'a> Members<'a> {
+    fn new(doc: &'a [u8], object: usize) -> Self {
+        Members {
+            doc,
+            at: object + 1,
+            done: false,
+        }
+    }
+}
+
+impl Iterator for Members<'_> {
+    type Item = Member;
+
+    fn next(&mut self) -> Option<Member> {
+        if self.done {
+            return None;
+        }
+        let doc = self.doc;
+        let mut at = skip_ws(doc, self.at);
+        if doc.get(at) == Some(&b',') {
+            at = skip_ws(doc, at + 1);
+        }
+        if doc.get(at) != Some(&b'"') {
+            self.done = true;
+            return None;
+        }
+        let start = at;
+        let key_end = string_end(doc, at)?;
+        let colon = skip_ws(doc, key_end);
+        if doc.get(colon) != Some(&b':') {
+            self.done = true;
+            return None;
+        }
+        let value_start = skip_ws(doc, colon + 1);
+        let value_end = value_end(doc, value_start)?;
+        self.at = value_end;
+        Some(Member {
+            start,
+            key: start + 1..key_end - 1,
+            value: value_start..value_end,
+        })
+    }
+}
+
+fn skip_ws(doc: &[u8], mut at: usize) -> usize {
+    while doc.get(at).is_some_and(u8::is_ascii_whitespace) {
+        at += 1;
+    }
+    at
+}
+
+/// The index after the closing quote of the string starting at `at`.
+fn string_end(doc: &[u8], at: usize) -> Option<usize> {
+    let mut i = at + 1;
+    loop {
+        let next = memchr::memchr2(b'"', b'\\', doc.get(i..)?)? + i;
+        if doc[next] == b'\\' {
+            i = next + 2;
+        } else {
+            return Some(next + 1);
+        }
+    }
+}
+
+/// The index after the value starting at `at`.
+fn value_end(doc: &[u8], at: usize) -> Option<usize> {
+    match doc.get(at)? {
+        b'"' => string_end(doc, at),
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            let mut i = at;
+            loop {
+                match doc.get(i)? {
+                    b'"' => {
+                        i = string_end(doc, i)?;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(i + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+        }
+        _ => {
+            let len = doc[at..]
+                .iter()
+                .position(|&b| matches!(b, b',' | b'}' | b']') || b.is_ascii_whitespace())
+                .unwrap_or(doc.len() - at);
+            (len > 0).then_some(at + len)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn path(p: &str) -> Vec<Box<str>> {
+        p.split('.').map(Into::into).collect()
+    }
+
+    const DOC: &[u8] = br#"{"a":"x","n":42,"o":{"t":"Root","q\"k":"esc","deep":{"z":[1,"two",{"w":3}]}},"l":["p","q"],"e":"a\"b","nul":null}"#;
+
+    #[test]
+    fn finds_values_by_path() {
+        assert_eq!(find(DOC, &path("a")), Some(Found::Str(b"x")));
+        assert_eq!(find(DOC, &path("n")), Some(Found::Scalar(b"42")));
+        assert_eq!(find(DOC, &path("o.t")), Some(Found::Str(b"Root")));
+        assert_eq!(
+            find(DOC, &["o".into(), "q\"k".into()]),
+            Some(Found::Str(b"esc"))
+        );
+        assert_eq!(find(DOC, &path("nul")), Some(Found::Null));
+        assert_eq!(find(DOC, &path("o.missing")), None);
+        assert_eq!(find(DOC, &path("a.b")), None, "a string has no members");
+        assert_eq!(
+            find(DOC, &path("e")).and_then(|f| f.text()).as_deref(),
+            Some("a\"b")
+        );
+        let Some(Found::Array(z)) = find(DOC, &path("o.deep.z")) else {
+            panic!("array");
+        };
+        let all: Vec<Found> = elements(z).collect();
+        assert_eq!(all.len(), 3);
+        assert_eq!(all[1], Found::Str(b"two"));
+        assert!(matches!(all[2], Found::Object(_)));
+        let spaced = br#" { "a" : { "b" : [ 1 , 2 ] } , "c" : true } "#;
+        let Some(Found::Array(b)) = find(spaced, &path("a.b")) else {
+            panic!("array");
+        };
+        assert_eq!(elements(b).count(), 2);
+        assert_eq!(find(spaced, &path("c")), Some(Found::Scalar(b"true")));
+    }
+
+    #[test]
+    fn invalid_json_finds_nothing() {
+        for bad in [
+            &b""[..],
+            b"{",
+            b"{\"a",
+            b"{\"a\":",
+            b"{\"a\":\"x",
+            b"[1]",
+            b"{\"a\":{\"b\":[1,",
+        ] {
+            assert_eq!(find(bad, &path("a.b")), None);
+            let mut doc = bad.to_vec();
+            assert!(!remove(&mut doc, &path("a.b")));
+        }
+    }
+
+    #[test]
+    fn removes_members_first_middle_last_only_and_nested() {
+        for (before, field, after) in [
+            (r#"{"a":1,"b":2,"c":3}"#, "a", r#"{"b":2,"c":3}"#),
+            (r#"{"a":1,"b":2,"c":3}"#, "b", r#"{"a":1,"c":3}"#),
+            (r#"{"a":1,"b":2,"c":3}"#, "c", r#"{"a":1,"b":2}"#),
+            (r#"{"a":1}"#, "a", r#"{}"#),
+            (
+                r#"{"u":{"t":"x","k":"y"},"z":1}"#,
+                "u.t",
+                r#"{"u":{"k":"y"},"z":1}"#,
+            ),
+            (
+                r#"{"u":{"t":{"deep":[1]}},"z":1}"#,
+                "u.t",
+                r#"{"u":{},"z":1}"#,
+            ),
+        ] {
+            let mut doc = before.as_bytes().to_vec();
+            assert!(remove(&mut doc, &path(field)), "{before} - {field}");
+            assert_eq!(String::from_utf8_lossy(&doc), after);
+            serde_json::from_slice::<serde_json::Value>(&doc).expect("still JSON");
+        }
+        let mut doc = br#"{"a":1}"#.to_vec();
+        assert!(!remove(&mut doc, &path("b")));
+        assert_eq!(doc, br#"{"a":1}"#);
+    }
+
+    #[test]
+    fn appends_members() {
+        let mut doc = br#"{"a":1}"#.to_vec();
+        append(&mut doc, br#""env":"prod""#);
+        assert_eq!(doc, br#"{"a":1,"env":"prod"}"#);
+        let mut empty = b"{}".to_vec();
+        append(&mut empty, br#""k":[1]"#);
+        assert_eq!(empty, br#"{"k":[1]}"#);
+    }
+}
