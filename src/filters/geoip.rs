@@ -39,7 +39,7 @@ struct Record<'a> {
     #[serde(borrow)]
     city: Option<Place<'a>>,
     location: Option<Location>,
-    autonomous_system_number: Option<u32>,
+    autonomous_system_number: Option<AnyInteger>,
     #[serde(borrow)]
     autonomous_system_organization: Option<&'a str>,
 }
@@ -56,6 +56,33 @@ struct Place<'a> {
 struct Names<'a> {
     #[serde(borrow)]
     en: Option<&'a str>,
+}
+
+/// An integer of whatever width the database chose (GeoLite2 writes ASNs
+/// as uint32, other writers uint16; the decoder only converts on request).
+#[derive(Clone, Copy, Debug)]
+struct AnyInteger(i64);
+
+impl<'de> Deserialize<'de> for AnyInteger {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = AnyInteger;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an integer")
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<AnyInteger, E> {
+                i64::try_from(v).map(AnyInteger).map_err(E::custom)
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<AnyInteger, E> {
+                Ok(AnyInteger(v))
+            }
+            fn visit_u128<E: serde::de::Error>(self, v: u128) -> Result<AnyInteger, E> {
+                i64::try_from(v).map(AnyInteger).map_err(E::custom)
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -139,7 +166,7 @@ impl GeoIp {
             object.raw("location", &point);
         }
         if let Some(asn) = merged.autonomous_system_number {
-            object.i64("asn", i64::from(asn));
+            object.i64("asn", asn.0);
         }
         if let Some(org) = merged.autonomous_system_organization {
             object.str("as_org", org);
