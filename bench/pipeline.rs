@@ -123,7 +123,11 @@ fn awslogs_data(group: &str, messages: impl Iterator<Item = String>) -> (String,
 }
 
 fn bench_settings(endpoint: &str) -> Settings {
-    let vars = [
+    bench_settings_with(endpoint, None)
+}
+
+fn bench_settings_with(endpoint: &str, routes: Option<&str>) -> Settings {
+    let mut vars = vec![
         ("ES_ENDPOINT", endpoint.to_owned()),
         ("AWS_REGION", "eu-west-1".to_owned()),
         ("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE".to_owned()),
@@ -135,6 +139,9 @@ fn bench_settings(endpoint: &str) -> Settings {
         ("ES_TYPE", "none".to_owned()),
         ("TEMPLATES", "off".to_owned()),
     ];
+    if let Some(routes) = routes {
+        vars.push(("ROUTES", routes.to_owned()));
+    }
     Settings::from_lookup(|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone()))
         .expect("settings")
 }
@@ -147,6 +154,11 @@ fn floor(data: &str) -> usize {
 }
 
 fn pipeline(data: &str, settings: &Settings, cluster: &Cluster) -> usize {
+    pipeline_counting(data, settings, cluster).0
+}
+
+/// The pipeline, and how many events the route's filters left out.
+fn pipeline_counting(data: &str, settings: &Settings, cluster: &Cluster) -> (usize, u64) {
     let mut decoded = decode::base64_gzip(data).expect("decode");
     let mut parser = PayloadParser::default();
     let payload = parser.parse(&mut decoded).expect("payload");
@@ -163,7 +175,7 @@ fn pipeline(data: &str, settings: &Settings, cluster: &Cluster) -> usize {
             .expect("sign");
         signed += req.headers().len();
     }
-    signed
+    (signed, bodies.into_summary().filtered)
 }
 
 /// The bulk bodies the pipeline produces, to time hashing them alone.
@@ -302,5 +314,90 @@ fn main() {
                 ms(h) / ms(f)
             );
         }
+    }
+    if only.as_deref().is_none_or(|o| o == "Filters") {
+        filters(&endpoint, &cluster, &runtime);
+    }
+}
+
+/// Route filters on 10,000 VPC flow records: what rules cost when they
+/// drop nothing, and what dropping most records saves, against the same
+/// pipeline without routes, in one run.
+fn filters(endpoint: &str, cluster: &Cluster, runtime: &tokio::runtime::Runtime) {
+    let n = 10_000;
+    let (data, _) = awslogs_data("/vpc/flowlogs", (0..n).map(vpc_flow));
+    let variants: [(&str, Option<&str>); 4] = [
+        ("no routes", None),
+        ("a route without rules", Some(r#"[{"log_group":"*"}]"#)),
+        (
+            "rules that drop nothing",
+            Some(
+                r#"[{"log_group":"*","drop_if":[{"all":[{"field":"action","equals":"ACCEPT"},{"field":"srcaddr","cidr":"192.0.2.0/24"}]}],"drop_fields":["nowhere"],"add_fields":{"environment":"prod"}}]"#,
+            ),
+        ),
+        (
+            "drop_if dropping ~80%",
+            Some(
+                r#"[{"log_group":"*","drop_if":[{"field":"srcaddr","cidr":["10.0.0.0/17","10.0.128.0/18","10.0.192.0/20"]}]}]"#,
+            ),
+        ),
+    ];
+    let settings: Vec<Settings> = variants
+        .iter()
+        .map(|(_, routes)| bench_settings_with(endpoint, *routes))
+        .collect();
+    let forwarders: Vec<Forwarder> = variants
+        .iter()
+        .map(|(_, routes)| {
+            Forwarder::from_settings(bench_settings_with(endpoint, *routes), || {
+                Box::new(std::io::sink())
+            })
+        })
+        .collect();
+    let mut times = vec![Vec::new(); variants.len()];
+    let mut handler = vec![Vec::new(); variants.len()];
+    let mut floors = Vec::new();
+    let mut filtered = vec![0; variants.len()];
+    for _ in 0..15 {
+        let t = Instant::now();
+        black_box(floor(&data));
+        floors.push(t.elapsed());
+        for (i, s) in settings.iter().enumerate() {
+            let t = Instant::now();
+            filtered[i] = black_box(pipeline_counting(&data, s, cluster)).1;
+            times[i].push(t.elapsed());
+            let t = Instant::now();
+            let units = vec![Unit {
+                item_id: None,
+                work: Work::Logs(decode::base64_gzip(&data).expect("decode")),
+            }];
+            let outcome = runtime
+                .block_on(forwarders[i].forward(units, Instant::now() + Duration::from_secs(60)));
+            handler[i].push(t.elapsed());
+            assert_eq!(
+                outcome.summary.indexed + outcome.summary.filtered,
+                n as u64,
+                "{:?}",
+                outcome.summary
+            );
+        }
+    }
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let floor_ms = ms(median(floors));
+    let base_ms = ms(median(times[0].clone()));
+    let base_handler_ms = ms(median(handler[0].clone()));
+    println!();
+    println!("| VPC flow, {n} events | filtered | pipeline ms | pipeline / floor | pipeline / no routes | handler ms | handler / no routes |");
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    for (i, (name, _)) in variants.iter().enumerate() {
+        let p = ms(median(times[i].clone()));
+        let h = ms(median(handler[i].clone()));
+        println!(
+            "| {name} | {:.1}% | {p:.2} | {:.2}x | {:.2}x | {h:.2} | {:.2}x |",
+            filtered[i] as f64 * 100.0 / n as f64,
+            p / floor_ms,
+            p / base_ms,
+            h / base_handler_ms
+        );
     }
 }

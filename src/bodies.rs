@@ -30,8 +30,8 @@ pub struct Batcher {
     encoder: BulkEncoder,
     documents: DocumentEncoder,
     doc: Vec<u8>,
-    /// Reused by the route's rules (GeoIP members).
-    scratch: Vec<u8>,
+    /// Reused by the route's rules.
+    rules_work: crate::filters::Work,
     index: String,
     index_day: Option<i64>,
     /// Hashes only: a collision merely renames one id, deterministically.
@@ -51,7 +51,7 @@ impl Batcher {
             encoder: BulkEncoder::new(settings.bulk_max_bytes, settings.action, doc_type),
             documents: DocumentEncoder::default(),
             doc: Vec::with_capacity(4096),
-            scratch: Vec::new(),
+            rules_work: Default::default(),
             index: String::new(),
             index_day: None,
             seen_ids: HashSet::default(),
@@ -96,11 +96,10 @@ impl Batcher {
             self.summary.note_error(error.clone());
         }
         if let Some(rules) = &destination.rules.0 {
-            if !rules.keeps(&self.doc) {
+            if !rules.apply(&mut self.doc, &mut self.rules_work) {
                 self.summary.filtered += 1;
                 return None;
             }
-            rules.edit(&mut self.doc, &mut self.scratch);
         }
         if let Some(limit) = &self.bytes_limit {
             self.encoder.set_max_bytes(limit.load(Ordering::Relaxed));

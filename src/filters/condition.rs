@@ -13,7 +13,7 @@ use std::net::IpAddr;
 
 use serde_json::Value;
 
-use super::document::{self, Found};
+use super::document::{self, Found, Index};
 
 /// A compiled condition.
 #[derive(Debug)]
@@ -139,7 +139,14 @@ impl Condition {
 
     /// Does the document `doc` (encoded JSON) meet the condition?
     pub fn matches(&self, doc: &[u8]) -> bool {
-        self.0.matches(doc)
+        let mut index = Index::default();
+        index.build(doc);
+        self.matches_indexed(doc, &mut index)
+    }
+
+    /// [`Condition::matches`] with the document's members already indexed.
+    pub fn matches_indexed(&self, doc: &[u8], index: &mut Index) -> bool {
+        self.0.matches(doc, index)
     }
 }
 
@@ -227,13 +234,13 @@ impl Node {
         Ok(Node::Field { path, test })
     }
 
-    fn matches(&self, doc: &[u8]) -> bool {
+    fn matches(&self, doc: &[u8], index: &mut Index) -> bool {
         let (path, test) = match self {
             Node::Field { path, test } => (path, test),
-            Node::All(all) => return all.iter().all(|c| c.matches(doc)),
-            Node::Not(inner) => return !inner.matches(doc),
+            Node::All(all) => return all.iter().all(|c| c.matches(doc, index)),
+            Node::Not(inner) => return !inner.matches(doc, index),
         };
-        let found = document::find(doc, path);
+        let found = index.find(doc, path);
         match (test, found) {
             (Test::Exists(wanted), found) => *wanted == !matches!(found, None | Some(Found::Null)),
             (_, None | Some(Found::Null)) => false,

@@ -59,6 +59,95 @@ pub fn find<'a>(doc: &'a [u8], path: &[Box<str>]) -> Option<Found<'a>> {
     Some(Found::of(&doc[span]))
 }
 
+/// The top-level members of one document, found lazily in one pass: a
+/// look-up scans only as far as its member, and every later one starts from
+/// what earlier ones found, so the rules of a route scan a document at most
+/// once.
+#[derive(Debug, Default)]
+pub struct Index {
+    /// Key (between its quotes) and value of each member found so far.
+    members: Vec<(Key, Range<usize>)>,
+    /// Where the scan goes on; `None` once the object has been read.
+    resume: Option<usize>,
+}
+
+impl Index {
+    /// Starts indexing `doc` (an object); reuses the allocation.
+    pub fn build(&mut self, doc: &[u8]) {
+        self.members.clear();
+        let object = skip_ws(doc, 0);
+        self.resume = (doc.get(object) == Some(&b'{')).then_some(object + 1);
+    }
+
+    /// [`find`], with the first name looked up in the index.
+    pub fn find<'a>(&mut self, doc: &'a [u8], path: &[Box<str>]) -> Option<Found<'a>> {
+        let (first, rest) = path.split_first()?;
+        let value = self.member(doc, first)?;
+        let value = &doc[value];
+        match rest {
+            [] => Some(Found::of(value)),
+            _ => value_span(value, rest).map(|span| Found::of(&value[span])),
+        }
+    }
+
+    fn member(&mut self, doc: &[u8], name: &str) -> Option<Range<usize>> {
+        if let Some((_, value)) = self.members.iter().find(|(key, _)| key_is(doc, key, name)) {
+            return Some(value.clone());
+        }
+        let mut members = Members {
+            doc,
+            at: self.resume?,
+            done: false,
+        };
+        for member in members.by_ref() {
+            self.members
+                .push((member.key.clone(), member.value.clone()));
+            if key_is(doc, &member.key, name) {
+                self.resume = Some(member.value.end);
+                return Some(member.value);
+            }
+        }
+        self.resume = None;
+        None
+    }
+
+    /// Every member, scanning the rest of the object.
+    fn all(&mut self, doc: &[u8]) -> &[(Key, Range<usize>)] {
+        if let Some(at) = self.resume.take() {
+            let members = Members {
+                doc,
+                at,
+                done: false,
+            };
+            self.members.extend(members.map(|m| (m.key, m.value)));
+        }
+        &self.members
+    }
+
+    /// Copies `doc` into `out` without the top-level members named `drop`;
+    /// false (nothing copied) when it has none of them.
+    pub fn copy_without(&mut self, doc: &[u8], drop: &[Box<str>], out: &mut Vec<u8>) -> bool {
+        let dropped = |key: &Key| drop.iter().any(|name| key_is(doc, key, name));
+        let members = self.all(doc);
+        if !members.iter().any(|(key, _)| dropped(key)) {
+            return false;
+        }
+        out.clear();
+        out.push(b'{');
+        for (key, value) in members.iter().filter(|(key, _)| !dropped(key)) {
+            if out.len() > 1 {
+                out.push(b',');
+            }
+            // The key with its quotes, the colon, the value.
+            out.extend_from_slice(&doc[key.span.start - 1..key.span.end + 1]);
+            out.push(b':');
+            out.extend_from_slice(&doc[value.clone()]);
+        }
+        out.push(b'}');
+        true
+    }
+}
+
 /// The elements of an array found by [`find`].
 pub fn elements(array: &[u8]) -> impl Iterator<Item = Found<'_>> {
     let mut at = 1;
@@ -85,29 +174,41 @@ pub fn elements(array: &[u8]) -> impl Iterator<Item = Found<'_>> {
 
 /// Removes the member at `path`; false if there was none.
 pub fn remove(doc: &mut Vec<u8>, path: &[Box<str>]) -> bool {
-    let Some((last, parents)) = path.split_last() else {
-        return false;
-    };
+    remove_member(doc, path).is_some()
+}
+
+fn remove_member(doc: &mut Vec<u8>, path: &[Box<str>]) -> Option<()> {
+    let (last, parents) = path.split_last()?;
     let object = match parents {
-        [] => 0..doc.len(),
+        [] => skip_ws(doc, 0)..doc.len(),
         _ => match value_span(doc, parents) {
             Some(span) if doc[span.start] == b'{' => span,
-            _ => return false,
+            _ => return None,
         },
     };
-    let members: Vec<Member> = Members::new(doc, object.start).collect();
-    let Some(at) = members.iter().position(|m| key_is(doc, &m.key, last)) else {
-        return false;
+    if doc.get(object.start) != Some(&b'{') {
+        return None;
+    }
+    // The member, the one before it and the one after it: enough to cut it
+    // out with its comma, without collecting the object's members.
+    let mut before: Option<Member> = None;
+    let mut members = Members::new(doc, object.start);
+    let found = loop {
+        let member = members.next()?;
+        if key_is(doc, &member.key, last) {
+            break member;
+        }
+        before = Some(member);
     };
-    let cut = match (at.checked_sub(1), members.get(at + 1)) {
+    let cut = match (before, members.next()) {
         // Up to the next member: this member and the comma after it.
-        (_, Some(next)) => members[at].start..next.start,
+        (_, Some(next)) => found.start..next.start,
         // The last of several: the comma before it and the member.
-        (Some(before), None) => members[before].value.end..members[at].value.end,
-        (None, None) => members[at].start..members[at].value.end,
+        (Some(before), None) => before.value.end..found.value.end,
+        (None, None) => found.start..found.value.end,
     };
     doc.drain(cut);
-    true
+    Some(())
 }
 
 /// Adds `member` (`"key":value`, already rendered) at the end of the object
@@ -121,12 +222,15 @@ pub fn append(doc: &mut Vec<u8>, member: &[u8]) {
         .rev()
         .find(|b| !b.is_ascii_whitespace())
         .is_some_and(|&b| b == b'{');
-    let mut insert = Vec::with_capacity(member.len() + 1);
+    let tail = doc.len() - close;
+    doc.truncate(close);
     if !empty {
-        insert.push(b',');
+        doc.push(b',');
     }
-    insert.extend_from_slice(member);
-    doc.splice(close..close, insert);
+    doc.extend_from_slice(member);
+    // What followed the brace was whitespace at most.
+    doc.push(b'}');
+    doc.resize(doc.len() + tail - 1, b' ');
 }
 
 fn value_span(doc: &[u8], path: &[Box<str>]) -> Option<Range<usize>> {
@@ -143,9 +247,17 @@ fn value_span(doc: &[u8], path: &[Box<str>]) -> Option<Range<usize>> {
     span
 }
 
-fn key_is(doc: &[u8], key: &Range<usize>, name: &str) -> bool {
-    let raw = &doc[key.clone()];
-    if raw.contains(&b'\\') {
+/// A member's key: its text between the quotes, and whether that text has
+/// escapes (rare: then it is unescaped to be compared).
+#[derive(Clone, Debug)]
+struct Key {
+    span: Range<usize>,
+    escaped: bool,
+}
+
+fn key_is(doc: &[u8], key: &Key, name: &str) -> bool {
+    let raw = &doc[key.span.clone()];
+    if key.escaped {
         Found::Str(raw).text().is_some_and(|t| t == name)
     } else {
         raw == name.as_bytes()
@@ -156,7 +268,7 @@ fn key_is(doc: &[u8], key: &Range<usize>, name: &str) -> bool {
 /// (without quotes) and the value.
 struct Member {
     start: usize,
-    key: Range<usize>,
+    key: Key,
     value: Range<usize>,
 }
 
@@ -194,7 +306,7 @@ impl Iterator for Members<'_> {
             return None;
         }
         let start = at;
-        let key_end = string_end(doc, at)?;
+        let (key_end, escaped) = scan_string(doc, at)?;
         let colon = skip_ws(doc, key_end);
         if doc.get(colon) != Some(&b':') {
             self.done = true;
@@ -205,7 +317,10 @@ impl Iterator for Members<'_> {
         self.at = value_end;
         Some(Member {
             start,
-            key: start + 1..key_end - 1,
+            key: Key {
+                span: start + 1..key_end - 1,
+                escaped,
+            },
             value: value_start..value_end,
         })
     }
@@ -219,14 +334,38 @@ fn skip_ws(doc: &[u8], mut at: usize) -> usize {
 }
 
 /// The index after the closing quote of the string starting at `at`.
+/// The index after the closing quote of the string starting at `at`.
+/// Eight bytes at a time (SWAR): document strings are mostly short, where a
+/// vectorised search costs more to set up than it saves, and a byte loop
+/// spends two cycles a byte.
 fn string_end(doc: &[u8], at: usize) -> Option<usize> {
+    scan_string(doc, at).map(|(end, _)| end)
+}
+
+/// [`string_end`], and whether the string has escapes.
+fn scan_string(doc: &[u8], at: usize) -> Option<(usize, bool)> {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    const QUOTES: u64 = u64::from_ne_bytes([b'"'; 8]);
+    const SLASHES: u64 = u64::from_ne_bytes([b'\\'; 8]);
+    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
     let mut i = at + 1;
+    let mut escaped = false;
     loop {
-        let next = memchr::memchr2(b'"', b'\\', doc.get(i..)?)? + i;
-        if doc[next] == b'\\' {
-            i = next + 2;
-        } else {
-            return Some(next + 1);
+        if let Some(chunk) = doc.get(i..i + 8) {
+            let word = u64::from_le_bytes(chunk.try_into().ok()?);
+            if has_zero(word ^ QUOTES) | has_zero(word ^ SLASHES) == 0 {
+                i += 8;
+                continue;
+            }
+        }
+        match *doc.get(i)? {
+            b'"' => return Some((i + 1, escaped)),
+            b'\\' => {
+                escaped = true;
+                i += 2;
+            }
+            _ => i += 1,
         }
     }
 }
@@ -305,6 +444,31 @@ mod tests {
         };
         assert_eq!(elements(b).count(), 2);
         assert_eq!(find(spaced, &path("c")), Some(Found::Scalar(b"true")));
+    }
+
+    #[test]
+    fn the_index_finds_what_the_scan_finds_and_copies_without_members() {
+        let mut index = Index::default();
+        index.build(DOC);
+        for p in [
+            "a",
+            "n",
+            "o.t",
+            "o.deep.z",
+            "nul",
+            "missing",
+            "o.missing",
+            "a.b",
+            "e",
+        ] {
+            assert_eq!(index.find(DOC, &path(p)), find(DOC, &path(p)), "{p}");
+        }
+        let mut out = Vec::new();
+        assert!(index.copy_without(DOC, &["o".into(), "n".into(), "e".into()], &mut out));
+        assert_eq!(out, br#"{"a":"x","l":["p","q"],"nul":null}"#);
+        assert!(!index.copy_without(DOC, &["zz".into()], &mut out));
+        index.build(b"not an object");
+        assert_eq!(index.find(b"not an object", &path("a")), None);
     }
 
     #[test]

@@ -17,6 +17,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 pub use condition::Condition;
+pub use document::Index;
 pub use geoip::GeoIp;
 
 /// The rules of one route.
@@ -25,7 +26,9 @@ pub struct Rules {
     drop_if: Vec<Condition>,
     /// When set, only documents meeting one of these are kept.
     keep_if: Option<Vec<Condition>>,
-    drop_fields: Vec<Vec<Box<str>>>,
+    /// `drop_fields` of the document's own members, and of nested ones.
+    drop_top: Vec<Box<str>>,
+    drop_nested: Vec<Vec<Box<str>>>,
     /// Names and rendered members (`"name":value`).
     add_fields: Vec<(Box<str>, Vec<u8>)>,
     geoip: Vec<GeoField>,
@@ -81,9 +84,12 @@ impl Rules {
             return Err("keep_if: an empty list would keep nothing".into());
         }
         for field in config.drop_fields.unwrap_or_default() {
-            rules
-                .drop_fields
-                .push(condition::split_path(&field).map_err(|e| format!("drop_fields: {e}"))?);
+            let mut path =
+                condition::split_path(&field).map_err(|e| format!("drop_fields: {e}"))?;
+            match path.len() {
+                1 => rules.drop_top.extend(path.pop()),
+                _ => rules.drop_nested.push(path),
+            }
         }
         for (name, value) in config.add_fields.unwrap_or_default() {
             if name.is_empty() {
@@ -110,48 +116,77 @@ impl Rules {
         }
         let empty = rules.drop_if.is_empty()
             && rules.keep_if.is_none()
-            && rules.drop_fields.is_empty()
+            && rules.drop_top.is_empty()
+            && rules.drop_nested.is_empty()
             && rules.add_fields.is_empty()
             && rules.geoip.is_empty();
         Ok((!empty).then(|| Arc::new(rules)))
     }
 
-    /// Is the document (encoded JSON) to be indexed?
-    pub fn keeps(&self, doc: &[u8]) -> bool {
-        if self.drop_if.iter().any(|c| c.matches(doc)) {
+    /// Applies the rules to one encoded document: false if it is not to be
+    /// indexed, else it is enriched and edited in place. The document is
+    /// scanned once ([`Index`]); `work` holds the buffers from one document
+    /// to the next.
+    pub fn apply(&self, doc: &mut Vec<u8>, work: &mut Work) -> bool {
+        work.index.build(doc);
+        let index = &mut work.index;
+        if self.drop_if.iter().any(|c| c.matches_indexed(doc, index)) {
             return false;
         }
-        self.keep_if
-            .as_ref()
-            .is_none_or(|keep| keep.iter().any(|c| c.matches(doc)))
-    }
-
-    /// Enriches and edits a kept document in place; `scratch` is reused.
-    pub fn edit(&self, doc: &mut Vec<u8>, scratch: &mut Vec<u8>) {
+        if let Some(keep) = &self.keep_if {
+            if !keep.iter().any(|c| c.matches_indexed(doc, index)) {
+                return false;
+            }
+        }
+        // New members, rendered `"a":…,"b":…`, appended once at the end.
+        let added = &mut work.added;
+        added.clear();
         if let Some(geo) = &self.geo {
             for field in &self.geoip {
-                if document::find(doc, &field.name).is_some() {
+                if index.find(doc, &field.name).is_some() {
                     continue;
                 }
-                let Some(address) = document::find(doc, &field.path).and_then(|f| f.text()) else {
+                let Some(address) = index.find(doc, &field.path).and_then(|f| f.text()) else {
                     continue;
                 };
-                scratch.clear();
-                scratch.extend_from_slice(&field.key);
-                if geo.write(&address, scratch) {
-                    document::append(doc, scratch);
+                let mark = added.len();
+                if !added.is_empty() {
+                    added.push(b',');
+                }
+                added.extend_from_slice(&field.key);
+                if !geo.write(&address, added) {
+                    added.truncate(mark);
                 }
             }
         }
-        for path in &self.drop_fields {
-            while document::remove(doc, path) {}
-        }
         for (name, member) in &self.add_fields {
-            if document::find(doc, std::slice::from_ref(name)).is_none() {
-                document::append(doc, member);
+            let dropped = self.drop_top.iter().any(|d| **d == **name);
+            if dropped || index.find(doc, std::slice::from_ref(name)).is_none() {
+                if !added.is_empty() {
+                    added.push(b',');
+                }
+                added.extend_from_slice(member);
             }
         }
+        if !self.drop_top.is_empty() && index.copy_without(doc, &self.drop_top, &mut work.copy) {
+            std::mem::swap(doc, &mut work.copy);
+        }
+        for path in &self.drop_nested {
+            while document::remove(doc, path) {}
+        }
+        if !added.is_empty() {
+            document::append(doc, added);
+        }
+        true
     }
+}
+
+/// Buffers the rules reuse from one document to the next.
+#[derive(Debug, Default)]
+pub struct Work {
+    index: document::Index,
+    added: Vec<u8>,
+    copy: Vec<u8>,
 }
 
 /// A route's rules, shared by every destination it resolves to. Equal when
@@ -187,27 +222,35 @@ mod tests {
 
     #[test]
     fn drop_if_and_keep_if() {
-        let doc = DOC.as_bytes();
-        assert!(!rules(json!({"drop_if": [{"field": "action", "equals": "ACCEPT"}]})).keeps(doc));
-        assert!(rules(json!({"drop_if": [{"field": "action", "equals": "REJECT"}]})).keeps(doc));
-        assert!(rules(json!({"keep_if": [{"field": "action", "equals": "REJECT"}, {"field": "srcaddr", "cidr": "10.0.0.0/8"}]})).keeps(doc));
-        assert!(!rules(json!({"keep_if": [{"field": "action", "equals": "REJECT"}]})).keeps(doc));
+        let keeps =
+            |config: Value| rules(config).apply(&mut DOC.as_bytes().to_vec(), &mut Work::default());
+        assert!(!keeps(
+            json!({"drop_if": [{"field": "action", "equals": "ACCEPT"}]})
+        ));
+        assert!(keeps(
+            json!({"drop_if": [{"field": "action", "equals": "REJECT"}]})
+        ));
+        assert!(keeps(
+            json!({"keep_if": [{"field": "action", "equals": "REJECT"}, {"field": "srcaddr", "cidr": "10.0.0.0/8"}]})
+        ));
+        assert!(!keeps(
+            json!({"keep_if": [{"field": "action", "equals": "REJECT"}]})
+        ));
         // drop_if wins over keep_if.
-        assert!(
-            !rules(json!({"keep_if": [{"field": "action", "exists": true}],
-                              "drop_if": [{"field": "srcaddr", "prefix": "10."}]}))
-            .keeps(doc)
-        );
+        assert!(!keeps(
+            json!({"keep_if": [{"field": "action", "exists": true}],
+                              "drop_if": [{"field": "srcaddr", "prefix": "10."}]})
+        ));
     }
 
     #[test]
     fn fields_are_dropped_and_added_never_overwritten() {
         let r = rules(json!({
-            "drop_fields": ["userIdentity.sessionContext", "srcaddr", "nowhere"],
+            "drop_fields": ["userIdentity.sessionContext", "srcaddr", "nowhere", "account_alias"],
             "add_fields": {"environment": "prod", "account_alias": "payments", "tags": ["a", 1]},
         }));
         let mut doc = DOC.as_bytes().to_vec();
-        r.edit(&mut doc, &mut Vec::new());
+        assert!(r.apply(&mut doc, &mut Work::default()));
         let edited: Value = serde_json::from_slice(&doc).expect("JSON");
         assert_eq!(
             edited,
