@@ -170,7 +170,10 @@ fn main() {
     let dir: PathBuf = std::env::temp_dir().join(format!("lf-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
     let settings = settings();
-    let cluster = Cluster::new(settings.endpoint.clone().expect("endpoint"), &settings);
+    let cluster = Cluster::new(
+        settings.endpoint.clone().expect("endpoint"),
+        &settings.cluster_config(),
+    );
     println!("| object | decompressed MB | gzip MB | records | floor MB/s | pipeline MB/s | pipeline / floor (time) |");
     println!("|---|---:|---:|---:|---:|---:|---:|");
     type Make = fn(&Path) -> usize;

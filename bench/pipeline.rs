@@ -249,7 +249,10 @@ fn main() {
     let addr = runtime.block_on(accept_all());
     let endpoint = format!("http://{addr}");
     let settings = bench_settings(&endpoint);
-    let cluster = Cluster::new(settings.endpoint.clone().expect("endpoint"), &settings);
+    let cluster = Cluster::new(
+        settings.endpoint.clone().expect("endpoint"),
+        &settings.cluster_config(),
+    );
     let forwarder =
         Forwarder::from_settings(bench_settings(&endpoint), || Box::new(std::io::sink()));
 

@@ -6,41 +6,9 @@
 use std::time::Duration;
 
 use crate::bulk::Action;
-use crate::client::{Endpoint, EndpointError};
+pub use crate::client::auth::{AuthMode, AwsContext, Credentials};
+use crate::client::{ClusterConfig, Endpoint, EndpointError};
 use crate::routing::{Router, RoutingError};
-
-/// How requests to the cluster are authenticated (`ES_AUTH`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum AuthMode {
-    /// AWS Signature Version 4 with the function's credentials.
-    SigV4 {
-        /// `es` for OpenSearch Service domains, `aoss` for Serverless.
-        service: String,
-        region: String,
-        credentials: Credentials,
-    },
-    Basic {
-        username: String,
-        password: String,
-    },
-    None,
-}
-
-#[derive(Clone, PartialEq, Eq)]
-pub struct Credentials {
-    pub access_key_id: String,
-    pub secret_access_key: String,
-    pub session_token: Option<String>,
-}
-
-impl std::fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Secrets never reach a log line.
-        f.debug_struct("Credentials")
-            .field("access_key_id", &self.access_key_id)
-            .finish_non_exhaustive()
-    }
-}
 
 /// `_type` in action lines (`ES_TYPE`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -79,13 +47,6 @@ pub struct Settings {
     /// Lambda): its events are never indexed, so that no subscription can
     /// make the forwarder feed itself.
     pub own_log_group: Option<String>,
-}
-
-/// The region and credentials Lambda gives the function.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AwsContext {
-    pub region: String,
-    pub credentials: Credentials,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -218,6 +179,16 @@ impl Settings {
                 .map_err(|e: String| invalid("DLQ_URI", e))?,
             own_log_group: var("AWS_LAMBDA_LOG_GROUP_NAME"),
         })
+    }
+
+    /// What the cluster client needs of the settings.
+    pub fn cluster_config(&self) -> ClusterConfig {
+        ClusterConfig {
+            auth: self.auth.clone(),
+            gzip: self.gzip,
+            timeout: self.request_timeout,
+            connections: self.bulk_concurrency.max(2),
+        }
     }
 
     /// Are events of `log_group` the forwarder's own log lines?

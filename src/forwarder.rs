@@ -80,7 +80,7 @@ impl Forwarder {
             Some(endpoint) => Sink::Cluster(Arc::new(Cluster::with_client(
                 http.clone(),
                 endpoint.clone(),
-                &settings,
+                &settings.cluster_config(),
             ))),
             None => Sink::Write(Mutex::new(out())),
         };

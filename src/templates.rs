@@ -518,7 +518,7 @@ pub fn main(args: &[String]) -> std::process::ExitCode {
             ExitCode::SUCCESS
         }
         (Some("apply"), Some(endpoint)) => {
-            let cluster = Cluster::new(endpoint.clone(), &settings);
+            let cluster = Cluster::new(endpoint.clone(), &settings.cluster_config());
             let runtime = match crate::cli::runtime(false) {
                 Ok(rt) => rt,
                 Err(code) => return code,

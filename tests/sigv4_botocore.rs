@@ -51,7 +51,7 @@ async fn signatures_match_botocore() {
             for gzip in [false, true] {
                 let settings = settings(endpoint, service, gzip);
                 let endpoint_parsed = settings.endpoint.clone().expect("endpoint");
-                let cluster = Cluster::new(endpoint_parsed, &settings);
+                let cluster = Cluster::new(endpoint_parsed, &settings.cluster_config());
                 let time = SystemTime::UNIX_EPOCH + Duration::from_secs(EPOCH);
                 let request = cluster
                     .request(

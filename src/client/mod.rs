@@ -3,6 +3,7 @@
 //! (SigV4, basic, none), optional gzip bodies, and a timeout on every request
 //! so that a hung cluster cannot eat the invocation's deadline.
 
+pub mod auth;
 pub mod endpoint;
 pub mod s3;
 pub mod sigv4;
@@ -21,7 +22,17 @@ use hyper_util::rt::TokioExecutor;
 pub use endpoint::{Endpoint, EndpointError};
 pub use sigv4::{SignError, Signer};
 
-use crate::config::{AuthMode, Settings};
+pub use auth::AuthMode;
+
+/// What a [`Cluster`] needs to know: how to authenticate, whether to gzip
+/// bodies, how long a request may take, and how many connections to keep.
+#[derive(Clone, Debug)]
+pub struct ClusterConfig {
+    pub auth: AuthMode,
+    pub gzip: bool,
+    pub timeout: Duration,
+    pub connections: usize,
+}
 
 type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
 
@@ -92,17 +103,13 @@ pub struct Cluster {
 }
 
 impl Cluster {
-    pub fn new(endpoint: Endpoint, settings: &Settings) -> Cluster {
-        Cluster::with_client(
-            http_client(settings.bulk_concurrency.max(2)),
-            endpoint,
-            settings,
-        )
+    pub fn new(endpoint: Endpoint, config: &ClusterConfig) -> Cluster {
+        Cluster::with_client(http_client(config.connections), endpoint, config)
     }
 
     /// A cluster reached through an existing client (sharing its pool).
-    pub fn with_client(http: HttpClient, endpoint: Endpoint, settings: &Settings) -> Cluster {
-        let auth = match &settings.auth {
+    pub fn with_client(http: HttpClient, endpoint: Endpoint, config: &ClusterConfig) -> Cluster {
+        let auth = match &config.auth {
             AuthMode::SigV4 {
                 service,
                 region,
@@ -122,8 +129,8 @@ impl Cluster {
             http,
             endpoint,
             auth,
-            gzip: settings.gzip,
-            timeout: settings.request_timeout,
+            gzip: config.gzip,
+            timeout: config.timeout,
         }
     }
 

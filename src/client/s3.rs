@@ -12,8 +12,8 @@ use http::Method;
 use http_body_util::{BodyExt, Full};
 use tokio::sync::mpsc;
 
+use super::auth::AwsContext;
 use super::{error_chain, ClientError, Endpoint, HttpClient, Signer};
-use crate::config::AwsContext;
 use crate::input::s3::S3Location;
 
 /// Body chunks in flight between the network and the reader.

@@ -17,7 +17,7 @@ use aws_smithy_runtime_api::client::identity::Identity;
 use http::{HeaderName, HeaderValue};
 use sha2::{Digest, Sha256};
 
-use crate::config::Credentials;
+use super::auth::Credentials;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SignError {

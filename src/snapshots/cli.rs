@@ -90,7 +90,7 @@ pub async fn execute(
     let repository = get("repository")
         .or_else(|| std::env::var("SNAPSHOT_REPOSITORY").ok())
         .ok_or("no --repository (or SNAPSHOT_REPOSITORY)")?;
-    let cluster = Cluster::new(endpoint, settings);
+    let cluster = Cluster::new(endpoint, &settings.cluster_config());
     let snapshots = Snapshots {
         cluster: &cluster,
         repository,
