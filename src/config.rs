@@ -135,6 +135,15 @@ impl Settings {
             }
             (None, None) => Router::default(),
         };
+        let mut router = router;
+        router.set_index_defaults(crate::routing::IndexSettings {
+            shards: number(&var, "INDEX_SHARDS", 1, 1, 1024)? as u32,
+            replicas: number(&var, "INDEX_REPLICAS", 1, 0, 15)? as u32,
+            retention: var("RETENTION")
+                .map(|r| r.parse())
+                .transpose()
+                .map_err(|e: String| invalid("RETENTION", e))?,
+        });
         Ok(Settings {
             endpoint,
             auth,
@@ -357,6 +366,9 @@ mod tests {
             (vec![("BULK_GZIP", "maybe")], "BULK_GZIP"),
             (vec![("ES_ACTION", "upsert")], "ES_ACTION"),
             (vec![("ES_TYPE", "_weird")], "ES_TYPE"),
+            (vec![("RETENTION", "forever")], "RETENTION"),
+            (vec![("INDEX_SHARDS", "0")], "INDEX_SHARDS"),
+            (vec![("INDEX_REPLICAS", "99")], "INDEX_REPLICAS"),
             (vec![("ROUTES", "[{]")], "ROUTES"),
             (vec![("ES_ENDPOINT", "ftp://h")], "ES_ENDPOINT"),
         ] {

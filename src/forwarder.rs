@@ -24,6 +24,7 @@ use crate::delivery::{self, RetryPolicy};
 use crate::input::cloudwatch::PayloadParser;
 use crate::input::s3::S3Location;
 use crate::input::{ObjectInput, Unit, Work};
+use crate::lifecycle::LifecycleApi;
 use crate::summary::Summary;
 use crate::templates::{self, ClusterVersion};
 
@@ -348,13 +349,24 @@ impl Forwarder {
                 .await
                 .map_err(|e| e.to_string())?
         };
-        let templates = templates::build(&self.settings.router, &version);
-        let applied = templates::apply(cluster, &templates, &version)
-            .await
-            .map_err(|e| e.to_string())?;
-        tracing::info!(written = ?applied.written, unchanged = applied.unchanged.len(), "index templates in place");
+        let api = if self.is_serverless() {
+            LifecycleApi::None
+        } else {
+            LifecycleApi::detect(cluster, &version).await
+        };
+        let installed = templates::install(cluster, &self.settings.router, &version, api).await?;
+        tracing::info!(
+            written = ?installed.templates.written,
+            unchanged = installed.templates.unchanged.len(),
+            policies_written = ?installed.policies.written,
+            "index templates in place"
+        );
         let _ = self.templates.set(());
-        Ok(())
+        match installed.lifecycle_unsupported {
+            // Once per cold start: the templates are in place all the same.
+            Some(why) => Err(why),
+            None => Ok(()),
+        }
     }
 
     async fn version(

@@ -29,6 +29,7 @@ pub mod forwarder;
 pub mod input;
 pub mod json;
 pub mod lambda;
+pub mod lifecycle;
 pub mod logging;
 pub mod metrics;
 pub mod replay;

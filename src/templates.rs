@@ -39,7 +39,8 @@ use crate::client::Cluster;
 use crate::formats::fields::{Column, Shape};
 use crate::formats::typed::Kind;
 use crate::formats::{elb, lambda, s3_access, vpc_flow, Format};
-use crate::routing::{self, Router};
+use crate::lifecycle::{self, LifecycleApi, Policy};
+use crate::routing::{self, IndexSettings, Router};
 
 /// Every template this forwarder installs has a name starting with this.
 pub const NAME_PREFIX: &str = "logs-forwarder-";
@@ -52,67 +53,16 @@ pub const CLOUDTRAIL_FLATTENED: &[&str] = &[
     "serviceEventDetails",
 ];
 
-/// What kind of cluster the templates are for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ClusterVersion {
-    pub opensearch: bool,
-    pub major: u32,
-    pub minor: u32,
-}
-
-impl Default for ClusterVersion {
-    /// OpenSearch 2.x: Amazon OpenSearch Service today, and Serverless.
-    fn default() -> Self {
-        ClusterVersion {
-            opensearch: true,
-            major: 2,
-            minor: 11,
-        }
-    }
-}
-
-impl ClusterVersion {
-    /// From the answer to `GET /`.
-    pub fn from_info(info: &Value) -> Option<ClusterVersion> {
-        let number = info.pointer("/version/number")?.as_str()?;
-        let mut parts = number.split('.').map(|p| p.parse::<u32>().ok());
-        let major = parts.next()??;
-        let minor = parts.next().flatten().unwrap_or(0);
-        let opensearch = info
-            .pointer("/version/distribution")
-            .and_then(Value::as_str)
-            == Some("opensearch");
-        Some(ClusterVersion {
-            opensearch,
-            major,
-            minor,
-        })
-    }
-
-    fn at_least(&self, major: u32, minor: u32) -> bool {
-        (self.major, self.minor) >= (major, minor)
-    }
-
-    /// The field type that keeps an arbitrary subtree searchable as one field.
-    fn flattened_type(&self) -> Option<&'static str> {
-        match self.opensearch {
-            true if self.at_least(2, 7) => Some("flat_object"),
-            false if self.at_least(7, 3) => Some("flattened"),
-            _ => None,
-        }
-    }
-
-    /// Composable templates exist on OpenSearch and Elasticsearch 7.8+.
-    fn composable(&self) -> bool {
-        self.opensearch || self.at_least(7, 8)
-    }
-}
+pub use crate::client::version::ClusterVersion;
 
 /// One index template.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Template {
     pub name: String,
     pub patterns: Vec<String>,
+    /// Higher wins where patterns overlap: a route's own template is more
+    /// specific than its source's.
+    pub priority: u32,
     pub settings: Value,
     pub mappings: Value,
 }
@@ -126,7 +76,7 @@ impl Template {
         if version.composable() {
             let body = json!({
                 "index_patterns": self.patterns,
-                "priority": 100,
+                "priority": self.priority,
                 "template": {"settings": self.settings, "mappings": mappings},
                 "_meta": meta,
             });
@@ -140,7 +90,7 @@ impl Template {
             }
             let body = json!({
                 "index_patterns": self.patterns,
-                "order": 100,
+                "order": self.priority,
                 "settings": self.settings,
                 "mappings": mappings,
             });
@@ -151,7 +101,7 @@ impl Template {
     /// A hash of what the template says, to tell whether the installed one
     /// is the same.
     pub fn hash(&self) -> String {
-        let text = json!([self.patterns, self.settings, self.mappings]).to_string();
+        let text = json!([self.patterns, self.priority, self.settings, self.mappings]).to_string();
         crate::client::sigv4::sha256_hex(text.as_bytes())[..16].to_owned()
     }
 }
@@ -206,10 +156,12 @@ impl Source {
     }
 }
 
-/// The templates for the indices the router writes: the default index
-/// names, plus the indices routes name (under their format's template, or
-/// the generic one when the route detects the format).
-pub fn build(router: &Router, version: &ClusterVersion) -> Vec<Template> {
+/// The templates for the indices the router writes: one per source for the
+/// default index names and the indices of routes kept like the defaults,
+/// and one of its own for each route whose shards, replicas or retention
+/// differ. With them, the lifecycle policies their retentions need.
+pub fn build(router: &Router, version: &ClusterVersion, api: LifecycleApi) -> Plan {
+    let defaults = router.index_defaults();
     let mut patterns: BTreeMap<Source, Vec<String>> = BTreeMap::new();
     for source in [
         Source::CloudTrail,
@@ -220,21 +172,82 @@ pub fn build(router: &Router, version: &ClusterVersion) -> Vec<Template> {
     ] {
         patterns.insert(source, source.default_patterns());
     }
-    for (index, format) in router.configured_indices() {
+    let mut own = Vec::new();
+    for (index, format, settings) in router.configured_indices() {
         let source = format.map_or(Source::Logs, Source::of);
-        let list = patterns.entry(source).or_default();
         let wildcard = index.wildcard();
+        if settings != *defaults {
+            if !own.iter().any(|(w, _, _): &(String, _, _)| *w == wildcard) {
+                own.push((wildcard, source, settings));
+            }
+            continue;
+        }
+        let list = patterns.entry(source).or_default();
         if !list.contains(&wildcard) {
             list.push(wildcard);
         }
     }
-    patterns
-        .into_iter()
-        .map(|(source, patterns)| template(source, patterns, version))
-        .collect()
+    let mut templates = Vec::new();
+    let mut kept = Vec::new();
+    for (source, patterns) in patterns {
+        let name = format!("{NAME_PREFIX}{}", source.name());
+        for p in &patterns {
+            kept.push((p.clone(), SOURCE_PRIORITY, defaults.retention.clone()));
+        }
+        templates.push(template(
+            source,
+            name,
+            patterns,
+            SOURCE_PRIORITY,
+            defaults,
+            version,
+            api,
+        ));
+    }
+    for (wildcard, source, settings) in own {
+        // Longer patterns are more specific: they win where they overlap.
+        let priority = SOURCE_PRIORITY + 1 + wildcard.len().min(200) as u32;
+        let name = format!(
+            "{NAME_PREFIX}route-{}",
+            wildcard.trim_end_matches(['*', '-'])
+        );
+        kept.push((wildcard.clone(), priority, settings.retention.clone()));
+        templates.push(template(
+            source,
+            name,
+            vec![wildcard],
+            priority,
+            &settings,
+            version,
+            api,
+        ));
+    }
+    let policies = lifecycle::policies(kept.iter().map(|(p, pr, r)| (p.clone(), *pr, r.as_ref())));
+    Plan {
+        templates,
+        policies,
+    }
 }
 
-fn template(source: Source, patterns: Vec<String>, version: &ClusterVersion) -> Template {
+/// What installing the templates writes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plan {
+    pub templates: Vec<Template>,
+    pub policies: Vec<Policy>,
+}
+
+/// The priority (composable) or order (legacy) of the source templates.
+const SOURCE_PRIORITY: u32 = 100;
+
+fn template(
+    source: Source,
+    name: String,
+    patterns: Vec<String>,
+    priority: u32,
+    kept: &IndexSettings,
+    version: &ClusterVersion,
+    api: LifecycleApi,
+) -> Template {
     let flattened = match version.flattened_type() {
         Some(kind) => json!({"type": kind}),
         None => json!({"type": "object", "enabled": false}),
@@ -304,10 +317,23 @@ fn template(source: Source, patterns: Vec<String>, version: &ClusterVersion) -> 
         ]);
     }
     mappings["dynamic_templates"] = Value::Array(dynamic);
+    let mut settings = json!({
+        "index.mapping.total_fields.limit": fields_limit,
+        "index.number_of_shards": kept.shards,
+        "index.number_of_replicas": kept.replicas,
+    });
+    if let Some((key, policy)) = kept
+        .retention
+        .as_ref()
+        .and_then(|r| api.template_setting(r))
+    {
+        settings[key] = json!(policy);
+    }
     Template {
-        name: format!("{NAME_PREFIX}{}", source.name()),
+        name,
         patterns,
-        settings: json!({"index.mapping.total_fields.limit": fields_limit}),
+        priority,
+        settings,
         mappings,
     }
 }
@@ -409,6 +435,41 @@ pub async fn apply(
     Ok(applied)
 }
 
+/// What [`install`] did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Installed {
+    pub templates: Applied,
+    pub policies: lifecycle::Applied,
+    /// Why retention is not enforced here, when a route asks for it and the
+    /// cluster has no lifecycle API.
+    pub lifecycle_unsupported: Option<String>,
+}
+
+/// Installs the templates and lifecycle policies of `router` on a cluster
+/// of `version` with the lifecycle `api`, skipping what is there unchanged.
+pub async fn install(
+    cluster: &Cluster,
+    router: &Router,
+    version: &ClusterVersion,
+    api: LifecycleApi,
+) -> Result<Installed, String> {
+    let plan = build(router, version, api);
+    let mut installed = Installed::default();
+    // Policies first: an ILM template names its policy.
+    match lifecycle::apply(cluster, &plan.policies, api).await {
+        Ok(applied) => installed.policies = applied,
+        Err(e @ lifecycle::LifecycleError::Unsupported) => {
+            tracing::error!(error = %e, "retention not enforced");
+            installed.lifecycle_unsupported = Some(e.to_string());
+        }
+        Err(e) => return Err(e.to_string()),
+    }
+    installed.templates = apply(cluster, &plan.templates, version)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(installed)
+}
+
 /// The hashes of this forwarder's templates that are installed, by name.
 async fn installed_hashes(
     cluster: &Cluster,
@@ -466,7 +527,7 @@ async fn installed_hashes(
 }
 
 pub const USAGE: &str = "usage: logs-forwarder templates apply --endpoint URL
-       logs-forwarder templates show [--cluster opensearch-2.11|elasticsearch-7.10|...]";
+       logs-forwarder templates show [--cluster opensearch-2.11|amazon-elasticsearch-7.10|elasticsearch-8.15|...]";
 
 /// `logs-forwarder templates apply|show`: installs the templates by hand,
 /// or prints the requests that would install them.
@@ -499,18 +560,35 @@ pub fn main(args: &[String]) -> std::process::ExitCode {
     };
     match (args.first().map(String::as_str), &settings.endpoint) {
         (Some("show"), _) => {
-            let version = match cluster_name.as_deref().map(parse_cluster) {
-                None => ClusterVersion::default(),
-                Some(Some(v)) => v,
+            let (version, api) = match cluster_name.as_deref().map(parse_cluster) {
+                None => {
+                    let version = ClusterVersion::default();
+                    (version, LifecycleApi::assumed(&version))
+                }
+                Some(Some(found)) => found,
                 Some(None) => {
-                    eprintln!("--cluster: expected opensearch-X.Y or elasticsearch-X.Y");
+                    eprintln!(
+                        "--cluster: expected opensearch-X.Y, amazon-elasticsearch-X.Y or elasticsearch-X.Y"
+                    );
                     return ExitCode::from(2);
                 }
             };
-            let mut out = std::io::stdout().lock();
-            for template in build(&settings.router, &version) {
+            let plan = build(&settings.router, &version, api);
+            let mut lines: Vec<Value> = plan
+                .policies
+                .iter()
+                .filter_map(|p| p.request(api))
+                .map(|(path, body)| json!({"method": "PUT", "path": path, "body": body}))
+                .collect();
+            if api == LifecycleApi::None && !plan.policies.is_empty() {
+                eprintln!("{}", lifecycle::LifecycleError::Unsupported);
+            }
+            for template in &plan.templates {
                 let (path, body) = template.request(&version);
-                let line = json!({"method": "PUT", "path": path, "body": body});
+                lines.push(json!({"method": "PUT", "path": path, "body": body}));
+            }
+            let mut out = std::io::stdout().lock();
+            for line in lines {
                 if writeln!(out, "{line}").is_err() {
                     return ExitCode::FAILURE;
                 }
@@ -538,16 +616,18 @@ pub fn main(args: &[String]) -> std::process::ExitCode {
                             crate::delivery::excerpt(&info.body)
                         )
                     })?;
-                let templates = build(&settings.router, &version);
-                apply(&cluster, &templates, &version)
-                    .await
-                    .map_err(|e| e.to_string())
+                let api = LifecycleApi::detect(&cluster, &version).await;
+                install(&cluster, &settings.router, &version, api).await
             });
             match result {
-                Ok(applied) => {
+                Ok(installed) => {
                     println!(
                         "{}",
-                        json!({"written": applied.written, "unchanged": applied.unchanged})
+                        json!({"written": installed.templates.written,
+                               "unchanged": installed.templates.unchanged,
+                               "policies_written": installed.policies.written,
+                               "policies_unchanged": installed.policies.unchanged,
+                               "lifecycle_unsupported": installed.lifecycle_unsupported})
                     );
                     ExitCode::SUCCESS
                 }
@@ -568,19 +648,25 @@ pub fn main(args: &[String]) -> std::process::ExitCode {
     }
 }
 
-/// `opensearch-2.11`, `elasticsearch-6.8`.
-fn parse_cluster(name: &str) -> Option<ClusterVersion> {
-    let (distribution, number) = name.split_once('-')?;
+/// `opensearch-2.11`, `amazon-elasticsearch-7.10` (Open Distro ISM),
+/// `elasticsearch-8.15` (ILM), with the lifecycle API each has.
+fn parse_cluster(name: &str) -> Option<(ClusterVersion, LifecycleApi)> {
+    let (distribution, number) = name.rsplit_once('-')?;
     let opensearch = match distribution {
         "opensearch" => true,
-        "elasticsearch" => false,
+        "elasticsearch" | "amazon-elasticsearch" => false,
         _ => return None,
     };
-    ClusterVersion::from_info(&json!({"version": {
+    let version = ClusterVersion::from_info(&json!({"version": {
         "number": number,
         "distribution": if opensearch { "opensearch" } else { "elasticsearch" },
     }}))
-    .map(|v| ClusterVersion { opensearch, ..v })
+    .map(|v| ClusterVersion { opensearch, ..v })?;
+    let api = match distribution {
+        "amazon-elasticsearch" => LifecycleApi::OpendistroIsm,
+        _ => LifecycleApi::assumed(&version),
+    };
+    Some((version, api))
 }
 
 #[cfg(test)]
@@ -603,7 +689,7 @@ mod tests {
         assert_eq!(os.flattened_type(), Some("flat_object"));
         assert_eq!(es717.flattened_type(), Some("flattened"));
         assert_eq!(es6.flattened_type(), None);
-        let templates = build(&Router::default(), &es6);
+        let templates = build(&Router::default(), &es6, LifecycleApi::Ilm).templates;
         let (path, body) = templates[0].request(&es6);
         assert!(path.starts_with("/_template/logs-forwarder-"), "{path}");
         assert!(body
@@ -622,7 +708,7 @@ mod tests {
 
     #[test]
     fn mappings_follow_the_format_tables() {
-        let templates = build(&Router::default(), &opensearch());
+        let templates = build(&Router::default(), &opensearch(), LifecycleApi::Ism).templates;
         let by_name = |name: &str| {
             templates
                 .iter()
@@ -678,7 +764,7 @@ mod tests {
                 {"log_group":"/app/*","index":"apps","date":"none"}]"#,
         )
         .expect("routes");
-        let templates = build(&router, &opensearch());
+        let templates = build(&router, &opensearch(), LifecycleApi::Ism).templates;
         let ct = templates
             .iter()
             .find(|t| t.name.ends_with("cloudtrail"))
@@ -693,11 +779,74 @@ mod tests {
 
     #[test]
     fn the_hash_changes_with_the_content_only() {
-        let a = build(&Router::default(), &opensearch());
-        let b = build(&Router::default(), &opensearch());
+        let a = build(&Router::default(), &opensearch(), LifecycleApi::Ism).templates;
+        let b = build(&Router::default(), &opensearch(), LifecycleApi::Ism).templates;
         assert_eq!(a[0].hash(), b[0].hash());
         let mut c = a[0].clone();
         c.patterns.push("more-*".into());
         assert_ne!(a[0].hash(), c.hash());
+    }
+
+    #[test]
+    fn shards_replicas_and_retention_per_route_get_their_own_template() {
+        let mut router = Router::from_json(
+            r#"[{"log_group":"/trail","index":"audit","format":"cloudtrail","retention":"1y","shards":2},
+                {"log_group":"/flows","index":"flows","format":"vpc_flow","date":"weekly"},
+                {"log_group":"/app/*","index":"apps-prod","replicas":2}]"#,
+        )
+        .expect("routes");
+        router.set_index_defaults(IndexSettings {
+            shards: 1,
+            replicas: 1,
+            retention: Some("90d".parse().expect("90d")),
+        });
+        for (api, lifecycle_setting) in [
+            (LifecycleApi::Ism, None),
+            (LifecycleApi::Ilm, Some("logs-forwarder-delete-after-365d")),
+        ] {
+            let plan = build(&router, &opensearch(), api);
+            let named = |suffix: &str| {
+                plan.templates
+                    .iter()
+                    .find(|t| t.name.ends_with(suffix))
+                    .unwrap_or_else(|| panic!("{suffix}"))
+            };
+            let flows = named("vpc-flowlogs");
+            assert_eq!(flows.patterns, ["vpc-flowlogs-*", "flows-*"]);
+            assert_eq!(flows.settings["index.number_of_shards"], 1);
+            assert_eq!(flows.priority, 100);
+            let audit = named("route-audit");
+            assert_eq!(audit.patterns, ["audit-*"]);
+            assert_eq!(audit.settings["index.number_of_shards"], 2);
+            assert_eq!(audit.settings["index.number_of_replicas"], 1);
+            assert!(audit.priority > 100);
+            assert_eq!(
+                audit
+                    .settings
+                    .get("index.lifecycle.name")
+                    .and_then(Value::as_str),
+                lifecycle_setting
+            );
+            // Its mappings are CloudTrail's.
+            assert_eq!(audit.mappings, named("-cloudtrail").mappings);
+            let apps = named("route-apps-prod");
+            assert_eq!(apps.settings["index.number_of_replicas"], 2);
+            let ids: Vec<String> = plan.policies.iter().map(|p| p.id()).collect();
+            assert_eq!(
+                ids,
+                [
+                    "logs-forwarder-delete-after-90d",
+                    "logs-forwarder-delete-after-365d"
+                ]
+            );
+            let ninety = &plan.policies[0].patterns;
+            assert!(ninety.contains(&("apps-prod-*".to_owned(), apps.priority)));
+            assert!(ninety.contains(&("flows-*".to_owned(), 100)));
+            assert!(ninety.contains(&("cloudtrail-*".to_owned(), 100)));
+            assert_eq!(
+                plan.policies[1].patterns,
+                [("audit-*".to_owned(), audit.priority)]
+            );
+        }
     }
 }

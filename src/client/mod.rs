@@ -7,6 +7,7 @@ pub mod auth;
 pub mod endpoint;
 pub mod s3;
 pub mod sigv4;
+pub mod version;
 
 use std::io::Write as _;
 use std::time::{Duration, SystemTime};

@@ -16,6 +16,9 @@ pub enum DateSuffix {
     /// `-YYYY.MM.DD`
     #[default]
     Daily,
+    /// `-GGGG.WW`: ISO 8601 week-numbering year and week (weeks start on
+    /// Monday; the first week holds the year's first Thursday).
+    Weekly,
     /// `-YYYY.MM`
     Monthly,
     /// No suffix.
@@ -91,6 +94,10 @@ impl IndexPattern {
         // Writing to a String cannot fail.
         let _ = match self.date {
             DateSuffix::Daily => write!(out, "-{:04}.{:02}.{:02}", d.year, d.month, d.day),
+            DateSuffix::Weekly => {
+                let (year, week) = iso_week(days);
+                write!(out, "-{year:04}.{week:02}")
+            }
             DateSuffix::Monthly => write!(out, "-{:04}.{:02}", d.year, d.month),
             DateSuffix::None => Ok(()),
         };
@@ -108,6 +115,23 @@ impl IndexPattern {
             _ => format!("{}-*", self.prefix),
         }
     }
+}
+
+/// The ISO 8601 week-numbering year and week of the day `days` since the
+/// epoch (1970-01-01 was a Thursday).
+pub fn iso_week(days: i64) -> (i64, i64) {
+    let weekday = (days + 3).rem_euclid(7); // Monday = 0
+    let thursday = days - weekday + 3;
+    let year = i64::from(civil_from_days(thursday).year);
+    let week = (thursday - crate::time::days_from_civil(year, 1, 1)) / 7 + 1;
+    (year, week)
+}
+
+/// The first day (Monday) of ISO week `week` of `year`.
+pub fn iso_week_start(year: i64, week: i64) -> i64 {
+    let jan4 = crate::time::days_from_civil(year, 1, 4);
+    let monday_of_week1 = jan4 - (jan4 + 3).rem_euclid(7);
+    monday_of_week1 + (week - 1) * 7
 }
 
 fn is_forbidden(c: char) -> bool {
@@ -171,9 +195,34 @@ mod tests {
         let m = IndexPattern::new("flows", DateSuffix::Monthly).expect("valid");
         m.write_name(16_418, &mut name);
         assert_eq!(name, "flows-2014.12");
+        let w = IndexPattern::new("flows", DateSuffix::Weekly).expect("valid");
+        w.write_name(16_418, &mut name);
+        assert_eq!(name, "flows-2014.50", "Sunday 2014-12-14 ends week 50");
         let n = IndexPattern::new("flows", DateSuffix::None).expect("valid");
         n.write_name(16_418, &mut name);
         assert_eq!(name, "flows");
+    }
+
+    #[test]
+    fn iso_weeks_at_year_boundaries() {
+        use crate::time::days_from_civil;
+        for ((y, m, d), expected) in [
+            ((2014, 12, 29), (2015, 1)), // Monday: week 1 of 2015
+            ((2015, 1, 1), (2015, 1)),
+            ((2016, 1, 3), (2015, 53)), // Sunday: 2015 has 53 weeks
+            ((2016, 1, 4), (2016, 1)),
+            ((2020, 12, 31), (2020, 53)),
+            ((2021, 1, 1), (2020, 53)),
+            ((2024, 12, 30), (2025, 1)),
+            ((2026, 12, 1), (2026, 49)),
+            ((1969, 12, 29), (1970, 1)),
+        ] {
+            let day = days_from_civil(y, m, d);
+            assert_eq!(iso_week(day), expected, "{y}-{m}-{d}");
+            let start = iso_week_start(expected.0, expected.1);
+            assert!(start <= day && day < start + 7, "{y}-{m}-{d}");
+            assert_eq!((start + 3).rem_euclid(7), 0, "weeks start on Monday");
+        }
     }
 
     #[test]

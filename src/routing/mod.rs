@@ -20,6 +20,7 @@ pub use index_name::{DateSuffix, IndexPattern};
 use crate::filters::{GeoIp, RuleSet, Rules, RulesConfig};
 use crate::formats::{vpc_flow::FieldList, Format};
 use crate::input::cloudwatch::ExtractedFields;
+use crate::lifecycle::Retention;
 
 /// Where one stream of events goes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,6 +29,27 @@ pub struct Destination {
     pub format: Format,
     /// The route's filters and enrichment (none without a route).
     pub rules: RuleSet,
+}
+
+/// How indices are kept: their shard and replica counts (set by the index
+/// templates) and how long before they are deleted (lifecycle policies).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IndexSettings {
+    pub shards: u32,
+    pub replicas: u32,
+    pub retention: Option<Retention>,
+}
+
+impl Default for IndexSettings {
+    /// One shard: a day of one source's logs is small, and every shard
+    /// counts against the domain's limit (1,000 per data node).
+    fn default() -> Self {
+        IndexSettings {
+            shards: 1,
+            replicas: 1,
+            retention: None,
+        }
+    }
 }
 
 /// One configured route.
@@ -43,6 +65,9 @@ struct Route {
     /// `None` detects the format from the content.
     format: Option<Format>,
     rules: RuleSet,
+    shards: Option<u32>,
+    replicas: Option<u32>,
+    retention: Option<Retention>,
 }
 
 #[derive(Deserialize)]
@@ -75,6 +100,12 @@ struct RouteConfig {
     add_fields: Option<serde_json::Map<String, serde_json::Value>>,
     #[serde(default)]
     geoip: Option<Vec<String>>,
+    #[serde(default)]
+    retention: Option<String>,
+    #[serde(default)]
+    shards: Option<u32>,
+    #[serde(default)]
+    replicas: Option<u32>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -91,6 +122,8 @@ pub struct Router {
     routes: Vec<Route>,
     /// A format imposed on everything (`replay --format`).
     forced: Option<Format>,
+    /// Shards, replicas and retention of indices whose route sets none.
+    defaults: IndexSettings,
 }
 
 impl Router {
@@ -131,6 +164,25 @@ impl Router {
                 if let Some(prefix) = &config.index {
                     IndexPattern::new(prefix, config.date).map_err(|e| fail(e.to_string()))?;
                 }
+                let retention = config
+                    .retention
+                    .as_deref()
+                    .map(str::parse::<Retention>)
+                    .transpose()
+                    .map_err(|e| fail(format!("retention: {e}")))?;
+                if config.shards.is_some_and(|s| !(1..=1024).contains(&s)) {
+                    return Err(fail("shards: 1 to 1024".into()));
+                }
+                if config.replicas.is_some_and(|r| r > 15) {
+                    return Err(fail("replicas: 0 to 15".into()));
+                }
+                let sets_indices =
+                    retention.is_some() || config.shards.is_some() || config.replicas.is_some();
+                if sets_indices && config.index.is_none() {
+                    return Err(fail(
+                        "retention, shards and replicas apply to a route's own \"index\"".into(),
+                    ));
+                }
                 let rules = Rules::compile(
                     RulesConfig {
                         drop_if: config.drop_if,
@@ -150,12 +202,16 @@ impl Router {
                     date: config.date,
                     format,
                     rules: RuleSet(rules),
+                    shards: config.shards,
+                    replicas: config.replicas,
+                    retention,
                 })
             })
             .collect::<Result<_, RoutingError>>()?;
         Ok(Router {
             routes,
             forced: None,
+            defaults: IndexSettings::default(),
         })
     }
 
@@ -197,12 +253,32 @@ impl Router {
         destination(route, format, OBJECT_BASE, bucket)
     }
 
+    /// Shards, replicas and retention for indices whose route sets none
+    /// (`INDEX_SHARDS`, `INDEX_REPLICAS`, `RETENTION`).
+    pub fn set_index_defaults(&mut self, defaults: IndexSettings) {
+        self.defaults = defaults;
+    }
+
+    pub fn index_defaults(&self) -> &IndexSettings {
+        &self.defaults
+    }
+
     /// The indices that configured routes name, with their format when the
-    /// route fixes one (for index templates).
-    pub fn configured_indices(&self) -> impl Iterator<Item = (IndexPattern, Option<&Format>)> {
+    /// route fixes one, and how they are kept (for index templates).
+    pub fn configured_indices(
+        &self,
+    ) -> impl Iterator<Item = (IndexPattern, Option<&Format>, IndexSettings)> {
         self.routes.iter().filter_map(|r| {
             let index = IndexPattern::new(r.index.as_deref()?, r.date).ok()?;
-            Some((index, self.forced.as_ref().or(r.format.as_ref())))
+            let settings = IndexSettings {
+                shards: r.shards.unwrap_or(self.defaults.shards),
+                replicas: r.replicas.unwrap_or(self.defaults.replicas),
+                retention: r
+                    .retention
+                    .clone()
+                    .or_else(|| self.defaults.retention.clone()),
+            };
+            Some((index, self.forced.as_ref().or(r.format.as_ref()), settings))
         })
     }
 
@@ -351,6 +427,20 @@ mod tests {
             (r#"[{"log_group":"*","fields":"srcaddr"}]"#, "vpc_flow"),
             (r#"[{"log_group":"*","colour":"red"}]"#, "unknown field"),
             (r#"{"log_group":"*"}"#, "invalid type"),
+            (
+                r#"[{"log_group":"*","index":"x","retention":"5h"}]"#,
+                "retention",
+            ),
+            (r#"[{"log_group":"*","retention":"90d"}]"#, "own \"index\""),
+            (r#"[{"log_group":"*","index":"x","shards":0}]"#, "shards"),
+            (
+                r#"[{"log_group":"*","index":"x","replicas":16}]"#,
+                "replicas",
+            ),
+            (
+                r#"[{"log_group":"*","index":"x","date":"yearly"}]"#,
+                "unknown variant",
+            ),
         ] {
             let err = Router::from_json(bad).expect_err(bad).to_string();
             assert!(err.contains(expect), "{bad}: {err}");
