@@ -41,7 +41,7 @@ fn templates(args: &[&str], env: &[(&str, &str)]) -> (bool, Vec<Value>, String) 
     )
 }
 
-fn env<'a>(retention: &'a str) -> Vec<(&'a str, &'a str)> {
+fn env(retention: &str) -> Vec<(&str, &str)> {
     vec![
         ("ROUTES", ROUTES),
         ("RETENTION", retention),
