@@ -414,3 +414,215 @@ fn the_service_repository_is_never_touched() {
     assert!(run.stderr.contains("refusing to touch"), "{}", run.stderr);
     assert!(standin.calls().iter().all(|c| !c.starts_with("DELETE")));
 }
+
+fn delete_indices(standin: &StandIn, args: &[&str], repository: Option<&str>) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_snapshot-manager"));
+    cmd.arg("delete-indices")
+        .args(args)
+        .args(["--endpoint", &standin.url])
+        .env("ES_AUTH", "none")
+        .env_remove("ES_ENDPOINT")
+        .env_remove("SNAPSHOT_REPOSITORY")
+        .env_remove("AWS_LAMBDA_RUNTIME_API");
+    if let Some(repository) = repository {
+        cmd.args(["--repository", repository]);
+    }
+    let out = cmd.output().expect("snapshot-manager runs");
+    Run {
+        success: out.status.success(),
+        stdout: serde_json::from_slice(&out.stdout).unwrap_or(Value::Null),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Index names `days` days before today, in each suffix the forwarder writes.
+fn daily(prefix: &str, days_ago: i64) -> String {
+    let d = logs_forwarder::time::civil_from_days(now_ms() / D - days_ago);
+    format!("{prefix}{:04}.{:02}.{:02}", d.year, d.month, d.day)
+}
+
+fn weekly(prefix: &str, days_ago: i64) -> String {
+    let (y, w) = logs_forwarder::routing::index_name::iso_week(now_ms() / D - days_ago);
+    format!("{prefix}{y:04}.{w:02}")
+}
+
+fn monthly(prefix: &str, days_ago: i64) -> String {
+    let d = logs_forwarder::time::civil_from_days(now_ms() / D - days_ago);
+    format!("{prefix}{:04}.{:02}", d.year, d.month)
+}
+
+#[test]
+fn delete_indices_chooses_exactly_the_old_dated_indices_of_the_prefix() {
+    for flavor in [
+        Flavor::Elasticsearch68,
+        Flavor::Elasticsearch710,
+        Flavor::OpenSearch2,
+    ] {
+        let standin = StandIn::start(flavor, REPO);
+        let old = [
+            daily("cloudtrail-", 120),
+            daily("cloudtrail-", 91),
+            weekly("cloudtrail-", 200),
+            monthly("cloudtrail-", 400),
+        ];
+        let kept = [
+            daily("cloudtrail-", 89),
+            daily("cloudtrail-", 0),
+            weekly("cloudtrail-", 60),
+            monthly("cloudtrail-", 70), // its month ended less than 90 days ago
+            "cloudtrail-archive".to_string(),
+            "cloudtrail-2020.01.01-restored".to_string(),
+            daily("cloudtrail-prod-", 400),
+            daily("vpc-flowlogs-", 400),
+            daily("cloudtrailx-", 400),
+        ];
+        standin.state.lock().expect("lock").indices = old.iter().chain(&kept).cloned().collect();
+
+        // A dry run says what it would delete, and deletes nothing.
+        let run = delete_indices(
+            &standin,
+            &[
+                "--prefix",
+                "cloudtrail-",
+                "--older-than",
+                "90d",
+                "--dry-run",
+            ],
+            None,
+        );
+        assert!(run.success, "{flavor:?}: {}", run.stderr);
+        let result = &run.stdout["delete_indices"][0];
+        let mut would: Vec<String> =
+            serde_json::from_value(result["deleted"].clone()).expect("names");
+        would.sort();
+        let mut expected = old.to_vec();
+        expected.sort();
+        assert_eq!(would, expected, "{flavor:?}");
+        assert_eq!(
+            result["not_dated"],
+            serde_json::json!([
+                "cloudtrail-2020.01.01-restored",
+                "cloudtrail-archive",
+                daily("cloudtrail-prod-", 400)
+            ]),
+            "{flavor:?}"
+        );
+        assert_eq!(
+            standin.state.lock().expect("lock").indices.len(),
+            old.len() + kept.len()
+        );
+        assert!(!standin.calls().iter().any(|c| c.starts_with("DELETE")));
+
+        let run = delete_indices(
+            &standin,
+            &["--prefix", "cloudtrail-", "--older-than", "90d"],
+            None,
+        );
+        assert!(run.success, "{flavor:?}: {}", run.stderr);
+        let mut left = standin.state.lock().expect("lock").indices.clone();
+        left.sort();
+        let mut expected = kept.to_vec();
+        expected.sort();
+        assert_eq!(
+            left, expected,
+            "{flavor:?}: only the old dated indices are gone"
+        );
+        let deletes: Vec<String> = standin
+            .calls()
+            .into_iter()
+            .filter(|c| c.starts_with("DELETE"))
+            .collect();
+        assert_eq!(
+            deletes.len(),
+            1,
+            "one request for a few indices: {deletes:?}"
+        );
+        assert!(!deletes[0].contains('*'));
+    }
+}
+
+#[test]
+fn delete_indices_waits_for_a_successful_snapshot() {
+    let standin = StandIn::start(Flavor::OpenSearch2, REPO);
+    let snapshotted = daily("vpc-flowlogs-", 100);
+    let in_failed_snapshot = daily("vpc-flowlogs-", 101);
+    let in_no_snapshot = daily("vpc-flowlogs-", 102);
+    standin.state.lock().expect("lock").indices = vec![
+        snapshotted.clone(),
+        in_failed_snapshot.clone(),
+        in_no_snapshot.clone(),
+    ];
+    standin.seed(vec![
+        Snapshot {
+            name: "nightly-1".into(),
+            state: "SUCCESS",
+            start_ms: now_ms() - D,
+            indices: vec![snapshotted.clone(), "other".into()],
+        },
+        Snapshot {
+            name: "nightly-2".into(),
+            state: "PARTIAL",
+            start_ms: now_ms() - D,
+            indices: vec![in_failed_snapshot.clone()],
+        },
+    ]);
+    let args = [
+        "--prefix",
+        "vpc-flowlogs-",
+        "--older-than",
+        "90d",
+        "--require-snapshot",
+    ];
+    let run = delete_indices(&standin, &args, None);
+    assert!(!run.success, "--require-snapshot needs the repository");
+    assert!(run.stderr.contains("--repository"), "{}", run.stderr);
+    let run = delete_indices(&standin, &args, Some(REPO));
+    assert!(run.success, "{}", run.stderr);
+    let result = &run.stdout["delete_indices"][0];
+    assert_eq!(result["deleted"], serde_json::json!([snapshotted]));
+    assert_eq!(
+        result["not_snapshotted"],
+        serde_json::json!([in_no_snapshot, in_failed_snapshot]),
+        "in name order"
+    );
+    assert_eq!(
+        standin.state.lock().expect("lock").indices,
+        [in_failed_snapshot, in_no_snapshot]
+    );
+    // An unknown repository is an error, not a deletion of everything.
+    let run = delete_indices(&standin, &args, Some("nope"));
+    assert!(!run.success);
+    assert!(
+        run.stderr.contains("repository_missing_exception"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn delete_indices_refuses_patterns_and_takes_several_prefixes() {
+    let standin = StandIn::start(Flavor::OpenSearch2, REPO);
+    for bad in ["*", "cloud*", "a,", ""] {
+        let run = delete_indices(&standin, &["--prefix", bad, "--older-than", "1d"], None);
+        assert!(!run.success, "{bad:?}");
+    }
+    standin.state.lock().expect("lock").indices = vec![
+        daily("cloudtrail-", 30),
+        daily("s3-access-", 30),
+        daily("s3-access-", 3),
+    ];
+    let run = delete_indices(
+        &standin,
+        &["--prefix", "cloudtrail-,s3-access-", "--older-than", "2w"],
+        None,
+    );
+    assert!(run.success, "{}", run.stderr);
+    assert_eq!(
+        run.stdout["delete_indices"].as_array().map(Vec::len),
+        Some(2)
+    );
+    assert_eq!(
+        standin.state.lock().expect("lock").indices,
+        [daily("s3-access-", 3)]
+    );
+}

@@ -23,6 +23,9 @@ pub const USAGE: &str = "usage: snapshot-manager ACTION --endpoint URL --reposit
   restore  (--snapshot NAME | --prefix P) [--indices I] [--rename-pattern RE --rename-replacement R
            | --close-existing] [--include-global-state]
   list
+  delete-indices --prefix P[,P...] --older-than <N><d|w|M|y> [--date daily|weekly|monthly]
+           [--require-snapshot --repository NAME] [--dry-run]   (no --repository needed without
+           --require-snapshot; deletes only indices named <prefix><date>)
 ES_ENDPOINT and SNAPSHOT_REPOSITORY stand in for --endpoint and --repository; ES_AUTH and the
 AWS_* variables authenticate as for logs-forwarder.";
 
@@ -87,9 +90,14 @@ pub async fn execute(
         .endpoint
         .clone()
         .ok_or("no --endpoint (or ES_ENDPOINT)")?;
-    let repository = get("repository")
-        .or_else(|| std::env::var("SNAPSHOT_REPOSITORY").ok())
-        .ok_or("no --repository (or SNAPSHOT_REPOSITORY)")?;
+    let repository = get("repository").or_else(|| std::env::var("SNAPSHOT_REPOSITORY").ok());
+    // Only deleting indices without waiting for a snapshot needs no repository.
+    let needs_repository = action != "delete-indices" || flag("require-snapshot");
+    let repository = match repository {
+        Some(r) => r,
+        None if needs_repository => return Err("no --repository (or SNAPSHOT_REPOSITORY)".into()),
+        None => String::new(),
+    };
     let cluster = Cluster::new(endpoint, &settings.cluster_config());
     let snapshots = Snapshots {
         cluster: &cluster,
@@ -186,6 +194,29 @@ pub async fn execute(
                 .collect();
             json!({"snapshots": rows})
         }),
+        "delete-indices" => {
+            let older_than = need("older-than")?.parse().map_err(|e| format!("{e}"))?;
+            let suffix = get("date")
+                .map(|d| d.parse())
+                .transpose()?
+                .unwrap_or(super::delete_indices::Suffix::Any);
+            let mut results = Vec::new();
+            for prefix in need("prefix")?.split(',').map(str::trim) {
+                let done = snapshots
+                    .delete_indices(
+                        prefix,
+                        suffix,
+                        older_than,
+                        flag("require-snapshot"),
+                        flag("dry-run"),
+                        now_ms,
+                    )
+                    .await
+                    .map_err(|e| e.to_string())?;
+                results.push(done);
+            }
+            Ok(json!({"delete_indices": results}))
+        }
         other => return Err(format!("unknown action {other:?}")),
     };
     result.map_err(|e| e.to_string())

@@ -15,6 +15,7 @@
 
 pub mod age;
 pub mod cli;
+pub mod delete_indices;
 
 use std::time::{Duration, Instant};
 
@@ -363,6 +364,92 @@ impl Snapshots<'_> {
     }
 
     /// Restores a snapshot (or the latest SUCCESS one with the prefix).
+    /// Deletes the indices `<prefix><date>` older than `older_than` (with
+    /// `require_snapshot`, only those a SUCCESS snapshot of the repository
+    /// holds); `dry_run` only says which. See [`delete_indices`].
+    pub async fn delete_indices(
+        &self,
+        prefix: &str,
+        suffix: delete_indices::Suffix,
+        older_than: Age,
+        require_snapshot: bool,
+        dry_run: bool,
+        now_ms: i64,
+    ) -> Result<Value, SnapshotError> {
+        if prefix.is_empty() || prefix.contains(['*', '?', ',', ' ', '/']) {
+            return Err(SnapshotError::Request {
+                what: "delete-indices".into(),
+                reason: format!("--prefix {prefix:?}: a plain index prefix, such as cloudtrail-"),
+            });
+        }
+        let listed = check(
+            "list indices",
+            self.cluster
+                .send(
+                    Method::GET,
+                    &format!("/_cat/indices/{prefix}*?format=json&h=index&expand_wildcards=all"),
+                    None,
+                )
+                .await,
+        )?;
+        let indices: Vec<String> = listed
+            .as_array()
+            .map(|rows| {
+                rows.iter()
+                    .filter_map(|r| r["index"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let snapshotted = if require_snapshot {
+            let held: std::collections::HashSet<String> = self
+                .list()
+                .await?
+                .into_iter()
+                .filter(|s| s.state == "SUCCESS")
+                .flat_map(|s| s.indices)
+                .collect();
+            Some(held)
+        } else {
+            None
+        };
+        let plan = delete_indices::plan_delete(
+            &indices,
+            prefix,
+            suffix,
+            older_than.millis(),
+            now_ms,
+            snapshotted.as_ref(),
+        );
+        let mut deleted = Vec::new();
+        let mut deferred = Vec::new();
+        if !dry_run {
+            // A few names per request: URLs stay short, and one request
+            // answers for many indices.
+            for batch in plan.delete.chunks(20) {
+                if Instant::now() >= self.deadline {
+                    deferred.extend(batch.iter().cloned());
+                    continue;
+                }
+                let path = format!("/{}?ignore_unavailable=true", batch.join(","));
+                check(
+                    "delete indices",
+                    self.cluster.send(Method::DELETE, &path, None).await,
+                )?;
+                tracing::info!(indices = ?batch, "old indices deleted");
+                deleted.extend(batch.iter().cloned());
+            }
+        }
+        Ok(json!({
+            "prefix": prefix,
+            "dry_run": dry_run,
+            "deleted": if dry_run { &plan.delete } else { &deleted },
+            "deferred": deferred,
+            "not_snapshotted": plan.not_snapshotted,
+            "recent": plan.recent.len(),
+            "not_dated": plan.not_dated,
+        }))
+    }
+
     pub async fn restore(&self, restore: &Restore) -> Result<Value, SnapshotError> {
         let name = match (&restore.snapshot, &restore.prefix) {
             (Some(name), _) => name.clone(),

@@ -3,7 +3,9 @@
 //! talk to this: it answers as the documented APIs of Elasticsearch 6.8 and
 //! 7.10 and OpenSearch 2.x do (response shapes from their reference pages:
 //! create, get all, status, delete one and many, restore, 404 and
-//! `concurrent_snapshot_execution_exception`), over our own recording HTTP
+//! `concurrent_snapshot_execution_exception`), and the two index calls the
+//! deletion of old indices makes (`GET /_cat/indices/{pattern}?format=json`,
+//! `DELETE /{a,b,c}?ignore_unavailable=true`), over our own recording HTTP
 //! front (`proxy.rs`) with every request answered here and none forwarded.
 
 use std::sync::{Arc, Mutex};
@@ -37,6 +39,8 @@ pub struct State {
     pub restored: Vec<(String, Value)>,
     /// Index patterns closed (`POST /{indices}/_close`).
     pub closed: Vec<String>,
+    /// The cluster's indices (`GET /_cat/indices`, `DELETE /{indices}`).
+    pub indices: Vec<String>,
 }
 
 pub struct StandIn {
@@ -121,6 +125,28 @@ fn answer(flavor: Flavor, state: &mut State, seen: &Seen) -> (u16, String) {
             )
         }
         ("GET", ["_recovery"]) => (200, "{}".into()),
+        ("GET", ["_cat", "indices", pattern]) => {
+            let prefix = pattern.trim_end_matches('*');
+            let rows: Vec<Value> = state
+                .indices
+                .iter()
+                .filter(|i| i.starts_with(prefix))
+                .map(|i| json!({"index": i}))
+                .collect();
+            (200, Value::Array(rows).to_string())
+        }
+        ("DELETE", [names]) if !names.starts_with('_') => {
+            let names: Vec<&str> = names.split(',').collect();
+            if names.iter().any(|n| n.contains('*')) {
+                return error(
+                    400,
+                    "illegal_argument_exception",
+                    "Wildcard expressions or all indices are not allowed",
+                );
+            }
+            state.indices.retain(|i| !names.contains(&i.as_str()));
+            (200, json!({"acknowledged": true}).to_string())
+        }
         ("POST", [indices, "_close"]) => {
             state.closed.push(indices.to_string());
             (
