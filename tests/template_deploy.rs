@@ -238,6 +238,7 @@ fn public_domain_with_defaults_deploys_nothing_more() {
         "LogsDestinationRole",
         "LogsStreamEventSource",
         "ForwarderDeadLettersPolicy",
+        "DeleteIndicesRule",
     ] {
         assert!(!d.exists(absent), "{absent} without being asked for");
     }
@@ -282,6 +283,8 @@ fn vpc_domain_many_log_groups_whole_account_and_other_accounts() {
         ("ReservedConcurrency", "20"),
         ("ObjectsMaxConcurrency", "3"),
         ("DeadLetterBucket", "org-dead-letters"),
+        ("DeleteIndicesPrefixes", "cloudtrail-,vpc-flowlogs-"),
+        ("DeleteIndicesOlderThan", "180d"),
     ]));
     common_checks(&d, Some(20));
     let forwarder = d.function("ForwarderFunction");
@@ -459,6 +462,22 @@ fn vpc_domain_many_log_groups_whole_account_and_other_accounts() {
         .collect();
     assert_eq!(granting(&put, "kinesis:PutRecord")["Resource"], stream_arn);
     assert_eq!(put.len(), 1);
+    // Snapshot, then delete: a daily rule invokes the snapshot manager.
+    let rule = &d.resource("DeleteIndicesRule").expect("rule")["Properties"];
+    assert_eq!(rule["ScheduleExpression"], "rate(1 day)");
+    let target = &rule["Targets"][0];
+    assert_eq!(
+        target["Arn"],
+        d.function("SnapshotManagerFunction")["FunctionArn"]
+    );
+    let input: Value =
+        serde_json::from_str(target["Input"].as_str().expect("input")).expect("JSON");
+    assert_eq!(
+        input,
+        json!({"action": "delete-indices", "prefix": "cloudtrail-,vpc-flowlogs-",
+               "older_than": "180d", "require_snapshot": true})
+    );
+    assert!(d.exists("DeleteIndicesPermission"));
     // The output each source account needs.
     let output = &d.translated["Outputs"]["LogsDestinationArn"];
     assert_eq!(
