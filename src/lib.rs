@@ -20,6 +20,7 @@ pub mod bulk;
 pub mod cli;
 pub mod client;
 pub mod config;
+pub mod dashboards;
 pub mod dead_letter;
 pub mod decode;
 pub mod delivery;

@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use logs_forwarder::{lambda, replay, templates};
+use logs_forwarder::{dashboards, lambda, replay, templates};
 
 /// mimalloc keeps freed memory for reuse: the large decode and body buffers
 /// of one invocation are not unmapped and faulted in again by the next,
@@ -17,7 +17,9 @@ In Lambda (AWS_LAMBDA_RUNTIME_API set) it runs the runtime loop. Otherwise:
 
   logs-forwarder replay [--endpoint URL] [--out PATH|-] [--format NAME] FILE|DIR...
   logs-forwarder templates apply --endpoint URL
-  logs-forwarder templates show [--cluster opensearch-2.11|elasticsearch-6.8|...]
+  logs-forwarder templates show [--cluster opensearch-2.11|amazon-elasticsearch-7.10|elasticsearch-8.15|...]
+  logs-forwarder dashboards apply --endpoint URL [--kibana]
+  logs-forwarder dashboards show
 
 Configuration comes from the environment (ES_ENDPOINT, ES_AUTH, ...): see README.md.";
 
@@ -29,6 +31,7 @@ fn main() -> ExitCode {
     match args.first().map(String::as_str) {
         Some("replay") => replay::main(&args[1..]),
         Some("templates") => templates::main(&args[1..]),
+        Some("dashboards") => dashboards::main(&args[1..]),
         Some("--version" | "-V") => {
             println!("logs-forwarder {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS

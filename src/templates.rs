@@ -38,7 +38,7 @@ use serde_json::{json, Map, Value};
 use crate::client::Cluster;
 use crate::formats::fields::{Column, Shape};
 use crate::formats::typed::Kind;
-use crate::formats::{elb, lambda, s3_access, vpc_flow, Format};
+use crate::formats::{cloudtrail, elb, lambda, s3_access, vpc_flow, Format};
 use crate::lifecycle::{self, LifecycleApi, Policy};
 use crate::routing::{self, IndexSettings, Router};
 
@@ -271,6 +271,9 @@ fn template(
             // 17:49:47.000000000`, which a date mapping rejects).
             properties.insert("eventTime".into(), keyword());
             properties.insert("apiVersion".into(), keyword());
+            for (name, kind) in cloudtrail::FIELDS {
+                properties.insert((*name).into(), kind_mapping(*kind));
+            }
             properties.insert(
                 "errorMessage".into(),
                 json!({"type": "text", "fields": {"keyword": keyword()}}),

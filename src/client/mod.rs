@@ -146,7 +146,20 @@ impl Cluster {
         path_and_query: &str,
         body: Option<(Bytes, &'static str)>,
     ) -> Result<Response, ClientError> {
-        let request = self.request(method, path_and_query, body, SystemTime::now())?;
+        self.send_with(method, path_and_query, body, &[]).await
+    }
+
+    /// [`Cluster::send`] with more headers (signed with the rest), such as
+    /// the `osd-xsrf` that the Dashboards API asks for.
+    pub async fn send_with(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        body: Option<(Bytes, &str)>,
+        headers: &[(&'static str, &str)],
+    ) -> Result<Response, ClientError> {
+        let request =
+            self.request_with(method, path_and_query, body, headers, SystemTime::now())?;
         exchange(&self.http, request, self.timeout).await
     }
 
@@ -159,10 +172,24 @@ impl Cluster {
         body: Option<(Bytes, &'static str)>,
         time: SystemTime,
     ) -> Result<http::Request<Full<Bytes>>, ClientError> {
+        self.request_with(method, path_and_query, body, &[], time)
+    }
+
+    fn request_with(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        body: Option<(Bytes, &str)>,
+        headers: &[(&'static str, &str)],
+        time: SystemTime,
+    ) -> Result<http::Request<Full<Bytes>>, ClientError> {
         let mut builder = http::Request::builder()
             .method(method)
             .uri(self.endpoint.url(path_and_query))
             .header(HOST, self.endpoint.authority());
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
         let payload: Bytes = match body {
             Some((bytes, content_type)) => {
                 builder = builder.header(CONTENT_TYPE, content_type);

@@ -15,6 +15,21 @@ use super::json::{str_member, write_members};
 use super::{write_cloudwatch_meta, Encoded, Event, Origin, Parsed};
 use crate::json::ObjectWriter;
 
+/// Record fields that the index template maps explicitly (the rest are
+/// mapped by their JSON type): the ones searched and aggregated most, which
+/// the starter dashboards use.
+pub const FIELDS: &[(&str, super::typed::Kind)] = &[
+    ("eventSource", super::typed::Kind::Keyword),
+    ("eventName", super::typed::Kind::Keyword),
+    ("eventType", super::typed::Kind::Keyword),
+    ("errorCode", super::typed::Kind::Keyword),
+    ("awsRegion", super::typed::Kind::Keyword),
+    ("recipientAccountId", super::typed::Kind::Keyword),
+    // An address, or a service name ("s3.amazonaws.com"): not an `ip`.
+    ("sourceIPAddress", super::typed::Kind::Keyword),
+    ("userAgent", super::typed::Kind::Keyword),
+];
+
 /// A cheap test for "this JSON text is a CloudTrail record".
 pub fn looks_like(message: &str) -> bool {
     let head = message.trim_start();

@@ -1,0 +1,537 @@
+//! Logs visible on the first day: index patterns and starter dashboards,
+//! imported into OpenSearch Dashboards or Kibana through the saved-objects
+//! import API.
+//!
+//! One index pattern per index family the forwarder writes (`cloudtrail-*`,
+//! `vpc-flowlogs-*`, `s3-access-*`, `elb-access-*`, `cwl-*`, `logs-*`), with
+//! `@timestamp` as the time field, and one dashboard per structured source.
+//! The visualisations are the classic aggregation-based kind (`visualization`
+//! saved objects with a `visState`), which OpenSearch Dashboards 1.x-2.x and
+//! Kibana 7.x-8.x import alike. Their fields are the formats' own
+//! (`formats::cloudtrail::FIELDS`, the flow log schema, the access-log
+//! columns); a test walks every field they name against the generated index
+//! templates, so a dashboard never asks for a field the cluster does not map
+//! or cannot aggregate.
+//!
+//! Import: `POST <dashboards>/api/saved_objects/_import?overwrite=true` with
+//! the NDJSON as a multipart file and the `osd-xsrf` (OpenSearch Dashboards)
+//! or `kbn-xsrf` (Kibana) header; Amazon OpenSearch Service's Dashboards
+//! live under `https://<domain>/_dashboards` and take SigV4 (service `es`).
+//! Saved-object ids are fixed, so applying again overwrites, never doubles.
+
+use bytes::Bytes;
+use http::Method;
+use serde_json::{json, Value};
+
+use crate::client::Cluster;
+use crate::routing;
+
+/// Every saved object's id starts with this.
+pub const ID_PREFIX: &str = "logs-forwarder-";
+
+/// Which application answers the import.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flavor {
+    OpenSearchDashboards,
+    Kibana,
+}
+
+impl Flavor {
+    fn xsrf_header(self) -> &'static str {
+        match self {
+            Flavor::OpenSearchDashboards => "osd-xsrf",
+            Flavor::Kibana => "kbn-xsrf",
+        }
+    }
+}
+
+/// An index family: its pattern and, for the structured sources, its
+/// dashboard.
+struct Family {
+    id: &'static str,
+    pattern: String,
+    dashboard: Option<(&'static str, Vec<Panel>)>,
+}
+
+/// One visualisation: title, chart type, aggregations, and a query that
+/// narrows it (KQL, as both applications take it).
+pub struct Panel {
+    pub title: &'static str,
+    pub chart: &'static str,
+    pub aggs: Vec<Value>,
+    pub query: &'static str,
+}
+
+fn count() -> Value {
+    json!({"id": "1", "enabled": true, "type": "count", "schema": "metric", "params": {}})
+}
+
+fn sum(field: &str) -> Value {
+    json!({"id": "1", "enabled": true, "type": "sum", "schema": "metric", "params": {"field": field}})
+}
+
+fn percentiles(field: &str) -> Value {
+    json!({"id": "1", "enabled": true, "type": "percentiles", "schema": "metric",
+           "params": {"field": field, "percents": [50, 90, 99]}})
+}
+
+fn over_time(id: &str) -> Value {
+    json!({"id": id, "enabled": true, "type": "date_histogram", "schema": "segment",
+           "params": {"field": "@timestamp", "interval": "auto", "min_doc_count": 1,
+                      "extended_bounds": {}}})
+}
+
+fn top(id: &str, schema: &str, field: &str, size: u32) -> Value {
+    json!({"id": id, "enabled": true, "type": "terms", "schema": schema,
+           "params": {"field": field, "size": size, "order": "desc", "orderBy": "1",
+                      "otherBucket": false, "missingBucket": false}})
+}
+
+fn families() -> Vec<Family> {
+    let base = |format: crate::formats::Format| routing::default_base(&format).unwrap_or("logs");
+    let vpc = |aws: &str| crate::formats::vpc_flow::document_name(aws);
+    vec![
+        Family {
+            id: "cloudtrail",
+            pattern: format!("{}-*", base(crate::formats::Format::CloudTrail)),
+            dashboard: Some((
+                "CloudTrail",
+                vec![
+                    Panel {
+                        title: "Events over time by eventSource",
+                        chart: "histogram",
+                        aggs: vec![
+                            count(),
+                            over_time("2"),
+                            top("3", "group", "eventSource", 10),
+                        ],
+                        query: "",
+                    },
+                    Panel {
+                        title: "Top eventName",
+                        chart: "table",
+                        aggs: vec![count(), top("2", "bucket", "eventName", 20)],
+                        query: "",
+                    },
+                    Panel {
+                        title: "Errors by errorCode",
+                        chart: "histogram",
+                        aggs: vec![count(), over_time("2"), top("3", "group", "errorCode", 10)],
+                        query: "errorCode:*",
+                    },
+                    Panel {
+                        title: "Top sourceIPAddress",
+                        chart: "table",
+                        aggs: vec![count(), top("2", "bucket", "sourceIPAddress", 20)],
+                        query: "",
+                    },
+                ],
+            )),
+        },
+        Family {
+            id: "vpc-flowlogs",
+            pattern: format!(
+                "{}-*",
+                base(crate::formats::Format::VpcFlow(Default::default()))
+            ),
+            dashboard: Some((
+                "VPC flow logs",
+                vec![
+                    Panel {
+                        title: "Bytes by action",
+                        chart: "pie",
+                        aggs: vec![sum(&vpc("bytes")), top("2", "segment", &vpc("action"), 5)],
+                        query: "",
+                    },
+                    Panel {
+                        title: "Top talkers (bytes by source address)",
+                        chart: "table",
+                        aggs: vec![sum(&vpc("bytes")), top("2", "bucket", &vpc("srcaddr"), 20)],
+                        query: "",
+                    },
+                    Panel {
+                        title: "Rejected flows by destination port",
+                        chart: "histogram",
+                        aggs: vec![count(), top("2", "segment", &vpc("dstport"), 20)],
+                        query: "action:REJECT",
+                    },
+                ],
+            )),
+        },
+        Family {
+            id: "s3-access",
+            pattern: format!("{}-*", base(crate::formats::Format::S3Access)),
+            dashboard: Some((
+                "S3 server access logs",
+                vec![
+                    Panel {
+                        title: "HTTP status over time",
+                        chart: "histogram",
+                        aggs: vec![
+                            count(),
+                            over_time("2"),
+                            top("3", "group", "http_status", 10),
+                        ],
+                        query: "",
+                    },
+                    Panel {
+                        title: "Top keys",
+                        chart: "table",
+                        aggs: vec![count(), top("2", "bucket", "key", 20)],
+                        query: "",
+                    },
+                    Panel {
+                        title: "Total time (ms) percentiles",
+                        chart: "line",
+                        aggs: vec![percentiles("total_time"), over_time("2")],
+                        query: "",
+                    },
+                ],
+            )),
+        },
+        Family {
+            id: "elb-access",
+            pattern: format!("{}-*", base(crate::formats::Format::Elb)),
+            dashboard: Some((
+                "Load balancer access logs",
+                vec![
+                    Panel {
+                        title: "ELB status over time",
+                        chart: "histogram",
+                        aggs: vec![
+                            count(),
+                            over_time("2"),
+                            top("3", "group", "elb_status_code", 10),
+                        ],
+                        query: "",
+                    },
+                    Panel {
+                        title: "Top URLs",
+                        chart: "table",
+                        aggs: vec![count(), top("2", "bucket", "request_url", 20)],
+                        query: "",
+                    },
+                    Panel {
+                        title: "Target processing time (s) percentiles",
+                        chart: "line",
+                        aggs: vec![percentiles("target_processing_time"), over_time("2")],
+                        query: "",
+                    },
+                ],
+            )),
+        },
+        Family {
+            id: "cwl",
+            pattern: format!("{}-*", routing::CLOUDWATCH_BASE),
+            dashboard: None,
+        },
+        Family {
+            id: "logs",
+            pattern: format!("{}-*", routing::OBJECT_BASE),
+            dashboard: None,
+        },
+    ]
+}
+
+/// The index pattern of a family's saved-object id.
+pub fn index_patterns() -> Vec<(String, String)> {
+    families()
+        .into_iter()
+        .map(|f| (format!("{ID_PREFIX}{}", f.id), f.pattern))
+        .collect()
+}
+
+/// Every saved object: index patterns, visualisations, dashboards.
+pub fn saved_objects() -> Vec<Value> {
+    let mut objects = Vec::new();
+    for family in families() {
+        let pattern_id = format!("{ID_PREFIX}{}", family.id);
+        objects.push(json!({
+            "type": "index-pattern",
+            "id": pattern_id,
+            "attributes": {"title": family.pattern, "timeFieldName": "@timestamp"},
+            "references": [],
+        }));
+        let Some((title, panels)) = family.dashboard else {
+            continue;
+        };
+        let mut panel_refs = Vec::new();
+        let mut panels_json = Vec::new();
+        for (i, panel) in panels.iter().enumerate() {
+            let vis_id = format!("{pattern_id}-{i}");
+            let vis_state = json!({
+                "title": panel.title,
+                "type": panel.chart,
+                "params": {"addTooltip": true, "addLegend": true, "perPage": 10},
+                "aggs": panel.aggs,
+            });
+            let search = json!({
+                "query": {"query": panel.query, "language": "kuery"},
+                "filter": [],
+                "indexRefName": "kibanaSavedObjectMeta.searchSourceJSON.index",
+            });
+            objects.push(json!({
+                "type": "visualization",
+                "id": vis_id,
+                "attributes": {
+                    "title": format!("{title}: {}", panel.title),
+                    "visState": vis_state.to_string(),
+                    "uiStateJSON": "{}",
+                    "description": "",
+                    "version": 1,
+                    "kibanaSavedObjectMeta": {"searchSourceJSON": search.to_string()},
+                },
+                "references": [{"name": "kibanaSavedObjectMeta.searchSourceJSON.index",
+                                "type": "index-pattern", "id": pattern_id}],
+            }));
+            let name = format!("panel_{i}");
+            let (x, y) = ((i % 2) * 24, (i / 2) * 15);
+            panels_json.push(json!({
+                "panelIndex": (i + 1).to_string(), "version": "7.10.0",
+                "gridData": {"x": x, "y": y, "w": 24, "h": 15, "i": (i + 1).to_string()},
+                "embeddableConfig": {}, "panelRefName": name,
+            }));
+            panel_refs.push(json!({"name": name, "type": "visualization", "id": vis_id}));
+        }
+        objects.push(json!({
+            "type": "dashboard",
+            "id": format!("{pattern_id}-dashboard"),
+            "attributes": {
+                "title": format!("{title} (logs-forwarder)"),
+                "description": format!("Starter dashboard for {}", family.pattern),
+                "panelsJSON": Value::Array(panels_json).to_string(),
+                "optionsJSON": json!({"useMargins": true, "hidePanelTitles": false}).to_string(),
+                "timeRestore": false,
+                "version": 1,
+                "kibanaSavedObjectMeta": {"searchSourceJSON": json!({
+                    "query": {"query": "", "language": "kuery"}, "filter": []}).to_string()},
+            },
+            "references": panel_refs,
+        }));
+    }
+    objects
+}
+
+/// The saved objects as the import API takes them: one per line.
+pub fn ndjson() -> String {
+    let mut out = String::new();
+    for object in saved_objects() {
+        out.push_str(&object.to_string());
+        out.push('\n');
+    }
+    out
+}
+
+/// The multipart body of an import, and its content type.
+pub fn multipart(ndjson: &str) -> (Bytes, String) {
+    let boundary = "logs-forwarder-saved-objects-7MA4YWxkTrZu0gW";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"logs-forwarder.ndjson\"\r\n\
+         Content-Type: application/ndjson\r\n\r\n{ndjson}\r\n--{boundary}--\r\n"
+    );
+    (
+        Bytes::from(body),
+        format!("multipart/form-data; boundary={boundary}"),
+    )
+}
+
+/// Imports every saved object, overwriting those with the same ids.
+pub async fn apply(dashboards: &Cluster, flavor: Flavor) -> Result<Value, String> {
+    let (body, content_type) = multipart(&ndjson());
+    let response = dashboards
+        .send_with(
+            Method::POST,
+            "/api/saved_objects/_import?overwrite=true",
+            Some((body, &content_type)),
+            &[(flavor.xsrf_header(), "true")],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    let answer: Value = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
+    if !response.status.is_success() || answer["success"] != true {
+        return Err(format!(
+            "import answered HTTP {}: {}",
+            response.status.as_u16(),
+            crate::delivery::excerpt(&response.body)
+        ));
+    }
+    Ok(json!({"imported": answer["successCount"], "objects": saved_objects().len()}))
+}
+
+pub const USAGE: &str = "usage: logs-forwarder dashboards show
+       logs-forwarder dashboards apply --endpoint URL [--kibana]
+  URL: OpenSearch Dashboards (Amazon OpenSearch Service: https://DOMAIN/_dashboards) or, with
+  --kibana, Kibana. ES_AUTH and the AWS_* variables authenticate as for the cluster.";
+
+/// `logs-forwarder dashboards show|apply`.
+pub fn main(args: &[String]) -> std::process::ExitCode {
+    use std::process::ExitCode;
+    crate::logging::init(false, "warn");
+    let mut endpoint = None;
+    let mut flavor = Flavor::OpenSearchDashboards;
+    let mut it = args.iter().skip(1);
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--endpoint" => endpoint = it.next().cloned(),
+            "--kibana" => flavor = Flavor::Kibana,
+            other => {
+                eprintln!("unknown argument {other:?}\n{USAGE}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    match args.first().map(String::as_str) {
+        Some("show") => {
+            print!("{}", ndjson());
+            ExitCode::SUCCESS
+        }
+        Some("apply") => {
+            let Some(endpoint) = endpoint else {
+                eprintln!("dashboards apply needs --endpoint URL\n{USAGE}");
+                return ExitCode::from(2);
+            };
+            let settings = crate::config::Settings::from_lookup(|name| match name {
+                "ES_ENDPOINT" => Some(endpoint.clone()),
+                _ => std::env::var(name).ok().filter(|v| !v.is_empty()),
+            });
+            let settings = match settings {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("configuration: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            let Some(url) = settings.endpoint.clone() else {
+                return ExitCode::from(2);
+            };
+            let dashboards = Cluster::new(url, &settings.cluster_config());
+            let runtime = match crate::cli::runtime(false) {
+                Ok(rt) => rt,
+                Err(code) => return code,
+            };
+            match runtime.block_on(apply(&dashboards, flavor)) {
+                Ok(result) => {
+                    println!("{result}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("dashboards apply: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lifecycle::LifecycleApi;
+    use crate::routing::Router;
+    use crate::templates::{build, ClusterVersion};
+
+    /// The mapping of `field` (dotted) in a template's properties.
+    fn mapping<'a>(properties: &'a Value, field: &str) -> Option<&'a Value> {
+        let mut node = properties;
+        let mut parts = field.split('.').peekable();
+        while let Some(part) = parts.next() {
+            let found = node.get(part)?;
+            if parts.peek().is_none() {
+                return Some(found);
+            }
+            node = found.get("properties")?;
+        }
+        None
+    }
+
+    #[test]
+    fn every_visualised_field_is_mapped_and_aggregatable() {
+        let plan = build(
+            &Router::default(),
+            &ClusterVersion::default(),
+            LifecycleApi::Ism,
+        );
+        let patterns: std::collections::HashMap<String, String> =
+            index_patterns().into_iter().collect();
+        let objects = saved_objects();
+        let mut checked = 0;
+        for vis in objects.iter().filter(|o| o["type"] == "visualization") {
+            let pattern_id = vis["references"][0]["id"].as_str().expect("index pattern");
+            let pattern = &patterns[pattern_id];
+            let template = plan
+                .templates
+                .iter()
+                .find(|t| t.patterns.contains(pattern))
+                .unwrap_or_else(|| panic!("a template for {pattern}"));
+            let state: Value =
+                serde_json::from_str(vis["attributes"]["visState"].as_str().expect("visState"))
+                    .expect("JSON");
+            for agg in state["aggs"].as_array().expect("aggs") {
+                let Some(field) = agg["params"]["field"].as_str() else {
+                    continue;
+                };
+                let mapped = mapping(&template.mappings["properties"], field)
+                    .unwrap_or_else(|| panic!("{pattern}: {field} is not in {}", template.name));
+                let kind = mapped["type"].as_str().unwrap_or("object");
+                assert!(
+                    ["keyword", "long", "double", "ip", "date"].contains(&kind),
+                    "{pattern}: {field} is a {kind}, which does not aggregate"
+                );
+                if agg["type"] == "sum" || agg["type"] == "percentiles" {
+                    assert!(["long", "double"].contains(&kind), "{field}: {kind}");
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked >= 20, "{checked} field references");
+    }
+
+    #[test]
+    fn every_family_has_a_pattern_and_every_reference_resolves() {
+        let objects = saved_objects();
+        let titles: Vec<&str> = objects
+            .iter()
+            .filter(|o| o["type"] == "index-pattern")
+            .map(|o| o["attributes"]["title"].as_str().expect("title"))
+            .collect();
+        assert_eq!(
+            titles,
+            [
+                "cloudtrail-*",
+                "vpc-flowlogs-*",
+                "s3-access-*",
+                "elb-access-*",
+                "cwl-*",
+                "logs-*"
+            ]
+        );
+        for o in &objects {
+            if o["type"] == "index-pattern" {
+                assert_eq!(o["attributes"]["timeFieldName"], "@timestamp");
+            }
+            for r in o["references"].as_array().expect("references") {
+                assert!(
+                    objects
+                        .iter()
+                        .any(|t| t["id"] == r["id"] && t["type"] == r["type"]),
+                    "{} refers to a missing {}",
+                    o["id"],
+                    r["id"]
+                );
+            }
+        }
+        assert_eq!(
+            objects.iter().filter(|o| o["type"] == "dashboard").count(),
+            4
+        );
+        let (body, content_type) = multipart(&ndjson());
+        let boundary = content_type.split("boundary=").nth(1).expect("boundary");
+        let text = String::from_utf8(body.to_vec()).expect("utf-8");
+        assert!(text.starts_with(&format!("--{boundary}\r\n")));
+        assert!(text.ends_with(&format!("\r\n--{boundary}--\r\n")));
+    }
+}
