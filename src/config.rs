@@ -79,6 +79,15 @@ impl Settings {
         Settings::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
     }
 
+    /// The process environment, with `endpoint` (a command line's
+    /// `--endpoint`) in place of `ES_ENDPOINT` when given.
+    pub fn from_env_with_endpoint(endpoint: Option<String>) -> Result<Settings, ConfigError> {
+        Settings::from_lookup(|name| match (name, &endpoint) {
+            ("ES_ENDPOINT", Some(given)) => Some(given.clone()),
+            _ => std::env::var(name).ok().filter(|v| !v.is_empty()),
+        })
+    }
+
     /// Reads settings through `var`, which returns a variable's value.
     pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
         let endpoint = var("ES_ENDPOINT")

@@ -390,11 +390,7 @@ pub fn main(args: &[String]) -> std::process::ExitCode {
                 eprintln!("dashboards apply needs --endpoint URL\n{USAGE}");
                 return ExitCode::from(2);
             };
-            let settings = crate::config::Settings::from_lookup(|name| match name {
-                "ES_ENDPOINT" => Some(endpoint.clone()),
-                _ => std::env::var(name).ok().filter(|v| !v.is_empty()),
-            });
-            let settings = match settings {
+            let settings = match crate::config::Settings::from_env_with_endpoint(Some(endpoint)) {
                 Ok(s) => s,
                 Err(e) => {
                     eprintln!("configuration: {e}");

@@ -215,7 +215,7 @@ pub enum LifecycleError {
     Policy { id: String, reason: String },
 }
 
-/// What applying did.
+/// What applying did: the names written, and those found unchanged.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Applied {
     pub written: Vec<String>,

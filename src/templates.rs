@@ -392,12 +392,8 @@ pub enum TemplateError {
     Write { name: String, reason: String },
 }
 
-/// What applying did.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct Applied {
-    pub written: Vec<String>,
-    pub unchanged: Vec<String>,
-}
+/// What applying did (templates as policies: written or found unchanged).
+pub use crate::lifecycle::Applied;
 
 /// Installs `templates`, skipping those already installed unchanged.
 pub async fn apply(
@@ -550,11 +546,7 @@ pub fn main(args: &[String]) -> std::process::ExitCode {
             }
         }
     }
-    let settings = crate::config::Settings::from_lookup(|name| match name {
-        "ES_ENDPOINT" => endpoint.clone(),
-        _ => std::env::var(name).ok().filter(|v| !v.is_empty()),
-    });
-    let settings = match settings {
+    let settings = match crate::config::Settings::from_env_with_endpoint(endpoint.clone()) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("configuration: {e}");

@@ -234,13 +234,7 @@ async fn cluster_version(cluster: &Cluster) -> Result<ClusterVersion, String> {
 }
 
 fn settings_with_endpoint(endpoint: Option<String>) -> Result<Settings, String> {
-    Settings::from_lookup(|name| match name {
-        "ES_ENDPOINT" => endpoint
-            .clone()
-            .or_else(|| std::env::var(name).ok().filter(|v| !v.is_empty())),
-        _ => std::env::var(name).ok().filter(|v| !v.is_empty()),
-    })
-    .map_err(|e| format!("configuration: {e}"))
+    Settings::from_env_with_endpoint(endpoint).map_err(|e| format!("configuration: {e}"))
 }
 
 /// The command line.
