@@ -1,6 +1,7 @@
-//! Turning transport encodings back into bytes: base64, and gzip recognised by
-//! its magic bytes rather than trusted from a file name or a header; and
-//! ([`records`]) streamed objects back into their records.
+//! Turning transport encodings back into bytes: base64, and gzip (or, for
+//! payloads, zlib) recognised by their magic bytes rather than trusted from a
+//! file name or a header; and ([`records`]) streamed objects back into their
+//! records.
 
 pub mod records;
 
@@ -18,6 +19,8 @@ pub enum DecodeError {
     Base64(#[from] base64::DecodeError),
     #[error("corrupt or truncated gzip: {0}")]
     Gzip(#[source] std::io::Error),
+    #[error("corrupt or truncated zlib: {0}")]
+    Zlib(#[source] std::io::Error),
     #[error("decompressed data exceeds {limit} bytes")]
     TooLarge { limit: usize },
 }
@@ -44,6 +47,42 @@ pub fn base64(text: &str) -> Result<Vec<u8>, DecodeError> {
         return Ok(engine.decode(compact)?);
     }
     Ok(engine.decode(bytes)?)
+}
+
+/// A zlib stream header (RFC 1950): deflate (CM 8) with a window of at most
+/// 32 KiB, no preset dictionary, and the check bits right. Text and JSON
+/// never start like this in a payload (`{`, `[` and whitespace fail CM).
+pub fn is_zlib(bytes: &[u8]) -> bool {
+    match bytes {
+        [cmf, flg, ..] => {
+            cmf & 0x0f == 8
+                && cmf >> 4 <= 7
+                && flg & 0x20 == 0
+                && (u16::from(*cmf) << 8 | u16::from(*flg)) % 31 == 0
+        }
+        _ => false,
+    }
+}
+
+/// Inflates a zlib stream, refusing to inflate past `limit`.
+pub fn unzlib(bytes: &[u8], limit: usize) -> Result<Vec<u8>, DecodeError> {
+    let mut out = Vec::with_capacity(bytes.len().saturating_mul(8).min(limit));
+    let mut decoder = flate2::read::ZlibDecoder::new(bytes).take((limit as u64).saturating_add(1));
+    decoder.read_to_end(&mut out).map_err(DecodeError::Zlib)?;
+    if out.len() > limit {
+        return Err(DecodeError::TooLarge { limit });
+    }
+    Ok(out)
+}
+
+/// Undoes gzip or zlib, whichever the magic bytes say; other bytes are
+/// returned unchanged. For payloads (CloudWatch Logs data, Kinesis and
+/// Firehose records), which producers compress either way.
+pub fn maybe_inflate(bytes: Vec<u8>) -> Result<Vec<u8>, DecodeError> {
+    if is_zlib(&bytes) {
+        return unzlib(&bytes, MAX_INFLATED);
+    }
+    maybe_gunzip(bytes)
 }
 
 /// Gunzips `bytes` (all members) if they start with the gzip magic, otherwise
@@ -102,10 +141,10 @@ pub fn maybe_gunzip_reader(
     Ok(Box::new(input))
 }
 
-/// base64, then gzip if the magic says so: how CloudWatch Logs and Kinesis
-/// carry their payloads.
+/// base64, then gzip or zlib if the magic says so: how CloudWatch Logs and
+/// Kinesis carry their payloads.
 pub fn base64_gzip(text: &str) -> Result<Vec<u8>, DecodeError> {
-    maybe_gunzip(base64(text)?)
+    maybe_inflate(base64(text)?)
 }
 
 #[cfg(test)]
@@ -163,6 +202,36 @@ mod tests {
     #[test]
     fn an_unlimited_limit_does_not_overflow() {
         assert_eq!(gunzip(&gzip(b"abc"), usize::MAX).expect("inflates"), b"abc");
+    }
+
+    #[test]
+    fn zlib_payloads_are_recognised_inflated_and_bounded() {
+        use flate2::write::ZlibEncoder;
+        for level in [0, 1, 6, 9] {
+            let mut enc = ZlibEncoder::new(Vec::new(), Compression::new(level));
+            enc.write_all(br#"{"messageType":"DATA_MESSAGE"}"#)
+                .expect("write");
+            let packed = enc.finish().expect("finish");
+            assert!(is_zlib(&packed), "level {level}: {:02x?}", &packed[..2]);
+            assert_eq!(
+                maybe_inflate(packed.clone()).expect("inflates"),
+                br#"{"messageType":"DATA_MESSAGE"}"#
+            );
+            let err = maybe_inflate(packed[..packed.len() - 3].to_vec()).expect_err("truncated");
+            assert!(matches!(err, DecodeError::Zlib(_)), "{err}");
+        }
+        for plain in [&b"{}"[..], b"[1]", b" {", b"x", b"", b"\x1f\x8b"] {
+            assert!(!is_zlib(plain), "{plain:?}");
+        }
+        let mut enc = ZlibEncoder::new(Vec::new(), Compression::fast());
+        enc.write_all(&vec![0u8; 1 << 20]).expect("write");
+        let bomb = enc.finish().expect("finish");
+        assert!(matches!(
+            unzlib(&bomb, 1000),
+            Err(DecodeError::TooLarge { limit: 1000 })
+        ));
+        // gzip still goes through gunzip.
+        assert_eq!(maybe_inflate(gzip(b"abc")).expect("gzip"), b"abc");
     }
 
     #[test]

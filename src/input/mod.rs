@@ -273,7 +273,7 @@ fn event_source_is_aws(head: &[u8]) -> bool {
 /// Unwraps a captured file: a Lambda event, or a CloudWatch Logs payload
 /// (decoded, or gzipped as CloudWatch sends it), in plain or gzip bytes.
 pub fn from_file_bytes(bytes: Vec<u8>) -> Result<Vec<Unit>, EnvelopeError> {
-    let bytes = match decode::maybe_gunzip(bytes) {
+    let bytes = match decode::maybe_inflate(bytes) {
         Ok(bytes) => bytes,
         Err(e) => {
             return Ok(vec![Unit {
@@ -337,6 +337,26 @@ mod tests {
         assert_eq!(units[0].item_id.as_deref(), Some("1"));
         assert!(matches!(units[0].work, Work::Logs(_)));
         assert!(matches!(&units[1].work, Work::Undecodable(r) if r.contains("base64")));
+    }
+
+    #[test]
+    fn zlib_payloads_arrive_like_gzip_ones_and_a_bad_one_fails_alone() {
+        let payload = br#"{"messageType":"DATA_MESSAGE","logGroup":"g","logEvents":[]}"#;
+        let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(payload).expect("write");
+        let packed = enc.finish().expect("finish");
+        let data = base64::engine::general_purpose::STANDARD.encode(&packed);
+        let truncated =
+            base64::engine::general_purpose::STANDARD.encode(&packed[..packed.len() - 4]);
+        let units = from_event(&serde_json::json!({"awslogs": {"data": data}})).expect("cwl");
+        assert!(matches!(&units[0].work, Work::Logs(bytes) if bytes == payload));
+        let event = serde_json::json!({"Records": [
+            {"kinesis": {"sequenceNumber": "1", "data": data}},
+            {"kinesis": {"sequenceNumber": "2", "data": truncated}},
+        ]});
+        let units = from_event(&event).expect("kinesis");
+        assert!(matches!(&units[0].work, Work::Logs(bytes) if bytes == payload));
+        assert!(matches!(&units[1].work, Work::Undecodable(r) if r.contains("zlib")));
     }
 
     #[test]
