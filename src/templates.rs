@@ -261,6 +261,7 @@ fn template(
         properties.insert(name.into(), keyword());
     }
     properties.insert("@original".into(), flattened.clone());
+    properties.insert("@invalid".into(), json!({"type": "object"}));
     let mut fields_limit = 1000;
     let structured = source != Source::Logs;
     match source {
@@ -308,9 +309,11 @@ fn template(
     });
     // A route's `geoip` adds `<field>_geo.location` ({lat, lon}): a point
     // on a map, in every source.
-    let mut dynamic = vec![json!(
-        {"geoip_locations": {"path_match": "*_geo.location", "mapping": {"type": "geo_point"}}}
-    )];
+    let mut dynamic = vec![
+        json!({"geoip_locations": {"path_match": "*_geo.location", "mapping": {"type": "geo_point"}}}),
+        // Values that did not fit their column, kept as written.
+        json!({"invalid_values": {"path_match": "@invalid.*", "mapping": keyword()}}),
+    ];
     if structured {
         dynamic.extend([
             json!({"strings_as_keywords": {"match_mapping_type": "string", "mapping": keyword()}}),

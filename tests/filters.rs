@@ -10,12 +10,10 @@
 
 mod support;
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use base64::Engine as _;
 use serde_json::{json, Value};
-use support::{path_str, python_json, replay, Osmem};
+use support::{cloudwatch_event, path_str, python_json, replay, temp_dir, Osmem};
 
 /// VPC flow log lines (v2 default format), one per kind of flow.
 const FLOWS: [&str; 5] = [
@@ -33,33 +31,6 @@ const FLOWS: [&str; 5] = [
 
 const HEADER: &str =
     "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status";
-
-fn dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "lf-filters-{}-{}",
-        std::process::id(),
-        fastrand::u64(..)
-    ));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
-
-/// A Lambda event carrying a CloudWatch Logs payload of `messages`.
-fn cloudwatch_event(dir: &Path, log_group: &str, messages: &[&str]) -> PathBuf {
-    let events: Vec<Value> = messages
-        .iter()
-        .enumerate()
-        .map(|(i, m)| json!({"id": format!("3700000000000000000000000000000000000000000000000{i:05}"), "timestamp": 1_700_000_000_000_i64 + i as i64, "message": m}))
-        .collect();
-    let payload = json!({"messageType": "DATA_MESSAGE", "owner": "123456789012",
-        "logGroup": log_group, "logStream": "s", "subscriptionFilters": ["f"], "logEvents": events});
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    gz.write_all(payload.to_string().as_bytes()).expect("gzip");
-    let data = base64::engine::general_purpose::STANDARD.encode(gz.finish().expect("gzip"));
-    let path = dir.join(format!("cwl-{}.json", fastrand::u32(..)));
-    std::fs::write(&path, json!({"awslogs": {"data": data}}).to_string()).expect("event written");
-    path
-}
 
 /// The same payload as a Kinesis record (cross-account subscriptions).
 fn kinesis_event(dir: &Path, log_group: &str, messages: &[&str]) -> PathBuf {
@@ -214,7 +185,7 @@ fn check_run(case: &Case, run: &support::Replay, what: &str) {
 
 #[test]
 fn filters_on_cloudwatch_payloads() {
-    let dir = dir();
+    let dir = temp_dir("filters");
     let event = cloudwatch_event(&dir, "/vpc/flows", &FLOWS);
     for case in cases() {
         let mut route = case.rules.clone();
@@ -227,7 +198,7 @@ fn filters_on_cloudwatch_payloads() {
 
 #[test]
 fn filters_on_kinesis_records() {
-    let dir = dir();
+    let dir = temp_dir("filters");
     let event = kinesis_event(&dir, "/vpc/flows", &FLOWS);
     for case in cases() {
         let mut route = case.rules.clone();
@@ -240,7 +211,7 @@ fn filters_on_kinesis_records() {
 
 #[test]
 fn filters_on_log_objects() {
-    let dir = dir();
+    let dir = temp_dir("filters");
     let object = flow_object(&dir);
     for case in cases() {
         let mut route = case.rules.clone();
@@ -253,7 +224,7 @@ fn filters_on_log_objects() {
 
 #[test]
 fn nested_cloudtrail_fields_and_other_routes_untouched() {
-    let dir = dir();
+    let dir = temp_dir("filters");
     let record = |event_id: &str, read_only: bool, arn: &str| {
         json!({"eventVersion": "1.08", "eventSource": "ec2.amazonaws.com", "eventName": "DescribeInstances",
             "eventTime": "2024-01-01T00:00:00Z", "eventID": event_id, "readOnly": read_only,
@@ -308,7 +279,7 @@ fn nested_cloudtrail_fields_and_other_routes_untouched() {
 
 #[test]
 fn bad_rules_fail_at_start_naming_the_route() {
-    let dir = dir();
+    let dir = temp_dir("filters");
     let event = cloudwatch_event(&dir, "/vpc/flows", &FLOWS[..1]);
     for (routes, expect) in [
         (
@@ -369,7 +340,7 @@ fn geoip_databases(dir: &Path) -> String {
 
 #[test]
 fn geoip_enriches_public_addresses_only() {
-    let dir = dir();
+    let dir = temp_dir("filters");
     let db = geoip_databases(&dir);
     let routes =
         json!([{"log_group": "*", "bucket": "*", "geoip": ["srcaddr", "dstaddr"]}]).to_string();
@@ -407,7 +378,7 @@ fn geoip_enriches_public_addresses_only() {
 
 #[test]
 fn geoip_locations_are_geo_points_in_the_cluster_and_the_summary_adds_up() {
-    let dir = dir();
+    let dir = temp_dir("filters");
     let db = geoip_databases(&dir);
     let osmem = Osmem::start();
     let routes =

@@ -10,7 +10,7 @@
 
 use std::ops::Range;
 
-use super::typed::{self, Kind};
+use super::typed::{self, Invalid, Kind};
 use crate::json::ObjectWriter;
 
 /// How one column's value is written.
@@ -160,11 +160,16 @@ pub fn split_endpoint(value: &str) -> Option<(&str, &str)> {
 
 /// Writes the values of one line under `format`'s columns and returns the
 /// time of its first time column, if it has one.
+///
+/// A value that does not fit its column (text in a number column, an
+/// address that is not one) goes to `invalid`, and the rest of the line is
+/// still written: only a line too short for its format is an error.
 pub fn write_line(
     w: &mut ObjectWriter<'_>,
     format: &LineFormat,
     line: &str,
     values: &Values,
+    invalid: &mut Invalid,
 ) -> Result<Option<i64>, String> {
     if values.len() < format.min_values {
         return Err(format!(
@@ -183,15 +188,21 @@ pub fn write_line(
         }
         match column.shape {
             Shape::Value(kind) => {
-                typed::write(w, column.name, value, kind).map_err(|e| e.to_string())?
+                if let Err(e) = typed::write(w, column.name, value, kind) {
+                    invalid.push(e);
+                }
             }
-            Shape::Endpoint { ip, port } => {
-                let (address, number) = split_endpoint(value).ok_or_else(|| {
-                    format!("field {}: {value:?} is not address:port", column.name)
-                })?;
-                typed::write(w, ip, address, Kind::Ip).map_err(|e| e.to_string())?;
-                typed::write(w, port, number, Kind::Integer).map_err(|e| e.to_string())?;
-            }
+            Shape::Endpoint { ip, port } => match split_endpoint(value) {
+                Some((address, number)) => {
+                    if let Err(e) = typed::write(w, ip, address, Kind::Ip) {
+                        invalid.push(e);
+                    }
+                    if let Err(e) = typed::write(w, port, number, Kind::Integer) {
+                        invalid.push(e);
+                    }
+                }
+                None => invalid.push(typed::not_a(column.name, value, "address:port")),
+            },
             Shape::Request {
                 method,
                 target,
@@ -216,26 +227,39 @@ pub fn write_line(
                         w.str(column.name, value);
                         millis
                     }
-                    None => {
-                        let millis = crate::time::parse_iso8601_utc(value)
-                            .or_else(|| crate::time::parse_clf(value))
-                            .ok_or_else(|| {
-                                format!("field {}: {value:?} is not a time", column.name)
-                            })?;
-                        w.timestamp(column.name, millis);
-                        millis
-                    }
+                    None => match crate::time::parse_iso8601_utc(value)
+                        .or_else(|| crate::time::parse_clf(value))
+                    {
+                        Some(millis) => {
+                            w.timestamp(column.name, millis);
+                            millis
+                        }
+                        None => {
+                            invalid.push(typed::not_a(column.name, value, "a time"));
+                            continue;
+                        }
+                    },
                 };
                 time.get_or_insert(millis);
             }
             Shape::List(kind) => {
+                // Checked first: a list with one bad item goes whole to
+                // `@invalid` rather than half-written.
+                let bad = value.split(',').find_map(|item| {
+                    typed::write_value(&mut Vec::new(), column.name, item, kind).err()
+                });
+                if let Some(e) = bad {
+                    invalid.push(typed::not_a(column.name, value, e.kind));
+                    continue;
+                }
                 let out = w.field(column.name);
                 out.push(b'[');
                 for (i, item) in value.split(',').enumerate() {
                     if i > 0 {
                         out.push(b',');
                     }
-                    typed::write_value(out, column.name, item, kind).map_err(|e| e.to_string())?;
+                    // Checked above.
+                    let _ = typed::write_value(out, column.name, item, kind);
                 }
                 out.push(b']');
             }
@@ -331,7 +355,9 @@ mod tests {
         values.split(line)?;
         let mut out = Vec::new();
         let mut w = ObjectWriter::new(&mut out);
-        let time = write_line(&mut w, &FORMAT, line, &values)?;
+        let mut invalid = Invalid::default();
+        let time = write_line(&mut w, &FORMAT, line, &values, &mut invalid)?;
+        invalid.finish(&mut w);
         w.finish();
         Ok((serde_json::from_slice(&out).expect("valid JSON"), time))
     }
@@ -368,8 +394,46 @@ mod tests {
             write("2014-12-14T04:06:50Z -").expect_err("short"),
             "expected at least 3 values, found 2"
         );
-        assert!(write("2014-12-14T04:06:50Z x:1 y")
-            .expect_err("bad ip")
-            .contains("client_ip"));
+    }
+
+    #[test]
+    fn one_bad_value_costs_only_itself() {
+        for (line, field, value) in [
+            ("2014-12-14T04:06:50Z x:1 - - 12", "client_ip", "x"),
+            (
+                "2014-12-14T04:06:50Z 10.0.0.1:http - - 12",
+                "client_port",
+                "http",
+            ),
+            ("2014-12-14T04:06:50Z nocolon - - 12", "client", "nocolon"),
+            (
+                "2014-12-14T04:06:50Z 10.0.0.1:80 - 200,abc 12",
+                "codes",
+                "200,abc",
+            ),
+            (
+                "2014-12-14T04:06:50Z 10.0.0.1:80 - 200 twelve",
+                "bytes",
+                "twelve",
+            ),
+        ] {
+            let (doc, time) = write(line).expect("structure is fine");
+            assert_eq!(time, Some(1_418_530_010_000), "{line}");
+            assert_eq!(doc["@invalid"], serde_json::json!({field: value}), "{line}");
+            assert!(
+                doc["@error"].as_str().expect("error").contains(field),
+                "{line}"
+            );
+            assert!(doc.get(field).is_none(), "{line}: not written typed");
+            // Everything else is still typed.
+            assert_eq!(doc["time"], "2014-12-14T04:06:50Z", "{line}");
+            if field != "bytes" {
+                assert_eq!(doc["bytes"], 12, "{line}");
+            }
+        }
+        let (doc, time) = write("not-a-time 10.0.0.1:80 - - 12").expect("structure is fine");
+        assert_eq!(time, None, "the event's own time is used");
+        assert_eq!(doc["@invalid"]["time"], "not-a-time");
+        assert_eq!(doc["client_ip"], "10.0.0.1");
     }
 }

@@ -253,12 +253,17 @@ impl DocumentEncoder {
         let line = event.message.trim_end_matches(['\n', '\r']);
         self.values.split(line)?;
         let mut w = ObjectWriter::new(doc);
-        let time = fields::write_line(&mut w, format, line, &self.values)?;
+        let mut invalid = typed::Invalid::default();
+        let time = fields::write_line(&mut w, format, line, &self.values, &mut invalid)?;
         let timestamp_ms = time.unwrap_or(event.timestamp_ms);
         write_cloudwatch_meta(&mut w, origin, event, timestamp_ms);
+        let error = invalid
+            .finish(&mut w)
+            .map(|reason| format!("{}: {reason}", format.name));
         w.finish();
         Ok(Encoded {
             timestamp_ms,
+            error,
             ..Encoded::default()
         })
     }

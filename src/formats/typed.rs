@@ -29,8 +29,51 @@ pub enum Kind {
 #[error("field {field}: {value:?} is not {kind}")]
 pub struct TypeError {
     pub field: String,
+    /// The value's start, for messages.
     pub value: String,
     pub kind: &'static str,
+    /// The whole value, kept in `@invalid`.
+    pub full_value: String,
+}
+
+/// Values that did not fit their columns in a record whose structure was
+/// fine: the record keeps every other field typed, and these are written
+/// once at the end as `"@invalid":{"<field>":"<value as text>"}` (mapped as
+/// keywords by every template, so they never conflict) with `@error` naming
+/// them. Allocates nothing unless a value is bad.
+#[derive(Debug, Default)]
+pub struct Invalid {
+    fields: Vec<(String, String)>,
+    reasons: Vec<String>,
+}
+
+impl Invalid {
+    #[cold]
+    pub fn push(&mut self, error: TypeError) {
+        self.reasons.push(error.to_string());
+        self.fields.push((error.field, error.full_value));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+
+    /// Writes `@invalid` and `@error`, and returns the error for the
+    /// summary; nothing when every value fitted.
+    pub fn finish(self, w: &mut ObjectWriter<'_>) -> Option<String> {
+        if self.fields.is_empty() {
+            return None;
+        }
+        let out = w.field("@invalid");
+        let mut invalid = ObjectWriter::new(out);
+        for (field, value) in &self.fields {
+            invalid.str(field, value);
+        }
+        invalid.finish();
+        let reason = self.reasons.join("; ");
+        w.str("@error", &reason);
+        Some(reason)
+    }
 }
 
 /// The largest number of digits an integer may have and still be written as a
@@ -145,6 +188,7 @@ fn type_error(name: &str, value: &str, kind: Kind) -> TypeError {
     TypeError {
         field: name.to_owned(),
         value: value.chars().take(64).collect(),
+        full_value: value.to_owned(),
         kind: match kind {
             Kind::Keyword => "text",
             Kind::Integer => "an integer",
@@ -152,6 +196,17 @@ fn type_error(name: &str, value: &str, kind: Kind) -> TypeError {
             Kind::Float => "a number",
             Kind::Ip => "an IP address",
         },
+    }
+}
+
+/// A value of field `name` that is not `what` ("address:port", "a time").
+#[cold]
+pub fn not_a(name: &str, value: &str, what: &'static str) -> TypeError {
+    TypeError {
+        field: name.to_owned(),
+        value: value.chars().take(64).collect(),
+        full_value: value.to_owned(),
+        kind: what,
     }
 }
 

@@ -235,6 +235,7 @@ pub fn encode(
 ) -> Result<Encoded, String> {
     let timestamp_ms;
     let mut w = ObjectWriter::new(doc);
+    let mut invalid = typed::Invalid::default();
     match event.extracted.filter(|f| looks_like_extracted(f)) {
         Some(extracted) => {
             timestamp_ms = extracted
@@ -264,20 +265,14 @@ pub fn encode(
                 if value == "-" {
                     continue;
                 }
-                typed::write_rendered(&mut w, &column.key, &column.name, value, column.kind)
-                    .map_err(|e| {
-                        // A short or long line explains a misplaced value best.
-                        let count = line.split_ascii_whitespace().count();
-                        if count == fields.len() {
-                            e.to_string()
-                        } else {
-                            count_error(fields, line)
-                        }
-                    })?;
-                if column.is_start {
-                    start = value.parse::<i64>().ok();
+                match typed::write_rendered(&mut w, &column.key, &column.name, value, column.kind) {
+                    Ok(()) if column.is_start => start = value.parse::<i64>().ok(),
+                    Ok(()) => {}
+                    Err(e) => invalid.push(e),
                 }
             }
+            // A line with the wrong count of values is misaligned: its
+            // values cannot be trusted to be what their columns say.
             if values.next().is_some() {
                 return Err(count_error(fields, line));
             }
@@ -287,9 +282,13 @@ pub fn encode(
             write_cloudwatch_meta(&mut w, origin, event, timestamp_ms);
         }
     }
+    let error = invalid
+        .finish(&mut w)
+        .map(|reason| format!("vpc_flow: {reason}"));
     w.finish();
     Ok(Encoded {
         timestamp_ms,
+        error,
         ..Encoded::default()
     })
 }
@@ -342,9 +341,18 @@ mod tests {
             Some("vpc_flow: expected 14 fields, found 5")
         );
         assert_eq!(doc["@message"], "2 1 eni-1 a b");
+        // One bad value costs only itself: the record keeps its other fields.
         let bad = V2.replace("172.31.16.139", "172.31.16.300");
-        let (_, encoded) = encode_doc(&Format::VpcFlow(FieldList::default()), &event(&bad));
+        let (doc, encoded) = encode_doc(&Format::VpcFlow(FieldList::default()), &event(&bad));
         assert!(encoded.error.expect("error").contains("srcaddr"));
+        assert_eq!(
+            doc["@invalid"],
+            serde_json::json!({"srcaddr": "172.31.16.300"})
+        );
+        assert!(doc.get("srcaddr").is_none());
+        assert_eq!(doc["dstaddr"], "172.31.16.21");
+        assert_eq!(doc["action"], "ACCEPT");
+        assert!(doc.get("@message").is_none(), "not text");
     }
 
     #[test]

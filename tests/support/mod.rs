@@ -386,3 +386,38 @@ impl Drop for Moto {
         let _ = self.child.wait();
     }
 }
+
+/// A fresh directory under the system's temporary one.
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "lf-{name}-{}-{}",
+        std::process::id(),
+        fastrand::u64(..)
+    ));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// A Lambda event carrying a CloudWatch Logs payload of `messages` (one
+/// second apart from 2023-11-14T22:13:20Z), written into `dir`.
+pub fn cloudwatch_event(dir: &Path, log_group: &str, messages: &[&str]) -> PathBuf {
+    use base64::Engine as _;
+    use std::io::Write as _;
+    let events: Vec<Value> = messages
+        .iter()
+        .enumerate()
+        .map(|(i, m)| serde_json::json!({"id": format!("3700000000000000000000000000000000000000000000000{i:05}"), "timestamp": 1_700_000_000_000_i64 + i as i64, "message": m}))
+        .collect();
+    let payload = serde_json::json!({"messageType": "DATA_MESSAGE", "owner": "123456789012",
+        "logGroup": log_group, "logStream": "s", "subscriptionFilters": ["f"], "logEvents": events});
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(payload.to_string().as_bytes()).expect("gzip");
+    let data = base64::engine::general_purpose::STANDARD.encode(gz.finish().expect("gzip"));
+    let path = dir.join(format!("cwl-{}.json", fastrand::u32(..)));
+    std::fs::write(
+        &path,
+        serde_json::json!({"awslogs": {"data": data}}).to_string(),
+    )
+    .expect("event written");
+    path
+}
