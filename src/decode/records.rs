@@ -1,9 +1,10 @@
 //! The records of a streamed log object, one at a time, in bounded memory.
 //!
-//! S3 log objects come in three layouts: lines (flow logs, access logs,
+//! S3 log objects come in four layouts: lines (flow logs, access logs,
 //! NDJSON), a sequence of JSON values (pretty-printed objects one after the
-//! other), and CloudTrail's `{"Records":[...]}`, whose array elements are the
-//! records. [`RecordReader`] reads any of them from a `BufRead` and holds at
+//! other), CloudTrail's `{"Records":[...]}`, whose array elements are the
+//! records, and a bare `[...]` of records (CloudTrail Lake and many tools
+//! export so), pretty-printed or on one line. [`RecordReader`] reads any of them from a `BufRead` and holds at
 //! most one record (up to [`MAX_RECORD`] bytes) plus the reader's buffer, so
 //! memory does not grow with the object: a 1 GB CloudTrail file is read one
 //! event at a time. CloudTrail digest files are recognised and yield nothing.
@@ -34,6 +35,8 @@ pub enum Layout {
     JsonValues,
     /// `{"Records":[...]}`: each array element is a record.
     RecordsArray,
+    /// `[...]`: each element is a record.
+    Array,
     /// A CloudTrail digest file: no records.
     Digest,
 }
@@ -47,6 +50,9 @@ impl Layout {
             .position(|b| !b.is_ascii_whitespace())
             .unwrap_or(text.len());
         let text = &text[start..];
+        if text.starts_with(b"[") {
+            return Layout::Array;
+        }
         if !text.starts_with(b"{") {
             return Layout::Lines;
         }
@@ -111,7 +117,11 @@ impl RecordReader {
             input,
             layout,
             buf: Vec::new(),
-            scanner: Scanner::new(if layout == Layout::RecordsArray { 2 } else { 0 }),
+            scanner: Scanner::new(match layout {
+                Layout::RecordsArray => 2,
+                Layout::Array => 1,
+                _ => 0,
+            }),
             record_len: 0,
             done: layout == Layout::Digest,
             position: 0,
@@ -132,7 +142,7 @@ impl RecordReader {
         self.record_len = 0;
         let complete = match self.layout {
             Layout::Lines => self.read_line()?,
-            Layout::JsonValues | Layout::RecordsArray => self.read_json()?,
+            Layout::JsonValues | Layout::RecordsArray | Layout::Array => self.read_json()?,
             Layout::Digest => None,
         };
         let Some(complete) = complete else {
@@ -240,8 +250,9 @@ fn keep(buf: &mut Vec<u8>, record_len: &mut usize, bytes: &[u8]) {
 
 /// Finds where JSON values begin and end in a byte stream, chunk by chunk,
 /// by counting brackets outside strings. Values at `base_depth` are the
-/// records: 0 for a sequence of values, 2 for the elements of an array that
-/// is a member of the top-level object.
+/// records: 0 for a sequence of values, 1 for the elements of a top-level
+/// array, 2 for the elements of an array that is a member of the top-level
+/// object.
 #[derive(Debug)]
 struct Scanner {
     base_depth: u32,
@@ -395,6 +406,36 @@ mod tests {
             );
         }
         assert!(texts(br#"{"Records":[]}"#, 4).is_empty());
+    }
+
+    #[test]
+    fn arrays_of_records_pretty_or_on_one_line() {
+        let one_line = br#"[{"eventVersion":"1.08","a":"]"},{"eventVersion":"1.09","b":[1,2]}]"#;
+        let pretty = b"\xef\xbb\xbf [\n  {\n    \"eventVersion\": \"1.08\",\n    \"a\": \"]\"\n  },\n  {\"eventVersion\": \"1.09\", \"b\": [1, 2]}\n]\n";
+        for chunk in [1, 2, 5, 64] {
+            let (layout, got) = records(one_line, chunk);
+            assert_eq!(layout, Layout::Array);
+            assert_eq!(
+                got.iter().map(|(t, _)| t.as_str()).collect::<Vec<_>>(),
+                [
+                    r#"{"eventVersion":"1.08","a":"]"}"#,
+                    r#"{"eventVersion":"1.09","b":[1,2]}"#
+                ],
+                "chunk {chunk}"
+            );
+            let (layout, got) = records(pretty, chunk);
+            assert_eq!(layout, Layout::Array);
+            assert_eq!(got.len(), 2, "chunk {chunk}");
+            assert!(got[0].0.starts_with('{') && got[0].0.ends_with('}'));
+            assert!(got.iter().all(|(_, problem)| problem.is_none()));
+        }
+        assert!(texts(b"[]", 1).is_empty());
+        let (_, got) = records(br#"[{"a":1},{"b":"cut"#, 3);
+        assert_eq!(got.len(), 2);
+        assert_eq!(
+            got[1].1.as_deref(),
+            Some("record cut off by the end of the object")
+        );
     }
 
     #[test]
