@@ -351,8 +351,11 @@ impl Forwarder {
         };
         let api = if self.is_serverless() {
             LifecycleApi::None
-        } else {
+        } else if self.settings.router.has_retention() {
             LifecycleApi::detect(cluster, &version).await
+        } else {
+            // No policy to install: no need to ask which API there is.
+            LifecycleApi::assumed(&version)
         };
         let installed = templates::install(cluster, &self.settings.router, &version, api).await?;
         tracing::info!(

@@ -456,8 +456,15 @@ pub async fn install(
     api: LifecycleApi,
 ) -> Result<Installed, String> {
     let plan = build(router, version, api);
-    let mut installed = Installed::default();
-    // Policies first: an ILM template names its policy.
+    let mut installed = Installed {
+        // Templates first: documents need their mappings more than old
+        // indices need deleting (an ILM template may name its policy before
+        // the policy exists; indices pick it up once it does).
+        templates: apply(cluster, &plan.templates, version)
+            .await
+            .map_err(|e| e.to_string())?,
+        ..Installed::default()
+    };
     match lifecycle::apply(cluster, &plan.policies, api).await {
         Ok(applied) => installed.policies = applied,
         Err(e @ lifecycle::LifecycleError::Unsupported) => {
@@ -466,9 +473,6 @@ pub async fn install(
         }
         Err(e) => return Err(e.to_string()),
     }
-    installed.templates = apply(cluster, &plan.templates, version)
-        .await
-        .map_err(|e| e.to_string())?;
     Ok(installed)
 }
 

@@ -263,6 +263,11 @@ impl Router {
         &self.defaults
     }
 
+    /// Does anything ask for indices to be deleted after a while?
+    pub fn has_retention(&self) -> bool {
+        self.defaults.retention.is_some() || self.routes.iter().any(|r| r.retention.is_some())
+    }
+
     /// The indices that configured routes name, with their format when the
     /// route fixes one, and how they are kept (for index templates).
     pub fn configured_indices(
