@@ -97,6 +97,17 @@ async fn handle(
         // Lambda retries the event; `create` with stable ids makes that safe.
         return Err(format!("not everything was delivered: {}", summary.to_json()).into());
     }
+    if let Some(shape) = input::firehose::shape(&event.payload) {
+        if shape == input::firehose::Shape::HttpEndpoint && !outcome.failed_items.is_empty() {
+            // An HTTP endpoint delivery is retried whole.
+            return Err(format!("not everything was delivered: {}", summary.to_json()).into());
+        }
+        return Ok(input::firehose::response(
+            &event.payload,
+            shape,
+            &outcome.failed_items,
+        ));
+    }
     if batched {
         let failures: Vec<Value> = outcome
             .failed_items

@@ -4,6 +4,7 @@
 //! subscription), so that a bad unit fails alone.
 
 pub mod cloudwatch;
+pub mod firehose;
 pub mod s3;
 
 use std::io::Read;
@@ -117,6 +118,9 @@ pub fn from_event(event: &Value) -> Result<Vec<Unit>, EnvelopeError> {
                 })
                 .collect());
         }
+    }
+    if let Some(shape) = firehose::shape(event) {
+        return Ok(firehose::units(event, shape));
     }
     if let Some(notification) = s3::notification(event) {
         return Ok(vec![Unit {
@@ -248,6 +252,11 @@ pub fn looks_like_event(head: &[u8]) -> bool {
                 .trim_ascii_start()
                 .strip_prefix(b"{")
                 .is_some_and(|rest| rest.trim_ascii_start().starts_with(b"\"logEvents\""))
+            // Firehose: a transformation event or an HTTP endpoint body.
+            || (find(b"\"records\"")
+                && (find(b"\"invocationId\"")
+                    || find(b"\"deliveryStreamArn\"")
+                    || find(b"\"requestId\"")))
             || find(b"\"detail-type\"")
             || find(b"\"s3:TestEvent\"")
             || event_source_is_aws(head))
