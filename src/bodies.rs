@@ -18,7 +18,7 @@ use crate::client::sigv4::sha256_hex;
 use crate::config::Settings;
 use crate::decode::records::{Layout, RecordReader};
 use crate::formats::{text, vpc_flow::FieldList, DocumentEncoder, Event, Format, Origin};
-use crate::input::cloudwatch::{LogEvent, LogsData};
+use crate::input::cloudwatch::{LogEvent, LogsData, PayloadParser};
 use crate::input::ObjectInput;
 use crate::routing::{Destination, Router};
 use crate::summary::Summary;
@@ -125,6 +125,12 @@ impl Batcher {
             Some(self.id_buf.as_str())
         };
         self.encoder.push(&self.index, id, &self.doc)
+    }
+
+    /// The next events go to another destination: the index name cached
+    /// for the day no longer holds.
+    pub fn change_destination(&mut self) {
+        self.index_day = None;
     }
 
     /// The last, partly filled body.
@@ -256,6 +262,26 @@ pub struct ObjectBodies {
     /// When to stop reading (the Lambda deadline less the margin).
     stop_at: Option<Instant>,
     finished: bool,
+    /// Objects that Firehose wrote from a CloudWatch Logs subscription hold
+    /// whole payloads one after the other: each is parsed on its own (in
+    /// this buffer), and the bodies its events fill wait here.
+    payload: Vec<u8>,
+    parser: PayloadParser,
+    pending: std::collections::VecDeque<BulkBody>,
+    /// The forwarder's own log group, whose events are never indexed.
+    own_log_group: Option<String>,
+    /// Whether the object's records are CloudWatch Logs payloads, decided
+    /// by its first record.
+    payloads: Option<bool>,
+}
+
+/// Is this (first) record of an object a whole CloudWatch Logs payload?
+/// Then every record of the object is one (Firehose writes nothing else
+/// into such an object).
+fn is_payload(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let find = |needle: &[u8]| memchr::memmem::find(bytes, needle).is_some();
+    text.trim_start().starts_with('{') && find(b"\"messageType\"") && find(b"\"logEvents\"")
 }
 
 impl ObjectBodies {
@@ -286,6 +312,11 @@ impl ObjectBodies {
             batcher,
             stop_at: None,
             finished: false,
+            payload: Vec::new(),
+            parser: PayloadParser::default(),
+            pending: Default::default(),
+            own_log_group: settings.own_log_group.clone(),
+            payloads: None,
         })
     }
 
@@ -318,7 +349,15 @@ impl ObjectBodies {
             batcher,
             stop_at,
             finished,
+            payload,
+            parser,
+            pending,
+            own_log_group,
+            payloads,
         } = self;
+        if let Some(body) = pending.pop_front() {
+            return Some(body);
+        }
         if *finished {
             return None;
         }
@@ -345,6 +384,25 @@ impl ObjectBodies {
                     break;
                 }
             };
+            let is_payloads = *payloads.get_or_insert_with(|| is_payload(&record.text));
+            if is_payloads && record.problem.is_none() {
+                payload.clear();
+                payload.extend_from_slice(record.text.as_bytes());
+                let context = PayloadContext {
+                    router,
+                    own_log_group: own_log_group.as_deref(),
+                    position: record.position,
+                };
+                // Each payload has its own destination, and so may the
+                // object's other records.
+                batcher.change_destination();
+                payload_bodies(&context, batcher, parser, payload, pending);
+                batcher.change_destination();
+                match pending.pop_front() {
+                    Some(body) => return Some(body),
+                    None => continue,
+                }
+            }
             let destination = destination.get_or_insert_with(|| {
                 let d = router.resolve_object(bucket, key, &record.text);
                 tracing::debug!(%bucket, %key, format = %d.format, index = d.index.prefix(), "object");
@@ -386,6 +444,76 @@ impl ObjectBodies {
 
     pub fn into_summary(self) -> Summary {
         self.batcher.summary
+    }
+}
+
+/// The events of one CloudWatch Logs payload found in an object, routed
+/// by its own log group as a direct subscription would be; the bodies they
+/// fill go to `pending`.
+struct PayloadContext<'a> {
+    router: &'a Router,
+    own_log_group: Option<&'a str>,
+    /// The payload's position in its object.
+    position: u64,
+}
+
+fn payload_bodies(
+    context: &PayloadContext<'_>,
+    batcher: &mut Batcher,
+    parser: &mut PayloadParser,
+    bytes: &mut Vec<u8>,
+    pending: &mut std::collections::VecDeque<BulkBody>,
+) {
+    let payload = match parser.parse(bytes) {
+        Ok(payload) => payload,
+        Err(e) => {
+            batcher.summary.undecodable += 1;
+            batcher
+                .summary
+                .note_error(format!("payload {} of the object: {e}", context.position));
+            return;
+        }
+    };
+    let Some(first) = payload.log_events.first() else {
+        batcher.summary.skipped += 1;
+        return;
+    };
+    if payload.is_control() {
+        batcher.summary.skipped += 1;
+        return;
+    }
+    if context.own_log_group == Some(payload.log_group) {
+        tracing::warn!(
+            log_group = payload.log_group,
+            "skipped events from the forwarder's own log group (AWS_LAMBDA_LOG_GROUP_NAME)"
+        );
+        batcher.summary.skipped += payload.log_events.len() as u64;
+        return;
+    }
+    let destination = context.router.resolve(
+        payload.log_group,
+        first.message,
+        first.extracted_fields.as_ref(),
+    );
+    let origin = Origin::new(payload.owner, payload.log_group, payload.log_stream);
+    for (position, log_event) in payload.log_events.iter().enumerate() {
+        let (timestamp_ms, _) = time::normalize_millis(log_event.timestamp);
+        let event = Event {
+            id: log_event.id,
+            timestamp_ms,
+            message: log_event.message,
+            extracted: log_event.extracted_fields.as_ref(),
+        };
+        if let Some(full) = batcher.push(
+            &destination,
+            &origin,
+            &event,
+            None,
+            log_event.id,
+            position as u64,
+        ) {
+            pending.push_back(full);
+        }
     }
 }
 

@@ -209,3 +209,63 @@ fn a_failing_object_is_the_only_message_reported() {
     let error = s["errors"].to_string();
     assert!(error.contains("NoSuchKey"), "{error}");
 }
+
+/// What Firehose writes to S3 from a CloudWatch Logs subscription: gzipped
+/// payloads one after the other with no separator.
+fn firehose_object(dir: &std::path::Path) -> std::path::PathBuf {
+    let payload = |group: &str, n: usize| {
+        let events: Vec<Value> = (0..n)
+            .map(|i| json!({"id": format!("38{group_len:02}{i:050}", group_len = group.len()), "timestamp": 1_764_496_800_000_i64 + i as i64,
+                            "message": format!("{group} event {i}")}))
+            .collect();
+        json!({"messageType": "DATA_MESSAGE", "owner": "123456789012", "logGroup": group,
+               "logStream": "s", "subscriptionFilters": ["to-firehose"], "logEvents": events})
+        .to_string()
+    };
+    let control = json!({"messageType": "CONTROL_MESSAGE", "owner": "CloudwatchLogs", "logGroup": "",
+        "logStream": "", "subscriptionFilters": [], "logEvents": [{"id": "", "timestamp": 1_764_496_800_000_i64,
+        "message": "CWL CONTROL MESSAGE: Checking health of destination Firehose."}]});
+    let body = [
+        payload("/aws/lambda/orders", 3),
+        control.to_string(),
+        payload("/ecs/payments", 2),
+        payload("/aws/lambda/logs-forwarder", 4),
+    ]
+    .concat();
+    let path = dir.join("firehose-object");
+    std::fs::write(&path, body).expect("object");
+    path
+}
+
+#[test]
+fn objects_firehose_wrote_from_a_subscription_are_read_as_payloads() {
+    let moto = Moto::start();
+    let osmem = Osmem::start();
+    let dir = tempdir::Dir::new();
+    let object = firehose_object(&dir.path);
+    let event = moto.notify(json!({
+        "bucket": "central-logs", "queue": "firehose-objects",
+        "objects": [{"key": "firehose/2026/11/30/10/cwl-stream-1-2026-11-30-10-00-00-abc", "file": path_str(&object), "gzip": true}],
+    }));
+    let (_dir, path) = write_event(&event);
+    let mut vars = env(&moto, "[]");
+    vars.push(("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/logs-forwarder"));
+    let run = replay(&["--endpoint", &osmem.url, &path], &vars);
+    assert!(run.success, "{}", run.stderr);
+    let s = &run.summary;
+    assert_eq!(s["indexed"], 5, "{s}");
+    // The test event, the control message, and the forwarder's own 4 events.
+    assert_eq!(s["skipped"], 6, "{s}");
+    assert_eq!(
+        osmem.count("cwl-aws-lambda-orders-*", json!({"match_all": {}})),
+        3
+    );
+    let payments = osmem.sources("cwl-ecs-payments-*", json!({"match_all": {}}));
+    assert_eq!(payments.len(), 2);
+    assert_eq!(payments[0]["@log_group"], "/ecs/payments");
+    assert_eq!(payments[0]["@owner"], "123456789012");
+    // Redelivered: the events' own ids make it a no-op.
+    let again = replay(&["--endpoint", &osmem.url, &path], &vars);
+    assert!(again.success, "{}", again.stderr);
+    assert_eq!(again.summary["duplicates"], 5, "{}", again.summary);
+}
