@@ -31,7 +31,7 @@ pub struct Batcher {
     documents: DocumentEncoder,
     doc: Vec<u8>,
     /// Reused by the route's rules.
-    rules_work: crate::filters::Work,
+    rule_buffers: crate::filters::RuleBuffers,
     index: String,
     index_day: Option<i64>,
     /// Hashes only: a collision merely renames one id, deterministically.
@@ -51,7 +51,7 @@ impl Batcher {
             encoder: BulkEncoder::new(settings.bulk_max_bytes, settings.action, doc_type),
             documents: DocumentEncoder::default(),
             doc: Vec::with_capacity(4096),
-            rules_work: Default::default(),
+            rule_buffers: Default::default(),
             index: String::new(),
             index_day: None,
             seen_ids: HashSet::default(),
@@ -96,7 +96,7 @@ impl Batcher {
             self.summary.note_error(error.clone());
         }
         if let Some(rules) = &destination.rules.0 {
-            if !rules.apply(&mut self.doc, &mut self.rules_work) {
+            if !rules.apply(&mut self.doc, &mut self.rule_buffers) {
                 self.summary.filtered += 1;
                 return None;
             }

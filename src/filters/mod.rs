@@ -125,11 +125,11 @@ impl Rules {
 
     /// Applies the rules to one encoded document: false if it is not to be
     /// indexed, else it is enriched and edited in place. The document is
-    /// scanned once ([`Index`]); `work` holds the buffers from one document
+    /// scanned once ([`Index`]); `buffers` are reused from one document
     /// to the next.
-    pub fn apply(&self, doc: &mut Vec<u8>, work: &mut Work) -> bool {
-        work.index.build(doc);
-        let index = &mut work.index;
+    pub fn apply(&self, doc: &mut Vec<u8>, buffers: &mut RuleBuffers) -> bool {
+        buffers.index.build(doc);
+        let index = &mut buffers.index;
         if self.drop_if.iter().any(|c| c.matches_indexed(doc, index)) {
             return false;
         }
@@ -139,7 +139,7 @@ impl Rules {
             }
         }
         // New members, rendered `"a":…,"b":…`, appended once at the end.
-        let added = &mut work.added;
+        let added = &mut buffers.added;
         added.clear();
         if let Some(geo) = &self.geo {
             for field in &self.geoip {
@@ -168,8 +168,8 @@ impl Rules {
                 added.extend_from_slice(member);
             }
         }
-        if !self.drop_top.is_empty() && index.copy_without(doc, &self.drop_top, &mut work.copy) {
-            std::mem::swap(doc, &mut work.copy);
+        if !self.drop_top.is_empty() && index.copy_without(doc, &self.drop_top, &mut buffers.copy) {
+            std::mem::swap(doc, &mut buffers.copy);
         }
         for path in &self.drop_nested {
             while document::remove(doc, path) {}
@@ -183,7 +183,7 @@ impl Rules {
 
 /// Buffers the rules reuse from one document to the next.
 #[derive(Debug, Default)]
-pub struct Work {
+pub struct RuleBuffers {
     index: document::Index,
     added: Vec<u8>,
     copy: Vec<u8>,
@@ -222,8 +222,9 @@ mod tests {
 
     #[test]
     fn drop_if_and_keep_if() {
-        let keeps =
-            |config: Value| rules(config).apply(&mut DOC.as_bytes().to_vec(), &mut Work::default());
+        let keeps = |config: Value| {
+            rules(config).apply(&mut DOC.as_bytes().to_vec(), &mut RuleBuffers::default())
+        };
         assert!(!keeps(
             json!({"drop_if": [{"field": "action", "equals": "ACCEPT"}]})
         ));
@@ -250,7 +251,7 @@ mod tests {
             "add_fields": {"environment": "prod", "account_alias": "payments", "tags": ["a", 1]},
         }));
         let mut doc = DOC.as_bytes().to_vec();
-        assert!(r.apply(&mut doc, &mut Work::default()));
+        assert!(r.apply(&mut doc, &mut RuleBuffers::default()));
         let edited: Value = serde_json::from_slice(&doc).expect("JSON");
         assert_eq!(
             edited,
