@@ -263,27 +263,9 @@ pub async fn apply(
                 put_path = format!("{path}?if_seq_no={seq}&if_primary_term={term}");
             }
         } else if installed.status.as_u16() != 404 {
-            return Err(fail(format!(
-                "HTTP {}: {}",
-                installed.status.as_u16(),
-                crate::delivery::excerpt(&installed.body)
-            )));
+            return Err(fail(installed.error_text()));
         }
-        let response = cluster
-            .send(
-                Method::PUT,
-                &put_path,
-                Some((body.to_string().into(), "application/json")),
-            )
-            .await
-            .map_err(|e| fail(e.to_string()))?;
-        if !response.status.is_success() {
-            return Err(fail(format!(
-                "HTTP {}: {}",
-                response.status.as_u16(),
-                crate::delivery::excerpt(&response.body)
-            )));
-        }
+        cluster.put_json(&put_path, &body).await.map_err(fail)?;
         tracing::info!(policy = %id, "lifecycle policy installed");
         applied.written.push(id);
     }

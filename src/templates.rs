@@ -416,21 +416,7 @@ pub async fn apply(
             name: template.name.clone(),
             reason,
         };
-        let response = cluster
-            .send(
-                Method::PUT,
-                &path,
-                Some((body.to_string().into(), "application/json")),
-            )
-            .await
-            .map_err(|e| fail(e.to_string()))?;
-        if !response.status.is_success() {
-            return Err(fail(format!(
-                "HTTP {}: {}",
-                response.status.as_u16(),
-                crate::delivery::excerpt(&response.body)
-            )));
-        }
+        cluster.put_json(&path, &body).await.map_err(fail)?;
         tracing::info!(template = %template.name, patterns = ?template.patterns, "index template installed");
         applied.written.push(template.name.clone());
     }

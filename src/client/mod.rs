@@ -216,6 +216,38 @@ impl Cluster {
     }
 }
 
+/// The start of a response body, for error messages.
+pub fn excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(300)]);
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+impl Response {
+    /// `HTTP <status>: <the body's start>`, for an answer that is not a success.
+    pub fn error_text(&self) -> String {
+        format!("HTTP {}: {}", self.status.as_u16(), excerpt(&self.body))
+    }
+}
+
+impl Cluster {
+    /// PUTs a JSON body; an answer other than 2xx is an error (with
+    /// [`Response::error_text`]), as is a request that fails.
+    pub async fn put_json(&self, path: &str, body: &serde_json::Value) -> Result<Response, String> {
+        let response = self
+            .send(
+                Method::PUT,
+                path,
+                Some((body.to_string().into(), "application/json")),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        if !response.status.is_success() {
+            return Err(response.error_text());
+        }
+        Ok(response)
+    }
+}
+
 /// Sends `request` and reads the whole response, all within `timeout`.
 pub(crate) async fn exchange(
     http: &HttpClient,
