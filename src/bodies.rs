@@ -20,7 +20,7 @@ use crate::decode::records::{Layout, RecordReader};
 use crate::formats::{text, vpc_flow::FieldList, DocumentEncoder, Event, Format, Origin};
 use crate::input::cloudwatch::{LogEvent, LogsData, PayloadParser};
 use crate::input::ObjectInput;
-use crate::routing::{Destination, Router};
+use crate::routing::{Destination, IndexPattern, Router};
 use crate::summary::Summary;
 use crate::time;
 
@@ -33,7 +33,10 @@ pub struct Batcher {
     /// Reused by the route's rules.
     rule_buffers: crate::filters::RuleBuffers,
     index: String,
-    index_day: Option<i64>,
+    /// What `index` was written for: a destination's index pattern and a
+    /// day. One batcher may serve several destinations (the payloads of a
+    /// Firehose-written object), so the pattern is part of the key.
+    index_for: Option<(IndexPattern, i64)>,
     /// Hashes only: a collision merely renames one id, deterministically.
     /// Seeded per process; foldhash because SipHash showed up in profiles.
     seen_ids: HashSet<u64, foldhash::fast::FixedState>,
@@ -53,7 +56,7 @@ impl Batcher {
             doc: Vec::with_capacity(4096),
             rule_buffers: Default::default(),
             index: String::new(),
-            index_day: None,
+            index_for: None,
             seen_ids: HashSet::default(),
             id_hasher: foldhash::fast::RandomState::default(),
             id_buf: String::new(),
@@ -105,9 +108,13 @@ impl Batcher {
             self.encoder.set_max_bytes(limit.load(Ordering::Relaxed));
         }
         let day = time::day_number(encoded.timestamp_ms);
-        if self.index_day != Some(day) {
+        let cached = self
+            .index_for
+            .as_ref()
+            .is_some_and(|(pattern, d)| *d == day && *pattern == destination.index);
+        if !cached {
             destination.index.write_name(day, &mut self.index);
-            self.index_day = Some(day);
+            self.index_for = Some((destination.index.clone(), day));
         }
         let id = encoded.id.as_deref().unwrap_or(default_id);
         // An id seen twice in one input names two different events
@@ -125,12 +132,6 @@ impl Batcher {
             Some(self.id_buf.as_str())
         };
         self.encoder.push(&self.index, id, &self.doc)
-    }
-
-    /// The next events go to another destination: the index name cached
-    /// for the day no longer holds.
-    pub fn change_destination(&mut self) {
-        self.index_day = None;
     }
 
     /// The last, partly filled body.
@@ -393,11 +394,7 @@ impl ObjectBodies {
                     own_log_group: own_log_group.as_deref(),
                     position: record.position,
                 };
-                // Each payload has its own destination, and so may the
-                // object's other records.
-                batcher.change_destination();
                 payload_bodies(&context, batcher, parser, payload, pending);
-                batcher.change_destination();
                 match pending.pop_front() {
                     Some(body) => return Some(body),
                     None => continue,
