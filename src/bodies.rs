@@ -444,6 +444,22 @@ impl ObjectBodies {
     }
 }
 
+/// How many events of `payload` are the forwarder's own log lines (its log
+/// group is `own`, from `AWS_LAMBDA_LOG_GROUP_NAME`): they are never
+/// indexed, since indexing them would feed the forwarder for ever once a
+/// subscription (say, account-wide) reaches its log group. Says so once.
+pub fn own_log_group_events(own: Option<&str>, payload: &LogsData<'_>) -> u64 {
+    if own != Some(payload.log_group) {
+        return 0;
+    }
+    tracing::warn!(
+        log_group = payload.log_group,
+        events = payload.log_events.len(),
+        "skipped events from the forwarder's own log group (AWS_LAMBDA_LOG_GROUP_NAME)"
+    );
+    payload.log_events.len() as u64
+}
+
 /// The events of one CloudWatch Logs payload found in an object, routed
 /// by its own log group as a direct subscription would be; the bodies they
 /// fill go to `pending`.
@@ -479,12 +495,9 @@ fn payload_bodies(
         batcher.summary.skipped += 1;
         return;
     }
-    if context.own_log_group == Some(payload.log_group) {
-        tracing::warn!(
-            log_group = payload.log_group,
-            "skipped events from the forwarder's own log group (AWS_LAMBDA_LOG_GROUP_NAME)"
-        );
-        batcher.summary.skipped += payload.log_events.len() as u64;
+    let own = own_log_group_events(context.own_log_group, &payload);
+    if own > 0 {
+        batcher.summary.skipped += own;
         return;
     }
     let destination = context.router.resolve(

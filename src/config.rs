@@ -208,11 +208,6 @@ impl Settings {
             connections: self.bulk_concurrency.max(2),
         }
     }
-
-    /// Are events of `log_group` the forwarder's own log lines?
-    pub fn is_own_log_group(&self, log_group: &str) -> bool {
-        self.own_log_group.as_deref() == Some(log_group)
-    }
 }
 
 /// Region and credentials from the standard variables, when all are set.

@@ -206,16 +206,11 @@ impl Forwarder {
                 return Summary::undecodable(e.to_string());
             }
         };
-        if self.settings.is_own_log_group(payload.log_group) {
-            // Indexing its own log lines would feed the forwarder for ever
-            // once a subscription (say, account-wide) reaches its log group.
-            tracing::warn!(
-                log_group = payload.log_group,
-                events = payload.log_events.len(),
-                "skipped events from the forwarder's own log group (AWS_LAMBDA_LOG_GROUP_NAME)"
-            );
+        let own =
+            crate::bodies::own_log_group_events(self.settings.own_log_group.as_deref(), &payload);
+        if own > 0 {
             return Summary {
-                skipped: payload.log_events.len() as u64,
+                skipped: own,
                 ..Summary::default()
             };
         }
