@@ -40,12 +40,34 @@ pub fn normalize_millis(ts: i64) -> (i64, bool) {
 /// four-digit year, which is all a date field takes.
 const MAX_EPOCH_SECONDS: i64 = 253_402_300_799;
 
-/// Milliseconds for a time in epoch seconds, if it is a date a cluster can
-/// store (1970 to 9999); `None` for anything else, which must not overflow.
-pub fn millis_from_epoch_seconds(seconds: i64) -> Option<i64> {
-    (0..=MAX_EPOCH_SECONDS)
-        .contains(&seconds)
-        .then(|| seconds * 1000)
+/// An epoch time that a producer may have written in seconds or in
+/// milliseconds (flow log `start`/`end`): below [`SECONDS_CUTOFF`] it is
+/// seconds, from there to the end of year 9999 milliseconds. Anything else
+/// is no date a cluster can store, and must not overflow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EpochTime {
+    Seconds(i64),
+    Millis(i64),
+}
+
+impl EpochTime {
+    /// Reads `value`, or `None` if it is neither (negative, or later than
+    /// year 9999 in milliseconds).
+    pub fn from_number(value: i64) -> Option<EpochTime> {
+        const MAX_MILLIS: i64 = MAX_EPOCH_SECONDS * 1000 + 999;
+        match value {
+            0..SECONDS_CUTOFF => Some(EpochTime::Seconds(value)),
+            SECONDS_CUTOFF..=MAX_MILLIS => Some(EpochTime::Millis(value)),
+            _ => None,
+        }
+    }
+
+    pub fn millis(self) -> i64 {
+        match self {
+            EpochTime::Seconds(s) => s * 1000,
+            EpochTime::Millis(ms) => ms,
+        }
+    }
 }
 
 pub fn civil_from_days(days: i64) -> Date {
@@ -247,6 +269,19 @@ fn days_in_month(year: u32, month: u32) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn epoch_times_in_seconds_or_milliseconds() {
+        assert_eq!(
+            EpochTime::from_number(1_418_530_010),
+            Some(EpochTime::Seconds(1_418_530_010))
+        );
+        let ms = EpochTime::from_number(1_418_530_010_123).expect("ms");
+        assert_eq!(ms, EpochTime::Millis(1_418_530_010_123));
+        assert_eq!(ms.millis(), 1_418_530_010_123);
+        assert_eq!(EpochTime::from_number(-1), None);
+        assert_eq!(EpochTime::from_number(222_222_222_222_222_202), None);
+    }
 
     #[test]
     fn civil_roundtrip_over_centuries() {

@@ -8,10 +8,13 @@
 //! its first value:
 //!
 //! - ALB: a request type (`http`, `https`, `h2`, `grpcs`, `ws`, `wss`), then
-//!   `time elb client:port target:port ...` (25 values in 2018, 29 and the
-//!   traceability id since, 32 with the request transform fields).
+//!   `time elb client:port target:port ...` (17 values in 2016, 18 with the
+//!   trace id, 25 in 2018, 27 with the target lists, 29 with the
+//!   classification, 30 with the connection trace id, 33 with the request
+//!   transform fields). Timings are `-1` when no target answered.
 //! - NLB: `tls 2.0 time elb listener client:port destination:port ...`.
-//! - CLB: `time elb client:port backend:port ...` (15 values).
+//! - CLB: `time elb client:port backend:port ...` (12 values at first, 15
+//!   since the user agent and TLS columns).
 //! - ALB connection log: `time client_ip client_port listener_port ...`.
 //!
 //! `ip:port` values become `<name>_ip` (an `ip`, brackets removed, IPv6 with
@@ -124,20 +127,24 @@ pub const CONNECTION_COLUMNS: &[Column] = &[
     col("conn_trace_id", KEYWORD),
 ];
 
+/// ALB lines ended after `target_group_arn` (17 values) when ALB launched
+/// in 2016; `trace_id` and everything after it came later.
 pub const ALB: LineFormat = LineFormat {
     name: "alb",
     columns: ALB_COLUMNS,
-    min_values: 18,
+    min_values: 17,
 };
 pub const NLB: LineFormat = LineFormat {
     name: "nlb",
     columns: NLB_COLUMNS,
     min_values: 12,
 };
+/// Classic ELB lines ended after `request` (12 values) before the
+/// `user_agent`, `ssl_cipher` and `ssl_protocol` columns were added.
 pub const CLB: LineFormat = LineFormat {
     name: "clb",
     columns: CLB_COLUMNS,
-    min_values: 13,
+    min_values: 12,
 };
 pub const CONNECTION: LineFormat = LineFormat {
     name: "alb_connection",
@@ -181,21 +188,14 @@ pub fn classify(line: &str) -> Result<Line, String> {
     }
 }
 
-/// A cheap test for "this line is an ELB log line".
+/// Is this line an ELB log line? It is if its first values say which kind
+/// and the line then parses as that kind: load balancer names and ids may
+/// have any shape.
 pub fn looks_like(line: &str) -> bool {
-    let mut values = line.split_ascii_whitespace();
-    match (values.next(), values.next(), values.next()) {
-        (Some("http" | "https" | "h2" | "grpcs" | "ws" | "wss"), Some(time), Some(elb)) => {
-            crate::time::parse_rfc3339(time).is_some() && elb.starts_with("app/")
-        }
-        (Some("tls"), Some(_), Some(time)) => crate::time::parse_iso8601_utc(time).is_some(),
-        (Some(time), Some(second), Some(third)) => {
-            crate::time::parse_rfc3339(time).is_some()
-                && (super::fields::split_endpoint(third)
-                    .is_some_and(|(ip, _)| super::typed::parse_ip(ip).is_some())
-                    || super::typed::parse_ip(second).is_some())
-        }
-        _ => line.starts_with("Enable AccessLog for ELB:"),
+    match classify(line) {
+        Ok(Line::Record(format)) => super::fields::parses_as(format, line),
+        Ok(Line::Control) => true,
+        Err(_) => false,
     }
 }
 

@@ -158,6 +158,49 @@ pub fn split_endpoint(value: &str) -> Option<(&str, &str)> {
     Some((host, port))
 }
 
+/// Does `line` parse as `format`: enough values, its time a time, and every
+/// other value of its column's shape (or `-`) but at most one? Detection
+/// asks this rather than looking at the shape of ids, so that a line that
+/// parses as a layout is that layout; the one value allowed to be wrong is
+/// the one that [`write_line`] keeps in `@invalid`, so that a stream whose
+/// first record has a bad value is still read as what it is.
+pub fn parses_as(format: &LineFormat, line: &str) -> bool {
+    let mut values = Values::default();
+    if values.split(line).is_err() || values.len() < format.min_values {
+        return false;
+    }
+    let mut misfits = 0;
+    for (index, column) in format.columns.iter().enumerate() {
+        let Some(value) = values.get(line, index) else {
+            break;
+        };
+        if value == "-" || fits(column.shape, value) {
+            continue;
+        }
+        if column.shape == Shape::Time {
+            return false;
+        }
+        misfits += 1;
+    }
+    misfits <= 1
+}
+
+/// Would `value` be written as `shape` without going to `@invalid`?
+fn fits(shape: Shape, value: &str) -> bool {
+    match shape {
+        Shape::Value(kind) => typed::fits(value, kind),
+        Shape::List(kind) => value.split(',').all(|item| typed::fits(item, kind)),
+        Shape::Endpoint { .. } => split_endpoint(value).is_some_and(|(ip, port)| {
+            typed::fits(ip, Kind::Ip) && typed::fits(port, Kind::Integer)
+        }),
+        Shape::Request { .. } => true,
+        Shape::Time => crate::time::parse_rfc3339(value)
+            .or_else(|| crate::time::parse_iso8601_utc(value))
+            .or_else(|| crate::time::parse_clf(value))
+            .is_some(),
+    }
+}
+
 /// Writes the values of one line under `format`'s columns and returns the
 /// time of its first time column, if it has one.
 ///

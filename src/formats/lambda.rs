@@ -22,10 +22,13 @@
 //! (`duration_ms`, `billed_duration_ms`, `memory_size_mb`,
 //! `max_memory_used_mb`, `init_duration_ms`, ...). Application lines add
 //! `level` and `request_id`, and their own time is `@timestamp`. Messages
-//! that are JSON objects (the JSON log format) are handled as JSON.
+//! that are JSON objects (the JSON log format) are handled as JSON; so is a
+//! JSON platform line (`{"time":…,"type":"platform.report",…}`) with an
+//! extension's unterminated output glued in front of it, which keeps the
+//! whole line in `@message` as well.
 
 use super::typed::{self, Kind};
-use super::{write_cloudwatch_meta, Encoded, Event, Origin};
+use super::{write_cloudwatch_meta, Encoded, Event, Origin, Parsed};
 use crate::json::ObjectWriter;
 
 /// The labelled values of a REPORT line: (label words, field, kind).
@@ -99,6 +102,38 @@ pub fn encode(origin: &Origin, event: &Event<'_>, doc: &mut Vec<u8>) -> Result<E
     w.finish();
     Ok(Encoded {
         timestamp_ms,
+        ..Encoded::default()
+    })
+}
+
+/// Where the JSON platform line starts in `line`, if `line` is other text
+/// glued in front of one (an extension's output without its line break).
+/// Only platform lines are split off: an application's "Result: {...}"
+/// stays text.
+pub fn glued_platform_json(line: &str) -> Option<usize> {
+    const START: &str = "{\"time\":";
+    if line.starts_with('{') || !line.trim_end().ends_with('}') {
+        return None;
+    }
+    let at = line.find(START)?;
+    line[at..].contains("\"type\":\"platform.").then_some(at)
+}
+
+/// A JSON platform line found by [`glued_platform_json`]: its members, and
+/// the whole line in `@message`, so the glued text is not lost.
+pub fn encode_glued(
+    parsed: &Parsed<'_, '_>,
+    origin: &Origin,
+    event: &Event<'_>,
+    doc: &mut Vec<u8>,
+) -> Result<Encoded, String> {
+    let mut w = ObjectWriter::new(doc);
+    write_cloudwatch_meta(&mut w, origin, event, event.timestamp_ms);
+    w.str("@message", event.message);
+    super::json::write_members(&mut w, parsed)?;
+    w.finish();
+    Ok(Encoded {
+        timestamp_ms: event.timestamp_ms,
         ..Encoded::default()
     })
 }
@@ -205,6 +240,21 @@ mod tests {
         let (doc, _) = encode_doc(&Format::Lambda, &event("just some text"));
         assert_eq!(doc["@message"], "just some text");
         assert!(doc.get("level").is_none());
+    }
+
+    #[test]
+    fn extension_text_glued_in_front_of_a_json_platform_line() {
+        let json = r#"{"time":"2024-05-01T10:00:00.000Z","type":"platform.report","record":{"requestId":"6d68ca91","metrics":{"durationMs":12.5,"billedDurationMs":13,"memorySizeMB":128,"maxMemoryUsedMB":71},"status":"success"}}"#;
+        let line = format!("[telemetry-ext] flushed 3 batches{json}");
+        let (doc, encoded) = encode_doc(&Format::Lambda, &event(&line));
+        assert!(encoded.error.is_none(), "{:?}", encoded.error);
+        assert_eq!(doc["type"], "platform.report");
+        assert_eq!(doc["record"]["metrics"]["durationMs"], 12.5);
+        assert_eq!(doc["@message"], line.as_str());
+        // An application's text ending in a JSON object stays text.
+        let (doc, _) = encode_doc(&Format::Lambda, &event(r#"Result: {"time":1}"#));
+        assert!(doc.get("time").is_none());
+        assert_eq!(doc["@message"], r#"Result: {"time":1}"#);
     }
 
     #[test]

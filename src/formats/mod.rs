@@ -232,7 +232,12 @@ impl DocumentEncoder {
                 .with_json(event.message, |parsed| {
                     json::encode(parsed, origin, event, doc)
                 }),
-            Format::Lambda => lambda::encode(origin, event, doc),
+            Format::Lambda => match lambda::glued_platform_json(event.message) {
+                Some(at) => self.with_json(&event.message[at..], |parsed| {
+                    lambda::encode_glued(parsed, origin, event, doc)
+                }),
+                None => lambda::encode(origin, event, doc),
+            },
             Format::Text => Ok(text::encode(origin, event, doc)),
         };
         result.unwrap_or_else(|reason| {

@@ -64,16 +64,14 @@ pub const FORMAT: LineFormat = LineFormat {
     min_values: 17,
 };
 
-/// A cheap test for "this line is an S3 server access log record": a
-/// canonical user id (64 hex digits), a bucket name, then the bracketed time.
+/// Is this line an S3 server access log record? It is if it parses as one
+/// (the bracketed time, an address, numbers where numbers belong): owner and
+/// requester ids may have any length and shape.
 pub fn looks_like(line: &str) -> bool {
+    // Cheap rejection first: the third value is the bracketed time.
     let mut parts = line.splitn(4, ' ');
-    let owner = parts.next().unwrap_or_default();
-    let _bucket = parts.next();
-    let time = parts.next().unwrap_or_default();
-    (owner == "-" || (owner.len() == 64 && owner.bytes().all(|b| b.is_ascii_hexdigit())))
-        && time.starts_with('[')
-        && time.len() == 21
+    let third = parts.nth(2).unwrap_or_default();
+    third.starts_with('[') && super::fields::parses_as(&FORMAT, line)
 }
 
 #[cfg(test)]

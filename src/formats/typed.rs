@@ -7,6 +7,7 @@
 //! [`infer`].
 
 use crate::json::ObjectWriter;
+use crate::time::EpochTime;
 
 /// How a field's text is written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,8 +20,10 @@ pub enum Kind {
     Float,
     /// An IPv4 or IPv6 address, brackets removed.
     Ip,
-    /// A time in whole seconds since the epoch, written as an integer and
-    /// mapped as an `epoch_second` date.
+    /// A time since the epoch in whole seconds, written as the integer and
+    /// mapped as an `epoch_second` date; or in milliseconds (some producers
+    /// write those, see [`crate::time::EpochTime`]), written as an ISO 8601
+    /// time, which the same mapping takes, so no millisecond is lost.
     EpochSeconds,
 }
 
@@ -136,6 +139,8 @@ enum Typed<'v> {
     Quoted(&'v str),
     Bare(&'v str),
     Float(f64),
+    /// Milliseconds since the epoch, written as an ISO 8601 string.
+    Time(i64),
 }
 
 impl Typed<'_> {
@@ -145,6 +150,11 @@ impl Typed<'_> {
             Typed::Quoted(text) => crate::json::write_str(out, text),
             Typed::Bare(text) => out.extend_from_slice(text.as_bytes()),
             Typed::Float(v) => write_float(out, v),
+            Typed::Time(ms) => {
+                out.push(b'"');
+                crate::time::write_rfc3339_millis(out, ms);
+                out.push(b'"');
+            }
         }
     }
 }
@@ -161,9 +171,13 @@ fn write_float(out: &mut Vec<u8>, v: f64) {
 fn typed(value: &str, kind: Kind) -> Option<Typed<'_>> {
     match kind {
         Kind::Keyword => Some(Typed::Quoted(value)),
-        Kind::Integer | Kind::Float | Kind::EpochSeconds if is_lossless_integer(value) => {
-            Some(Typed::Bare(value))
+        Kind::EpochSeconds if is_lossless_integer(value) => {
+            match value.parse().ok().and_then(EpochTime::from_number)? {
+                EpochTime::Seconds(_) => Some(Typed::Bare(value)),
+                EpochTime::Millis(ms) => Some(Typed::Time(ms)),
+            }
         }
+        Kind::Integer | Kind::Float if is_lossless_integer(value) => Some(Typed::Bare(value)),
         Kind::Float if is_lossless_decimal(value) => Some(Typed::Bare(value)),
         Kind::Float => value
             .parse::<f64>()
@@ -173,6 +187,12 @@ fn typed(value: &str, kind: Kind) -> Option<Typed<'_>> {
         Kind::Ip => parse_ip(value).map(Typed::Quoted),
         Kind::Integer | Kind::EpochSeconds => None,
     }
+}
+
+/// Would `value` be written as `kind` (rather than go to `@invalid`)?
+/// For detection: a line that parses as a layout is that layout.
+pub fn fits(value: &str, kind: Kind) -> bool {
+    typed(value, kind).is_some()
 }
 
 /// [`typed`], or why `value` is not a `kind` (for the field `name`).

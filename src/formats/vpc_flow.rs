@@ -18,7 +18,8 @@
 //! Field names are the AWS names with `-` turned into `_` (`srcaddr`,
 //! `dstport`, `log_status`, `tcp_flags`). Addresses are checked IP addresses,
 //! ports, counts and flags are integers, `start` and `end` stay epoch
-//! seconds (mapped as `epoch_second` dates); `@timestamp` is `start`.
+//! seconds (mapped as `epoch_second` dates), or become ISO 8601 times when a
+//! producer wrote them in milliseconds; `@timestamp` is `start`.
 //! NODATA and SKIPDATA records are kept.
 
 use super::text::write_extracted;
@@ -26,6 +27,7 @@ use super::typed::{self, Kind};
 use super::{write_cloudwatch_meta, Encoded, Event, Origin};
 use crate::input::cloudwatch::{ExtractedFields, FieldValue};
 use crate::json::ObjectWriter;
+use crate::time::EpochTime;
 
 /// Every flow log field AWS documents: (AWS name, kind).
 pub const SCHEMA: &[(&str, Kind)] = &[
@@ -110,7 +112,8 @@ pub const SCHEMA: &[(&str, Kind)] = &[
     ("packets-lost-ttl-expired", Kind::Integer),
 ];
 
-/// The version 2 default format.
+/// The version 2 default format: the first fields of [`SCHEMA`].
+const DEFAULT_FIELD_COUNT: usize = 14;
 const DEFAULT_FIELDS: &str =
     "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status";
 
@@ -197,19 +200,30 @@ impl FieldList {
         total >= 2 && known * 3 >= total * 2
     }
 
-    /// Recognises a default-format (version 2) record.
+    /// Recognises a default-format (version 2) record by its values alone:
+    /// fourteen of them, version 2, an action and a log status, and every
+    /// other value of its column's kind (or `-`) but at most one, which the
+    /// encoder keeps in `@invalid`. Ids (account, interface) may have any
+    /// shape.
     pub fn detect_line(line: &str) -> Option<FieldList> {
         let mut tokens = line.split_ascii_whitespace();
-        let version = tokens.next()?;
-        let _account = tokens.next()?;
-        let interface = tokens.next()?;
-        let rest: Vec<&str> = tokens.collect();
-        let status = rest.last()?;
-        (version == "2"
-            && rest.len() == 11
-            && (interface.starts_with("eni-") || interface == "-")
-            && matches!(*status, "OK" | "NODATA" | "SKIPDATA"))
-        .then(FieldList::default)
+        let mut columns = SCHEMA[..DEFAULT_FIELD_COUNT].iter();
+        let mut misfits = 0;
+        for (token, &(name, kind)) in tokens.by_ref().zip(columns.by_ref()) {
+            let structural = match name {
+                "version" => Some(token == "2"),
+                "action" => Some(matches!(token, "ACCEPT" | "REJECT" | "-")),
+                "log-status" => Some(matches!(token, "OK" | "NODATA" | "SKIPDATA")),
+                _ => None,
+            };
+            match structural {
+                Some(true) => {}
+                Some(false) => return None,
+                None => misfits += usize::from(token != "-" && !typed::fits(token, kind)),
+            }
+        }
+        (misfits <= 1 && columns.next().is_none() && tokens.next().is_none())
+            .then(FieldList::default)
     }
 
     pub fn len(&self) -> usize {
@@ -247,7 +261,8 @@ pub fn encode(
                     FieldValue::Int(i) => Some(*i),
                     _ => None,
                 })
-                .and_then(crate::time::millis_from_epoch_seconds)
+                .and_then(EpochTime::from_number)
+                .map(EpochTime::millis)
                 .unwrap_or(event.timestamp_ms);
             write_cloudwatch_meta(&mut w, origin, event, timestamp_ms);
             write_extracted(&mut w, extracted, kind_of).map_err(|e| e.to_string())?;
@@ -277,7 +292,8 @@ pub fn encode(
                 return Err(count_error(fields, line));
             }
             timestamp_ms = start
-                .and_then(crate::time::millis_from_epoch_seconds)
+                .and_then(EpochTime::from_number)
+                .map(EpochTime::millis)
                 .unwrap_or(event.timestamp_ms);
             write_cloudwatch_meta(&mut w, origin, event, timestamp_ms);
         }
@@ -318,6 +334,22 @@ mod tests {
         assert_eq!(doc["log_status"], "OK");
         assert_eq!(doc["@timestamp"], "2014-12-14T04:06:50.000Z");
         assert_eq!(encoded.timestamp_ms, 1_418_530_010_000);
+    }
+
+    #[test]
+    fn the_default_format_is_the_start_of_the_schema() {
+        let names: Vec<&str> = SCHEMA[..DEFAULT_FIELD_COUNT].iter().map(|f| f.0).collect();
+        assert_eq!(names.join(" "), DEFAULT_FIELDS);
+    }
+
+    #[test]
+    fn detection_takes_one_bad_value_but_not_two() {
+        assert!(FieldList::detect_line(V2).is_some());
+        let one = V2.replace("172.31.16.139", "172.31.16.300");
+        assert!(FieldList::detect_line(&one).is_some());
+        let two = one.replace(" 22 ", " ssh ");
+        assert!(FieldList::detect_line(&two).is_none());
+        assert!(FieldList::detect_line(&V2.replace("ACCEPT", "ALLOW")).is_none());
     }
 
     #[test]
@@ -373,7 +405,8 @@ mod tests {
     }
 
     /// Found by `cargo fuzz` (target `formats`): an 18-digit `start`
-    /// overflowed the conversion to milliseconds.
+    /// overflowed the conversion to milliseconds. It is no date a cluster
+    /// stores (past year 9999 even in milliseconds): kept in `@invalid`.
     #[test]
     fn a_start_beyond_year_9999_falls_back_to_the_event_time() {
         let list = FieldList::parse("version srcaddr tcp-flags start pkt-dstaddr future-field");
@@ -382,9 +415,20 @@ mod tests {
         assert!(encoded.error.is_some(), "six columns, seven values");
         let line = "2 - 2 222222222222222202 - x";
         let (doc, encoded) = encode_doc(&Format::VpcFlow(list), &event(line));
-        assert!(encoded.error.is_none(), "{:?}", encoded.error);
+        assert!(encoded.error.expect("error").contains("start"));
         assert_eq!(encoded.timestamp_ms, 1_700_000_000_000);
-        assert_eq!(doc["start"], 222_222_222_222_222_202i64);
+        assert_eq!(doc["@invalid"]["start"], "222222222222222202");
+        assert_eq!(doc["future_field"], "x");
+    }
+
+    #[test]
+    fn start_and_end_in_milliseconds_keep_their_milliseconds() {
+        let line = "2 123456789010 eni-1 10.0.0.1 10.0.0.2 443 49152 6 3 180 1418530010123 1418530070456 ACCEPT OK";
+        let (doc, encoded) = encode_doc(&Format::VpcFlow(FieldList::default()), &event(line));
+        assert!(encoded.error.is_none(), "{:?}", encoded.error);
+        assert_eq!(encoded.timestamp_ms, 1_418_530_010_123);
+        assert_eq!(doc["start"], "2014-12-14T04:06:50.123Z");
+        assert_eq!(doc["end"], "2014-12-14T04:07:50.456Z");
     }
 
     #[test]
