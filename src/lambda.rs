@@ -6,11 +6,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use lambda_runtime::{service_fn, LambdaEvent};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::config::Settings;
 use crate::forwarder::Forwarder;
-use crate::input;
+use crate::input::{self, firehose, Answer};
 
 pub fn run() -> ExitCode {
     crate::logging::init(true, "info");
@@ -72,8 +72,7 @@ async fn handle(
     event: LambdaEvent<Value>,
 ) -> Result<Value, lambda_runtime::Error> {
     let deadline = deadline_of(event.context.deadline);
-    let units = input::from_event(&event.payload)?;
-    let batched = units.iter().any(|u| u.item_id.is_some());
+    let input::Event { units, answer } = input::from_event(event.payload)?;
     let outcome = forwarder.forward(units, deadline).await;
     let summary = &outcome.summary;
     // Metrics: one EMF line on stdout, which CloudWatch turns into metrics.
@@ -97,26 +96,15 @@ async fn handle(
         // Lambda retries the event; `create` with stable ids makes that safe.
         return Err(format!("not everything was delivered: {}", summary.to_json()).into());
     }
-    if let Some(shape) = input::firehose::shape(&event.payload) {
-        if shape == input::firehose::Shape::HttpEndpoint && !outcome.failed_items.is_empty() {
-            // An HTTP endpoint delivery is retried whole.
-            return Err(format!("not everything was delivered: {}", summary.to_json()).into());
-        }
-        return Ok(input::firehose::response(
-            &event.payload,
-            shape,
-            &outcome.failed_items,
-        ));
+    if matches!(
+        answer,
+        Answer::Firehose(firehose::Answer::HttpEndpoint { .. })
+    ) && !outcome.failed_items.is_empty()
+    {
+        // An HTTP endpoint delivery is retried whole.
+        return Err(format!("not everything was delivered: {}", summary.to_json()).into());
     }
-    if batched {
-        let failures: Vec<Value> = outcome
-            .failed_items
-            .iter()
-            .map(|id| json!({ "itemIdentifier": id }))
-            .collect();
-        return Ok(json!({ "batchItemFailures": failures }));
-    }
-    Ok(serde_json::to_value(summary)?)
+    Ok(answer.response(summary, &outcome.failed_items))
 }
 
 #[cfg(test)]

@@ -186,6 +186,62 @@ fn lambda_invocations_index_and_report_failures() {
         8
     );
 
+    // Firehose: every record answered, the one that did not decode as
+    // ProcessingFailed (to the stream's error output), the rest Ok with
+    // their data unchanged.
+    let dir = support::temp_dir("lambda-firehose");
+    let payload = json!({"messageType": "DATA_MESSAGE", "owner": "123456789012",
+        "logGroup": "/aws/lambda/firehosed", "logStream": "s", "subscriptionFilters": ["f"],
+        "logEvents": [{"id": "1", "timestamp": 1_700_000_000_000_i64, "message": "from firehose"}]});
+    let gzipped = {
+        use std::io::Write as _;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(payload.to_string().as_bytes()).expect("gzip");
+        gz.finish().expect("gzip")
+    };
+    let b64 = |b: &[u8]| {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(b)
+    };
+    let event = json!({"invocationId": "inv-1", "region": "eu-west-1",
+    "deliveryStreamArn": "arn:aws:firehose:eu-west-1:123456789012:deliverystream/app-logs",
+    "records": [
+        {"recordId": "r1", "approximateArrivalTimestamp": 1_700_000_000_000_i64, "data": b64(&gzipped)},
+        {"recordId": "r2", "approximateArrivalTimestamp": 1_700_000_000_000_i64, "data": b64(b"raw line\n")},
+        {"recordId": "r3", "approximateArrivalTimestamp": 1_700_000_000_000_i64, "data": "%%not base64"},
+    ]});
+    let file = dir.join("firehose.json");
+    std::fs::write(&file, event.to_string()).expect("written");
+    let out = invoke(&watch, &path_str(&file));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let response = json_of(&out);
+    let records = response["records"].as_array().expect("records");
+    let results: Vec<(&str, &str)> = records
+        .iter()
+        .map(|r| {
+            (
+                r["recordId"].as_str().unwrap_or(""),
+                r["result"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        results,
+        [("r1", "Ok"), ("r2", "Ok"), ("r3", "ProcessingFailed")],
+        "{response}"
+    );
+    assert_eq!(records[0]["data"], event["records"][0]["data"]);
+    assert_eq!(records[1]["data"], event["records"][1]["data"]);
+    assert_eq!(
+        osmem.count("cwl-aws-lambda-firehosed-*", json!({"match_all": {}})),
+        1
+    );
+    assert_eq!(osmem.count("cwl-app-logs-*", json!({"match_all": {}})), 1);
+
     // An undecodable subscription event fails the invocation, with the reason.
     let out = invoke(&watch, &fixture("bad/awslogs-truncated-gzip.json"));
     assert!(!out.status.success());

@@ -13,7 +13,7 @@ fuzz_target!(|data: &[u8]| {
     let settings = Settings::from_lookup(|_| None).expect("defaults");
     let mut units = input::from_file_bytes(data.to_vec()).unwrap_or_default();
     if let Ok(event) = serde_json::from_slice::<serde_json::Value>(data) {
-        units.extend(input::from_event(&event).unwrap_or_default());
+        units.extend(input::from_event(event).map(|e| e.units).unwrap_or_default());
     }
     for unit in units {
         if let Work::Logs(mut bytes) = unit.work {

@@ -1,5 +1,6 @@
-//! Every format parser on any message: the document must be one line of
-//! valid JSON, whether the message fits the format or not.
+//! Every format parser on any message, and detection from content (the
+//! format a stream's first line is taken for): the document must be one
+//! line of valid JSON, whether the message fits the format or not.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -13,7 +14,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(message) = std::str::from_utf8(rest) else {
         return;
     };
-    let format = match selector % 8 {
+    let format = match selector % 9 {
         0 => Format::CloudTrail,
         1 => Format::VpcFlow(FieldList::default()),
         2 => Format::VpcFlow(FieldList::parse("version srcaddr tcp-flags start pkt-dstaddr future-field")),
@@ -21,7 +22,8 @@ fuzz_target!(|data: &[u8]| {
         4 => Format::Elb,
         5 => Format::Lambda,
         6 => Format::Json,
-        _ => Format::Text,
+        7 => Format::Text,
+        _ => Format::detect(message, None),
     };
     let event = Event {
         id: "36000000000000000000000000000000000000000000000000000001",

@@ -64,14 +64,28 @@ pub const FORMAT: LineFormat = LineFormat {
     min_values: 17,
 };
 
-/// Is this line an S3 server access log record? It is if it parses as one
-/// (the bracketed time, an address, numbers where numbers belong): owner and
-/// requester ids may have any length and shape.
+/// Is this line an S3 server access log record? It is if its third value
+/// is the bracketed time and its fourth an address (or `-`), whatever the
+/// shape of the owner and requester ids; and then, if it has enough values,
+/// if it parses as one (numbers where numbers belong). A line too short for
+/// the layout is still recognised, so that it arrives with an error that
+/// says so rather than as plain text.
 pub fn looks_like(line: &str) -> bool {
-    // Cheap rejection first: the third value is the bracketed time.
-    let mut parts = line.splitn(4, ' ');
-    let third = parts.nth(2).unwrap_or_default();
-    third.starts_with('[') && super::fields::parses_as(&FORMAT, line)
+    // Owner and bucket have no spaces: the third word opens the time.
+    if !line.split(' ').nth(2).is_some_and(|w| w.starts_with('[')) {
+        return false;
+    }
+    let mut values = super::fields::Values::default();
+    if values.split(line).is_err() {
+        return false;
+    }
+    let time = values.get(line, 2).and_then(crate::time::parse_clf);
+    let remote = values
+        .get(line, 3)
+        .is_some_and(|v| v == "-" || super::typed::fits(v, super::typed::Kind::Ip));
+    time.is_some()
+        && remote
+        && (values.len() < FORMAT.min_values || super::fields::parses_as(&FORMAT, line))
 }
 
 #[cfg(test)]

@@ -14,6 +14,8 @@
 //! to its destination) or reports it `"ProcessingFailed"` when it was not
 //! indexed, which sends it to the stream's error output: nothing is lost.
 
+use aws_lambda_events::firehose::{KinesisFirehoseResponse, KinesisFirehoseResponseRecord};
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{Unit, Work};
@@ -44,49 +46,158 @@ pub fn shape(event: &Value) -> Option<Shape> {
     }
 }
 
-/// One unit per record; item ids are the record ids (transformation) or
-/// the records' positions (HTTP endpoint).
-pub fn units(event: &Value, shape: Shape) -> Vec<Unit> {
+/// What a Firehose invocation is answered with.
+#[derive(Debug)]
+pub enum Answer {
+    /// Every record back: its id and its data as it came.
+    Transformation(Vec<(String, Vec<u8>)>),
+    /// The request id of the HTTP endpoint delivery.
+    HttpEndpoint { request_id: String },
+}
+
+impl Answer {
+    /// The answer Firehose expects, given the records not indexed
+    /// (`aws_lambda_events`' `KinesisFirehoseResponse` for a transformation).
+    pub fn response(self, failed: &[String]) -> Value {
+        match self {
+            Answer::Transformation(records) => {
+                let records = records
+                    .into_iter()
+                    .map(|(id, data)| {
+                        let result = if failed.contains(&id) {
+                            "ProcessingFailed"
+                        } else {
+                            "Ok"
+                        };
+                        let mut record = KinesisFirehoseResponseRecord::default();
+                        record.record_id = Some(id);
+                        record.result = Some(result.to_owned());
+                        *record.data = data;
+                        record
+                    })
+                    .collect();
+                let mut response = KinesisFirehoseResponse::default();
+                response.records = records;
+                serde_json::to_value(response).unwrap_or(Value::Null)
+            }
+            Answer::HttpEndpoint { request_id } => json!({
+                "requestId": request_id,
+                "timestamp": crate::time::now_millis(),
+            }),
+        }
+    }
+}
+
+/// A record of a transformation event.
+///
+/// Not `aws_lambda_events`' `KinesisFirehoseEventRecord`: its
+/// `MillisecondTimestamp` goes through an `f64` of seconds and loses a
+/// millisecond to rounding (`1700000000001` reads as `…000`), and it panics
+/// (an `assert_eq!`) on a timestamp with a fraction, which a malformed
+/// event must not be able to do. `data` goes through [`decode::base64`],
+/// whose errors say what was wrong, like every other base64 here.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TransformationRecord {
+    data: String,
+    #[serde(default)]
+    approximate_arrival_timestamp: Option<serde_json::Number>,
+}
+
+/// The body of an HTTP endpoint delivery request ("Amazon Data Firehose
+/// HTTP endpoint delivery request and response specifications"); not a
+/// Lambda event, so `aws_lambda_events` has no type for it.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct HttpEndpointRecord {
+    data: String,
+}
+
+/// One unit per record, and how to answer. Item ids are the record ids
+/// (transformation) or the records' positions (HTTP endpoint). Each record
+/// is read with its own type, so that one that does not fit fails alone.
+pub fn read(mut event: Value, shape: Shape) -> (Vec<Unit>, Answer) {
     let stream = event
         .get("deliveryStreamArn")
         .and_then(Value::as_str)
         .and_then(|arn| arn.rsplit('/').next())
-        .unwrap_or("firehose");
-    let default_time = event.get("timestamp").and_then(Value::as_i64).unwrap_or(0);
-    let records = event
-        .get("records")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or_default();
-    records
-        .iter()
-        .enumerate()
-        .map(|(i, record)| {
-            let item_id = match shape {
-                Shape::Transformation => record
-                    .get("recordId")
-                    .and_then(Value::as_str)
-                    .map_or_else(|| i.to_string(), str::to_owned),
-                Shape::HttpEndpoint => i.to_string(),
-            };
-            let time = record
-                .get("approximateArrivalTimestamp")
-                .and_then(Value::as_i64)
-                .unwrap_or(default_time);
-            let work = match record.get("data").and_then(Value::as_str) {
-                Some(data) => record_work(data, stream, &item_id, time),
-                None => Work::Undecodable("Firehose record data is not a string".into()),
-            };
-            Unit {
-                item_id: Some(item_id),
-                work,
-            }
-        })
-        .collect()
+        .unwrap_or("firehose")
+        .to_owned();
+    let records = match event.get_mut("records").map(Value::take) {
+        Some(Value::Array(records)) => records,
+        _ => Vec::new(),
+    };
+    match shape {
+        Shape::Transformation => {
+            let mut answer = Vec::with_capacity(records.len());
+            let units = records
+                .into_iter()
+                .enumerate()
+                .map(|(i, record)| {
+                    let id = record
+                        .get("recordId")
+                        .and_then(Value::as_str)
+                        .map_or_else(|| i.to_string(), str::to_owned);
+                    let (work, data) = match TransformationRecord::deserialize(record) {
+                        Ok(record) => {
+                            let time = record
+                                .approximate_arrival_timestamp
+                                .and_then(|n| n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)))
+                                .unwrap_or(0);
+                            match decode::base64(&record.data) {
+                                Ok(data) => (record_work(data.clone(), &stream, &id, time), data),
+                                Err(e) => (
+                                    Work::Undecodable(format!("Firehose record {id}: {e}")),
+                                    Vec::new(),
+                                ),
+                            }
+                        }
+                        Err(e) => (
+                            Work::Undecodable(format!("Firehose record {id}: {e}")),
+                            Vec::new(),
+                        ),
+                    };
+                    answer.push((id.clone(), data));
+                    Unit {
+                        item_id: Some(id),
+                        work,
+                    }
+                })
+                .collect();
+            (units, Answer::Transformation(answer))
+        }
+        Shape::HttpEndpoint => {
+            let request_id = event
+                .get("requestId")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
+            let time = event.get("timestamp").and_then(Value::as_i64).unwrap_or(0);
+            let units = records
+                .into_iter()
+                .enumerate()
+                .map(|(i, record)| {
+                    let id = i.to_string();
+                    let work = match HttpEndpointRecord::deserialize(record) {
+                        Ok(record) => match decode::base64(&record.data) {
+                            Ok(data) => record_work(data, &stream, &id, time),
+                            Err(e) => Work::Undecodable(format!("Firehose record {id}: {e}")),
+                        },
+                        Err(e) => Work::Undecodable(format!("Firehose record {id}: {e}")),
+                    };
+                    Unit {
+                        item_id: Some(id),
+                        work,
+                    }
+                })
+                .collect();
+            (units, Answer::HttpEndpoint { request_id })
+        }
+    }
 }
 
-fn record_work(data: &str, stream: &str, record_id: &str, time_ms: i64) -> Work {
-    let bytes = match decode::base64(data).and_then(decode::maybe_inflate) {
+fn record_work(data: Vec<u8>, stream: &str, record_id: &str, time_ms: i64) -> Work {
+    let bytes = match decode::maybe_inflate(data) {
         Ok(bytes) => bytes,
         Err(e) => return Work::Undecodable(format!("Firehose record {record_id}: {e}")),
     };
@@ -107,45 +218,6 @@ fn record_work(data: &str, stream: &str, record_id: &str, time_ms: i64) -> Work 
     let payload = json!({"messageType": "DATA_MESSAGE", "owner": "", "logGroup": stream,
         "logStream": stream, "subscriptionFilters": [], "logEvents": events});
     Work::Logs(payload.to_string().into_bytes())
-}
-
-/// The answer Firehose expects, given the records not indexed.
-pub fn response(event: &Value, shape: Shape, failed: &[String]) -> Value {
-    match shape {
-        Shape::Transformation => {
-            let records: Vec<Value> = units_ids(event)
-                .into_iter()
-                .zip(event["records"].as_array().into_iter().flatten())
-                .map(|(id, record)| {
-                    let result = if failed.contains(&id) {
-                        "ProcessingFailed"
-                    } else {
-                        "Ok"
-                    };
-                    json!({"recordId": id, "result": result, "data": record["data"]})
-                })
-                .collect();
-            json!({ "records": records })
-        }
-        Shape::HttpEndpoint => json!({
-            "requestId": event["requestId"],
-            "timestamp": crate::time::now_millis(),
-        }),
-    }
-}
-
-fn units_ids(event: &Value) -> Vec<String> {
-    event["records"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .enumerate()
-        .map(|(i, r)| {
-            r.get("recordId")
-                .and_then(Value::as_str)
-                .map_or_else(|| i.to_string(), str::to_owned)
-        })
-        .collect()
 }
 
 #[cfg(test)]
@@ -181,7 +253,7 @@ mod tests {
         });
         let shape = shape(&event).expect("Firehose");
         assert_eq!(shape, Shape::Transformation);
-        let units = units(&event, shape);
+        let (units, answer) = read(event.clone(), shape);
         assert_eq!(units.len(), 3);
         assert!(matches!(&units[0].work, Work::Logs(b) if b == PAYLOAD));
         let Work::Logs(raw) = &units[1].work else {
@@ -195,12 +267,26 @@ mod tests {
         );
         assert!(matches!(&units[2].work, Work::Undecodable(r) if r.contains("r3")));
         assert_eq!(units[2].item_id.as_deref(), Some("r3"));
-        let answer = response(&event, shape, &["r3".to_owned()]);
-        assert_eq!(
-            answer["records"][0],
-            json!({"recordId": "r1", "result": "Ok", "data": event["records"][0]["data"]})
-        );
+        let answer = answer.response(&["r3".to_owned()]);
+        assert_eq!(answer["records"][0]["recordId"], "r1");
+        assert_eq!(answer["records"][0]["result"], "Ok");
+        assert_eq!(answer["records"][0]["data"], event["records"][0]["data"]);
+        assert_eq!(answer["records"][1]["data"], event["records"][1]["data"]);
+        assert_eq!(answer["records"][2]["recordId"], "r3");
         assert_eq!(answer["records"][2]["result"], "ProcessingFailed");
+    }
+
+    /// `aws_lambda_events`' own record type panics on this timestamp.
+    #[test]
+    fn a_fractional_arrival_time_neither_panics_nor_loses_the_record() {
+        let event = json!({"invocationId": "i", "records": [
+            {"recordId": "r1", "approximateArrivalTimestamp": 1_700_000_000_000.5, "data": b64(b"x")}]});
+        let (units, _) = read(event, Shape::Transformation);
+        let Work::Logs(payload) = &units[0].work else {
+            panic!("{:?}", units[0].work)
+        };
+        let payload: Value = serde_json::from_slice(payload).expect("payload");
+        assert_eq!(payload["logEvents"][0]["timestamp"], 1_700_000_000_000_i64);
     }
 
     #[test]
@@ -208,13 +294,10 @@ mod tests {
         let body = json!({"requestId": "req-1", "timestamp": 1_700_000_000_000_i64,
             "records": [{"data": b64(&gzip(PAYLOAD))}, {"data": b64(b"plain text")}]});
         assert_eq!(shape(&body), Some(Shape::HttpEndpoint));
-        let units = units(&body, Shape::HttpEndpoint);
+        let (units, answer) = read(body, Shape::HttpEndpoint);
         assert_eq!(units[1].item_id.as_deref(), Some("1"));
         assert!(matches!(&units[0].work, Work::Logs(_)));
-        assert_eq!(
-            response(&body, Shape::HttpEndpoint, &[])["requestId"],
-            "req-1"
-        );
+        assert_eq!(answer.response(&[])["requestId"], "req-1");
         assert_eq!(
             shape(&json!({"records": [{"x": 1}], "requestId": "r"})),
             None

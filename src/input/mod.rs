@@ -10,6 +10,7 @@ pub mod s3;
 use std::io::Read;
 use std::path::Path;
 
+use serde::Deserialize;
 use serde_json::Value;
 
 use crate::decode;
@@ -73,106 +74,268 @@ pub enum EnvelopeError {
     Unknown(String),
 }
 
-/// Unwraps a Lambda event.
-pub fn from_event(event: &Value) -> Result<Vec<Unit>, EnvelopeError> {
-    if let Some(data) = event.pointer("/awslogs/data") {
-        let work = match data.as_str() {
-            Some(text) => logs_work(text),
-            None => Work::Undecodable("awslogs.data is not a string".into()),
-        };
-        return Ok(vec![Unit {
-            item_id: None,
-            work,
-        }]);
+/// The envelopes a Lambda event can be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Envelope {
+    /// A direct CloudWatch Logs subscription (`awslogs.data`).
+    CloudWatchLogs,
+    /// Kinesis Data Streams records, each a CloudWatch Logs payload.
+    Kinesis,
+    /// SQS messages, each an S3 notification (possibly inside SNS).
+    Sqs,
+    /// SNS records, each an S3 notification.
+    Sns,
+    /// An S3 event notification, an EventBridge S3 event or a test event.
+    S3,
+    /// Firehose: a transformation event or an HTTP endpoint body.
+    Firehose(firehose::Shape),
+}
+
+/// Which envelope `event` is, from its top-level keys and its first
+/// record's source: the one place that decides, so that each envelope is
+/// then read with its own type.
+pub fn envelope_of(event: &Value) -> Option<Envelope> {
+    if event.get("awslogs").is_some() {
+        return Some(Envelope::CloudWatchLogs);
     }
     if let Some(records) = event.get("Records").and_then(Value::as_array) {
-        if records.iter().any(|r| r.get("kinesis").is_some()) {
-            return Ok(records.iter().map(kinesis_unit).collect());
-        }
-        let source = |r: &Value| {
-            r.get("eventSource")
-                .or_else(|| r.get("EventSource"))
-                .and_then(Value::as_str)
-                .map(str::to_owned)
+        let Some(first) = records.first() else {
+            return Some(Envelope::S3);
         };
-        if !records.is_empty()
-            && records
-                .iter()
-                .all(|r| source(r).as_deref() == Some("aws:sqs"))
-        {
-            return Ok(records.iter().map(sqs_unit).collect());
-        }
-        if !records.is_empty()
-            && records
-                .iter()
-                .all(|r| source(r).as_deref() == Some("aws:sns"))
-        {
-            return Ok(records
-                .iter()
-                .map(|r| Unit {
-                    item_id: None,
-                    work: match r.pointer("/Sns/Message").and_then(Value::as_str) {
-                        Some(message) => text_notification(message, "SNS message"),
-                        None => Work::Undecodable("SNS record without Sns.Message".into()),
-                    },
-                })
-                .collect());
-        }
+        let source = first
+            .get("eventSource")
+            .or_else(|| first.get("EventSource"))
+            .and_then(Value::as_str);
+        return match source {
+            _ if first.get("kinesis").is_some() => Some(Envelope::Kinesis),
+            Some("aws:sqs") => Some(Envelope::Sqs),
+            Some("aws:sns") => Some(Envelope::Sns),
+            _ if first.get("s3").is_some() => Some(Envelope::S3),
+            _ => None,
+        };
     }
     if let Some(shape) = firehose::shape(event) {
-        return Ok(firehose::units(event, shape));
+        return Some(Envelope::Firehose(shape));
     }
-    if let Some(notification) = s3::notification(event) {
-        return Ok(vec![Unit {
-            item_id: None,
-            work: notification_work(notification),
-        }]);
+    s3::is_notification(event).then_some(Envelope::S3)
+}
+
+/// An event unwrapped: its units, and how the invocation is to be answered.
+#[derive(Debug)]
+pub struct Event {
+    pub units: Vec<Unit>,
+    pub answer: Answer,
+}
+
+/// What the event source expects back.
+#[derive(Debug)]
+pub enum Answer {
+    /// Nothing in particular: the invocation's summary.
+    Summary,
+    /// Kinesis: `batchItemFailures` naming sequence numbers.
+    Kinesis,
+    /// SQS: `batchItemFailures` naming message ids.
+    Sqs,
+    /// Firehose: every record back, or the request id.
+    Firehose(firehose::Answer),
+}
+
+impl Answer {
+    /// The response for an invocation whose units `failed` (item ids) were
+    /// not delivered.
+    pub fn response(self, summary: &crate::summary::Summary, failed: &[String]) -> Value {
+        use aws_lambda_events::{sqs::SqsBatchResponse, streams::KinesisEventResponse};
+        let json = |r: Result<Value, serde_json::Error>| r.unwrap_or(Value::Null);
+        match self {
+            Answer::Summary => json(serde_json::to_value(summary)),
+            Answer::Kinesis => {
+                let mut response = KinesisEventResponse::default();
+                response.set_failures(failed.iter().cloned());
+                json(serde_json::to_value(response))
+            }
+            Answer::Sqs => {
+                let mut response = SqsBatchResponse::default();
+                response.set_failures(failed.iter().cloned());
+                json(serde_json::to_value(response))
+            }
+            Answer::Firehose(answer) => answer.response(failed),
+        }
     }
-    let keys: Vec<&str> = event
-        .as_object()
-        .map(|o| o.keys().map(String::as_str).collect())
-        .unwrap_or_default();
-    Err(EnvelopeError::Unknown(if keys.is_empty() {
-        "none".into()
-    } else {
-        keys.join(", ")
-    }))
+}
+
+/// Unwraps a Lambda event into units of work, each read with its
+/// envelope's type (`aws_lambda_events`), record by record, so that a record
+/// that does not fit fails alone, with serde's reason.
+pub fn from_event(mut event: Value) -> Result<Event, EnvelopeError> {
+    let Some(envelope) = envelope_of(&event) else {
+        let keys: Vec<&str> = event
+            .as_object()
+            .map(|o| o.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        return Err(EnvelopeError::Unknown(if keys.is_empty() {
+            "none".into()
+        } else {
+            keys.join(", ")
+        }));
+    };
+    let records = |event: &mut Value| match event.get_mut("Records").map(Value::take) {
+        Some(Value::Array(records)) => records,
+        _ => Vec::new(),
+    };
+    let (units, answer) = match envelope {
+        Envelope::CloudWatchLogs => (vec![cloudwatch_unit(&event)], Answer::Summary),
+        Envelope::Kinesis => {
+            let units = records(&mut event).into_iter().map(kinesis_unit).collect();
+            (units, Answer::Kinesis)
+        }
+        Envelope::Sqs => {
+            let units = records(&mut event).into_iter().map(sqs_unit).collect();
+            (units, Answer::Sqs)
+        }
+        Envelope::Sns => {
+            let units = records(&mut event).into_iter().map(sns_unit).collect();
+            (units, Answer::Summary)
+        }
+        Envelope::S3 => {
+            let work = match s3::notification(event) {
+                Ok(notification) => notification_work(notification),
+                Err(reason) => Work::Undecodable(reason),
+            };
+            (
+                vec![Unit {
+                    item_id: None,
+                    work,
+                }],
+                Answer::Summary,
+            )
+        }
+        Envelope::Firehose(shape) => {
+            let (units, answer) = firehose::read(event, shape);
+            (units, Answer::Firehose(answer))
+        }
+    };
+    Ok(Event { units, answer })
+}
+
+/// A direct CloudWatch Logs subscription.
+///
+/// Read by hand, not with `aws_lambda_events::cloudwatch_logs::LogsEvent`:
+/// that type inflates `data` while it is deserialised, without a bound on
+/// the size (a zip bomb would be inflated whole) and for gzip only, and
+/// parses the events into owned strings; here the bytes go to
+/// [`decode::base64_gzip`] (bounded, gzip or zlib) and then to the payload
+/// parser, which borrows the events from them.
+fn cloudwatch_unit(event: &Value) -> Unit {
+    let work = match event.pointer("/awslogs/data").map(Value::as_str) {
+        Some(Some(text)) => logs_work(text),
+        Some(None) => Work::Undecodable("awslogs.data is not a string".into()),
+        None => Work::Undecodable("awslogs without data".into()),
+    };
+    Unit {
+        item_id: None,
+        work,
+    }
+}
+
+/// A Kinesis Data Streams record, with the fields read here.
+///
+/// Not `aws_lambda_events`' `KinesisEventRecord`: its `Base64Data` reports
+/// bad data as "Invalid symbol 32, offset 3." without saying what was being
+/// decoded, and it requires `approximateArrivalTimestamp`, which is not used
+/// (and which it reads wrongly with more than three decimals). The data goes
+/// through [`decode::base64_gzip`] like every other payload.
+#[derive(Deserialize)]
+struct KinesisRecord {
+    kinesis: KinesisData,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct KinesisData {
+    #[serde(default)]
+    sequence_number: Option<String>,
+    data: String,
 }
 
 /// A CloudWatch Logs subscription delivered through Kinesis Data Streams.
-fn kinesis_unit(record: &Value) -> Unit {
-    let item_id = record
-        .pointer("/kinesis/sequenceNumber")
-        .and_then(Value::as_str)
-        .map(str::to_owned);
-    let work = match record.pointer("/kinesis/data").and_then(Value::as_str) {
-        Some(data) => logs_work(data),
-        None => Work::Undecodable("Kinesis record without kinesis.data".into()),
+/// A record that is not one fails alone; the sequence number is looked up
+/// first, so that it can still be named in `batchItemFailures`.
+fn kinesis_unit(record: Value) -> Unit {
+    let fallback_id = || {
+        record
+            .pointer("/kinesis/sequenceNumber")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
     };
-    Unit { item_id, work }
+    let fallback_id = fallback_id();
+    match KinesisRecord::deserialize(record) {
+        Ok(KinesisRecord { kinesis }) => Unit {
+            item_id: kinesis.sequence_number,
+            work: logs_work(&kinesis.data),
+        },
+        Err(e) => Unit {
+            item_id: fallback_id,
+            work: Work::Undecodable(format!("Kinesis record: {e}")),
+        },
+    }
 }
 
 /// An SQS message: an S3 notification (possibly inside an SNS
 /// notification) in its body. A body that is not one fails alone, so that
 /// the queue's redrive policy keeps it.
-fn sqs_unit(record: &Value) -> Unit {
+fn sqs_unit(record: Value) -> Unit {
+    use aws_lambda_events::sqs::SqsMessage;
     let item_id = record
         .get("messageId")
         .and_then(Value::as_str)
         .map(str::to_owned);
-    let work = match record.get("body").and_then(Value::as_str) {
-        Some(body) => text_notification(body, "SQS message body"),
-        None => Work::Undecodable("SQS record without body".into()),
+    let work = match SqsMessage::deserialize(record) {
+        Ok(SqsMessage {
+            body: Some(body), ..
+        }) => text_notification(&body, "SQS message body"),
+        Ok(_) => Work::Undecodable("SQS record without body".into()),
+        Err(e) => Work::Undecodable(format!("SQS record: {e}")),
     };
     Unit { item_id, work }
 }
 
+/// The `Sns` member of an SNS record, with the field read here.
+///
+/// Not `aws_lambda_events`' `SnsMessage`: it requires the signature, the
+/// signing certificate and the unsubscribe URL, which are not verified here
+/// (Lambda and SQS have authenticated the message) and which notifications
+/// passed on by other tools leave out.
+#[derive(Deserialize)]
+pub(crate) struct SnsNotification {
+    #[serde(rename = "Message")]
+    pub message: String,
+}
+
+#[derive(Deserialize)]
+struct SnsRecord {
+    #[serde(rename = "Sns")]
+    sns: SnsNotification,
+}
+
+/// An SNS record whose message is an S3 notification.
+fn sns_unit(record: Value) -> Unit {
+    let work = match SnsRecord::deserialize(record) {
+        Ok(record) => text_notification(&record.sns.message, "SNS message"),
+        Err(e) => Work::Undecodable(format!("SNS record: {e}")),
+    };
+    Unit {
+        item_id: None,
+        work,
+    }
+}
+
 fn text_notification(text: &str, what: &str) -> Work {
     match serde_json::from_str::<Value>(text) {
-        Ok(value) => match s3::notification(&value) {
-            Some(notification) => notification_work(notification),
-            None => Work::Undecodable(format!("{what} is not an S3 notification")),
+        Ok(value) if s3::is_notification(&value) => match s3::notification(value) {
+            Ok(notification) => notification_work(notification),
+            Err(reason) => Work::Undecodable(format!("{what}: {reason}")),
         },
+        Ok(_) => Work::Undecodable(format!("{what} is not an S3 notification")),
         Err(e) => Work::Undecodable(format!("{what} is not JSON: {e}")),
     }
 }
@@ -296,7 +459,7 @@ pub fn from_file_bytes(bytes: Vec<u8>) -> Result<Vec<Unit>, EnvelopeError> {
             item_id: None,
             work: Work::Logs(bytes),
         }]),
-        Ok(value) => from_event(&value),
+        Ok(value) => from_event(value).map(|event| event.units),
         // Several concatenated payloads are not one JSON value: one unit
         // each. Anything else goes to the payload parser, which says what is
         // wrong with it.
@@ -329,23 +492,124 @@ mod tests {
     #[test]
     fn cloudwatch_and_kinesis_envelopes() {
         let data = gzip_b64(br#"{"messageType":"DATA_MESSAGE","logEvents":[]}"#);
-        let units = from_event(&serde_json::json!({"awslogs": {"data": data}})).expect("cwl");
+        let event = from_event(serde_json::json!({"awslogs": {"data": data}})).expect("cwl");
+        assert!(matches!(event.answer, Answer::Summary));
         assert!(matches!(
-            &units[..],
+            &event.units[..],
             [Unit {
                 item_id: None,
                 work: Work::Logs(_)
             }]
         ));
 
-        let event = serde_json::json!({"Records": [
-            {"kinesis": {"sequenceNumber": "1", "data": data}},
-            {"kinesis": {"sequenceNumber": "2", "data": "not base64!"}},
-        ]});
-        let units = from_event(&event).expect("kinesis");
+        let event = from_event(kinesis(&[("1", &data), ("2", "not base64!")])).expect("kinesis");
+        assert!(matches!(event.answer, Answer::Kinesis));
+        let units = event.units;
         assert_eq!(units[0].item_id.as_deref(), Some("1"));
         assert!(matches!(units[0].work, Work::Logs(_)));
-        assert!(matches!(&units[1].work, Work::Undecodable(r) if r.contains("base64")));
+        assert!(
+            matches!(&units[1].work, Work::Undecodable(r) if r.starts_with("CloudWatch Logs data: invalid base64")),
+            "{:?}",
+            units[1].work
+        );
+        assert_eq!(units[1].item_id.as_deref(), Some("2"), "still named");
+    }
+
+    /// A Kinesis event as Lambda sends it, with these sequence numbers and data.
+    fn kinesis(records: &[(&str, &str)]) -> Value {
+        let records: Vec<Value> = records
+            .iter()
+            .map(|(seq, data)| serde_json::json!({"eventSource": "aws:kinesis", "eventID": format!("shardId-0:{seq}"),
+                "kinesis": {"kinesisSchemaVersion": "1.0", "partitionKey": "p", "sequenceNumber": seq,
+                    "data": data, "approximateArrivalTimestamp": 1_700_000_000.5}}))
+            .collect();
+        serde_json::json!({ "Records": records })
+    }
+
+    #[test]
+    fn batch_answers_are_the_library_types() {
+        let summary = crate::summary::Summary::default();
+        let failed = ["2".to_owned()];
+        let expected = serde_json::json!({"batchItemFailures": [{"itemIdentifier": "2"}]});
+        assert_eq!(Answer::Kinesis.response(&summary, &failed), expected);
+        assert_eq!(Answer::Sqs.response(&summary, &failed), expected);
+        assert_eq!(
+            Answer::Sqs.response(&summary, &[]),
+            serde_json::json!({"batchItemFailures": []})
+        );
+        assert_eq!(Answer::Summary.response(&summary, &[])["events"], 0);
+    }
+
+    #[test]
+    fn each_envelope_is_recognised_by_one_function() {
+        let cases = [
+            (
+                serde_json::json!({"awslogs": {"data": ""}}),
+                Some(Envelope::CloudWatchLogs),
+            ),
+            (kinesis(&[("1", "")]), Some(Envelope::Kinesis)),
+            (
+                serde_json::json!({"Records": [{"eventSource": "aws:sqs", "body": "{}"}]}),
+                Some(Envelope::Sqs),
+            ),
+            (
+                serde_json::json!({"Records": [{"EventSource": "aws:sns", "Sns": {}}]}),
+                Some(Envelope::Sns),
+            ),
+            (
+                serde_json::json!({"Records": [{"eventSource": "aws:s3", "s3": {}}]}),
+                Some(Envelope::S3),
+            ),
+            (serde_json::json!({"Records": []}), Some(Envelope::S3)),
+            (
+                serde_json::json!({"source": "aws.s3", "detail-type": "Object Created"}),
+                Some(Envelope::S3),
+            ),
+            (
+                serde_json::json!({"Event": "s3:TestEvent"}),
+                Some(Envelope::S3),
+            ),
+            (
+                serde_json::json!({"invocationId": "i", "records": [{"data": ""}]}),
+                Some(Envelope::Firehose(firehose::Shape::Transformation)),
+            ),
+            (
+                serde_json::json!({"requestId": "r", "records": [{"data": ""}]}),
+                Some(Envelope::Firehose(firehose::Shape::HttpEndpoint)),
+            ),
+            (
+                serde_json::json!({"Records": [{"eventSource": "aws:dynamodb"}]}),
+                None,
+            ),
+            (serde_json::json!({"hello": 1}), None),
+        ];
+        for (event, expected) in cases {
+            assert_eq!(envelope_of(&event), expected, "{event}");
+        }
+    }
+
+    #[test]
+    fn a_record_that_does_not_fit_its_type_fails_alone() {
+        let data = gzip_b64(br#"{"messageType":"DATA_MESSAGE","logEvents":[]}"#);
+        let mut event = kinesis(&[("1", &data), ("2", &data)]);
+        event["Records"][1]["kinesis"]["data"] = 7.into();
+        let units = from_event(event).expect("kinesis").units;
+        assert!(matches!(units[0].work, Work::Logs(_)));
+        assert!(
+            matches!(&units[1].work, Work::Undecodable(r) if r.starts_with("Kinesis record: ")),
+            "{:?}",
+            units[1].work
+        );
+        let sqs = serde_json::json!({"Records": [
+            {"eventSource": "aws:sqs", "messageId": "m1", "body": "not json"},
+            {"eventSource": "aws:sqs", "messageId": "m2", "body": 7},
+            {"eventSource": "aws:sqs", "messageId": "m3", "body": r#"{"Records":[{"eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"b"},"object":{"key":"k"}}}]}"#},
+        ]});
+        let units = from_event(sqs).expect("sqs").units;
+        assert!(matches!(&units[0].work, Work::Undecodable(r) if r.contains("not JSON")));
+        assert!(matches!(&units[1].work, Work::Undecodable(r) if r.starts_with("SQS record: ")));
+        assert_eq!(units[1].item_id.as_deref(), Some("m2"));
+        assert!(matches!(&units[2].work, Work::S3(o) if o[0].key == "k"));
     }
 
     #[test]
@@ -357,13 +621,13 @@ mod tests {
         let data = base64::engine::general_purpose::STANDARD.encode(&packed);
         let truncated =
             base64::engine::general_purpose::STANDARD.encode(&packed[..packed.len() - 4]);
-        let units = from_event(&serde_json::json!({"awslogs": {"data": data}})).expect("cwl");
+        let units = from_event(serde_json::json!({"awslogs": {"data": data}}))
+            .expect("cwl")
+            .units;
         assert!(matches!(&units[0].work, Work::Logs(bytes) if bytes == payload));
-        let event = serde_json::json!({"Records": [
-            {"kinesis": {"sequenceNumber": "1", "data": data}},
-            {"kinesis": {"sequenceNumber": "2", "data": truncated}},
-        ]});
-        let units = from_event(&event).expect("kinesis");
+        let units = from_event(kinesis(&[("1", &data), ("2", &truncated)]))
+            .expect("kinesis")
+            .units;
         assert!(matches!(&units[0].work, Work::Logs(bytes) if bytes == payload));
         assert!(matches!(&units[1].work, Work::Undecodable(r) if r.contains("zlib")));
     }
@@ -388,7 +652,7 @@ mod tests {
 
     #[test]
     fn unknown_events_name_their_keys() {
-        let err = from_event(&serde_json::json!({"hello": 1})).expect_err("unknown");
+        let err = from_event(serde_json::json!({"hello": 1})).expect_err("unknown");
         assert_eq!(
             err.to_string(),
             "unrecognised event (top-level keys: hello)"

@@ -8,6 +8,9 @@
 //! nothing to index and are acknowledged. Keys in S3 notifications are
 //! URL-encoded (spaces as `+`); EventBridge keys are not.
 
+use aws_lambda_events::eventbridge::EventBridgeEvent;
+use aws_lambda_events::s3::S3Entity;
+use serde::Deserialize;
 use serde_json::Value;
 
 /// One object to read.
@@ -45,77 +48,140 @@ pub enum Notification {
     Skip(&'static str),
 }
 
-/// Reads a notification: an S3 event (`{"Records":[{"s3":...}]}`), a test
-/// event, an SNS message body, or an EventBridge event. `None` if `value`
-/// is none of these.
-pub fn notification(value: &Value) -> Option<Notification> {
-    if value.get("Event").and_then(Value::as_str) == Some("s3:TestEvent") {
-        return Some(Notification::Skip("s3:TestEvent"));
+/// Is `value` a notification [`notification`] reads: an S3 event
+/// (`{"Records":[{"s3":...}]}`), a test event, an SNS notification (as an
+/// SQS body) or an EventBridge event from S3?
+pub fn is_notification(value: &Value) -> bool {
+    let text = |key: &str| value.get(key).and_then(Value::as_str);
+    text("Event") == Some("s3:TestEvent")
+        || text("source") == Some("aws.s3")
+        || text("Type") == Some("Notification")
+        || value
+            .get("Records")
+            .and_then(Value::as_array)
+            .is_some_and(|records| records.iter().all(|r| r.get("s3").is_some()))
+}
+
+/// An S3 event notification record, with the fields read here.
+///
+/// Not `aws_lambda_events`' `S3EventRecord`: that type requires
+/// `userIdentity` and `requestParameters`, which S3-compatible stores (moto,
+/// MinIO) leave out and nothing here reads. Its `s3` member is the
+/// library's [`S3Entity`].
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct S3Record {
+    #[serde(default)]
+    event_name: Option<String>,
+    #[serde(default)]
+    event_time: Option<String>,
+    #[serde(default)]
+    aws_region: Option<String>,
+    s3: S3Entity,
+}
+
+#[derive(Deserialize)]
+struct S3Notification {
+    #[serde(rename = "Records")]
+    records: Vec<S3Record>,
+}
+
+/// The `detail` of an EventBridge "Object Created" event (no type for it in
+/// `aws_lambda_events`). Keys there are not URL-encoded.
+#[derive(Deserialize)]
+struct ObjectCreated {
+    bucket: EventBridgeBucket,
+    object: EventBridgeObject,
+}
+
+#[derive(Deserialize)]
+struct EventBridgeBucket {
+    name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case")]
+struct EventBridgeObject {
+    key: String,
+    #[serde(default)]
+    size: Option<u64>,
+    #[serde(default)]
+    etag: Option<String>,
+    #[serde(default)]
+    version_id: Option<String>,
+}
+
+/// Reads a notification that [`is_notification`] recognised, or says why it
+/// is not a valid one.
+pub fn notification(value: Value) -> Result<Notification, String> {
+    let text = |key: &str| value.get(key).and_then(Value::as_str);
+    if text("Event") == Some("s3:TestEvent") {
+        return Ok(Notification::Skip("s3:TestEvent"));
     }
-    if value.get("source").and_then(Value::as_str) == Some("aws.s3") {
-        return Some(eventbridge(value));
+    if text("source") == Some("aws.s3") {
+        let event = EventBridgeEvent::<Value>::deserialize(value)
+            .map_err(|e| format!("EventBridge event: {e}"))?;
+        return eventbridge(event);
     }
     // An SNS notification (as an SQS body): its Message is the S3 event.
-    if value.get("Type").and_then(Value::as_str) == Some("Notification") {
-        let message = value.get("Message").and_then(Value::as_str)?;
-        let inner: Value = serde_json::from_str(message).ok()?;
-        return notification(&inner);
+    if text("Type") == Some("Notification") {
+        let sns = super::SnsNotification::deserialize(value)
+            .map_err(|e| format!("SNS notification: {e}"))?;
+        let inner: Value = serde_json::from_str(&sns.message)
+            .map_err(|e| format!("SNS message is not JSON: {e}"))?;
+        if !is_notification(&inner) {
+            return Err("SNS message is not an S3 notification".into());
+        }
+        return notification(inner);
     }
-    let records = value.get("Records")?.as_array()?;
-    if !records.iter().all(|r| r.get("s3").is_some()) {
-        return None;
+    let event = S3Notification::deserialize(value).map_err(|e| format!("S3 notification: {e}"))?;
+    let mut objects = Vec::new();
+    for record in event.records {
+        let created = record
+            .event_name
+            .as_deref()
+            .is_some_and(|n| n.trim_start_matches("s3:").starts_with("ObjectCreated:"));
+        if !created {
+            continue;
+        }
+        let (Some(bucket), Some(key)) = (record.s3.bucket.name, record.s3.object.key) else {
+            return Err("S3 notification record without bucket name or object key".into());
+        };
+        objects.push(S3Location {
+            bucket,
+            key: url_decode(&key),
+            version_id: record.s3.object.version_id,
+            etag: record.s3.object.e_tag,
+            size: record.s3.object.size.and_then(|s| u64::try_from(s).ok()),
+            region: record.aws_region,
+            event_time_ms: record
+                .event_time
+                .as_deref()
+                .and_then(crate::time::parse_rfc3339),
+        });
     }
-    let objects: Vec<S3Location> = records
-        .iter()
-        .filter(|r| {
-            r.get("eventName")
-                .and_then(Value::as_str)
-                .is_some_and(|n| n.trim_start_matches("s3:").starts_with("ObjectCreated:"))
-        })
-        .filter_map(record_location)
-        .collect();
-    Some(if objects.is_empty() {
+    Ok(if objects.is_empty() {
         Notification::Skip("not an object-created event")
     } else {
         Notification::Objects(objects)
     })
 }
 
-fn record_location(record: &Value) -> Option<S3Location> {
-    let s3 = record.get("s3")?;
-    let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);
-    Some(S3Location {
-        bucket: text(s3.pointer("/bucket/name"))?,
-        key: url_decode(s3.pointer("/object/key")?.as_str()?),
-        version_id: text(s3.pointer("/object/versionId")),
-        etag: text(s3.pointer("/object/eTag")),
-        size: s3.pointer("/object/size").and_then(Value::as_u64),
-        region: text(record.get("awsRegion")),
-        event_time_ms: record
-            .get("eventTime")
-            .and_then(Value::as_str)
-            .and_then(crate::time::parse_rfc3339),
-    })
-}
-
-fn eventbridge(event: &Value) -> Notification {
-    if event.get("detail-type").and_then(Value::as_str) != Some("Object Created") {
-        return Notification::Skip("not an Object Created event");
+fn eventbridge(event: EventBridgeEvent<Value>) -> Result<Notification, String> {
+    if event.detail_type != "Object Created" {
+        return Ok(Notification::Skip("not an Object Created event"));
     }
-    let text = |p: &str| event.pointer(p).and_then(Value::as_str).map(str::to_owned);
-    let (Some(bucket), Some(key)) = (text("/detail/bucket/name"), text("/detail/object/key"))
-    else {
-        return Notification::Skip("Object Created event without bucket or key");
-    };
-    Notification::Objects(vec![S3Location {
-        bucket,
-        key,
-        version_id: text("/detail/object/version-id"),
-        etag: text("/detail/object/etag"),
-        size: event.pointer("/detail/object/size").and_then(Value::as_u64),
-        region: text("/region"),
-        event_time_ms: text("/time").and_then(|t| crate::time::parse_rfc3339(&t)),
-    }])
+    let detail = ObjectCreated::deserialize(event.detail)
+        .map_err(|e| format!("Object Created event: {e}"))?;
+    Ok(Notification::Objects(vec![S3Location {
+        bucket: detail.bucket.name,
+        key: detail.object.key,
+        version_id: detail.object.version_id,
+        etag: detail.object.etag,
+        size: detail.object.size,
+        region: event.region,
+        event_time_ms: event.time.map(|t| t.timestamp_millis()),
+    }]))
 }
 
 /// Decodes the form encoding S3 uses for keys in notifications: `%XX`
@@ -160,7 +226,7 @@ mod tests {
 
     #[test]
     fn created_objects_with_decoded_keys() {
-        let Some(Notification::Objects(objects)) = notification(&s3_event(
+        let Ok(Notification::Objects(objects)) = notification(s3_event(
             "ObjectCreated:Put",
             "AWSLogs/1/a+b%2Bc%C3%A9.log.gz",
         )) else {
@@ -175,24 +241,30 @@ mod tests {
     #[test]
     fn other_events_are_skipped() {
         assert_eq!(
-            notification(&s3_event("ObjectRemoved:Delete", "k")),
-            Some(Notification::Skip("not an object-created event"))
+            notification(s3_event("ObjectRemoved:Delete", "k")),
+            Ok(Notification::Skip("not an object-created event"))
         );
         assert_eq!(
-            notification(&json!({"Service": "Amazon S3", "Event": "s3:TestEvent"})),
-            Some(Notification::Skip("s3:TestEvent"))
+            notification(json!({"Service": "Amazon S3", "Event": "s3:TestEvent"})),
+            Ok(Notification::Skip("s3:TestEvent"))
         );
-        assert_eq!(notification(&json!({"Records": [{"kinesis": {}}]})), None);
+        assert!(!is_notification(&json!({"Records": [{"kinesis": {}}]})));
+        let bad = json!({"Records": [{"eventName": "ObjectCreated:Put", "s3": {"bucket": "b"}}]});
+        assert!(is_notification(&bad));
+        let err = notification(bad).expect_err("bucket is not an object");
+        assert!(err.starts_with("S3 notification: "), "{err}");
     }
 
     #[test]
     fn sns_and_eventbridge_wrappings() {
-        let sns = json!({"Type": "Notification", "Message": s3_event("ObjectCreated:Put", "k").to_string()});
-        assert!(matches!(notification(&sns), Some(Notification::Objects(o)) if o[0].key == "k"));
+        let sns = json!({"Type": "Notification", "MessageId": "m", "TopicArn": "arn:aws:sns:eu-west-1:123456789012:t",
+            "Message": s3_event("ObjectCreated:Put", "k").to_string(), "Timestamp": "2025-11-22T08:26:40.000Z",
+            "SignatureVersion": "1", "Signature": "s", "SigningCertURL": "https://sns", "UnsubscribeURL": "https://sns"});
+        assert!(matches!(notification(sns), Ok(Notification::Objects(o)) if o[0].key == "k"));
         let eb = json!({"detail-type": "Object Created", "source": "aws.s3", "region": "eu-west-1",
             "time": "2025-11-22T08:26:40Z",
             "detail": {"bucket": {"name": "b"}, "object": {"key": "raw/a:b c.log", "etag": "e"}}});
-        let Some(Notification::Objects(objects)) = notification(&eb) else {
+        let Ok(Notification::Objects(objects)) = notification(eb) else {
             panic!("objects")
         };
         assert_eq!(
