@@ -8,9 +8,17 @@
 //!   whole CloudTrail file; splitting the flow log into lines and values);
 //! - pipeline: the forwarder's object path (streamed gunzip, record
 //!   splitting, format parsing, routing, bulk encoding, SigV4 signing of
-//!   every body), network excluded.
+//!   every body), network excluded;
+//! - SHA-256: hashing the bulk bodies the pipeline produced, which signing
+//!   them cannot avoid: `floor + SHA-256` is the bound a signing pipeline is
+//!   measured against.
 //!
-//! It prints MB/s of decompressed input on one core and the ratio.
+//! S3 server access logs and ALB access logs (~100 MB each) are reported
+//! beside them. Last, a dry-run `replay --out /dev/null` of the flow log
+//! object (the release binary, a process of its own) against a bare gunzip
+//! of it (`gzip -dc > /dev/null`).
+//!
+//! It prints MB/s of decompressed input on one core and the ratios.
 
 use std::hint::black_box;
 use std::io::{Read as _, Write as _};
@@ -77,18 +85,25 @@ fn cloudtrail_file(path: &Path) -> usize {
 }
 
 fn vpc_file(path: &Path) -> usize {
+    let header = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n";
+    lines_file(path, Some(header), generate::vpc_flow)
+}
+
+/// Lines of a generated object, gzipped, to about [`TARGET`] bytes.
+fn lines_file(path: &Path, header: Option<&str>, line: fn(usize) -> String) -> usize {
     let mut gz = flate2::write::GzEncoder::new(
         std::fs::File::create(path).expect("create"),
         flate2::Compression::default(),
     );
     let mut written = 0;
-    let header = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n";
-    gz.write_all(header.as_bytes()).expect("write");
-    written += header.len();
+    if let Some(header) = header {
+        gz.write_all(header.as_bytes()).expect("write");
+        written += header.len();
+    }
     let mut i = 0usize;
     let mut out = String::new();
     while written + out.len() < TARGET {
-        out.push_str(&generate::vpc_flow(i));
+        out.push_str(&line(i));
         out.push('\n');
         i += 1;
         if out.len() > 1 << 20 {
@@ -101,6 +116,14 @@ fn vpc_file(path: &Path) -> usize {
     written += out.len();
     gz.finish().expect("gzip");
     written
+}
+
+fn s3_access_file(path: &Path) -> usize {
+    lines_file(path, None, generate::s3_access)
+}
+
+fn alb_file(path: &Path) -> usize {
+    lines_file(path, None, generate::alb)
 }
 
 fn settings() -> Settings {
@@ -139,6 +162,66 @@ fn floor(path: &Path, json: bool) -> usize {
     }
 }
 
+fn object_bodies(path: &Path, settings: &Settings) -> ObjectBodies {
+    let file = std::fs::File::open(path).expect("open");
+    let body = decode::maybe_gunzip_reader(file).expect("reader");
+    let input = ObjectInput {
+        bucket: "bench".into(),
+        key: path.display().to_string(),
+        version: "1".into(),
+        timestamp_ms: 0,
+        body,
+    };
+    ObjectBodies::new(settings, None, input).expect("object")
+}
+
+/// The bulk bodies of an object, kept, for the SHA-256 share.
+fn bodies(path: &Path, settings: &Settings) -> Vec<bytes::Bytes> {
+    let mut bodies = object_bodies(path, settings);
+    std::iter::from_fn(|| bodies.next_body().map(|b| b.bytes)).collect()
+}
+
+/// SHA-256 of every body: the part of signing that grows with the output.
+fn hash_only(bodies: &[bytes::Bytes]) -> u8 {
+    use sha2::Digest as _;
+    bodies
+        .iter()
+        .map(|b| sha2::Sha256::digest(b)[0])
+        .fold(0, |a, b| a ^ b)
+}
+
+/// `replay --out /dev/null` of `path` with the release binary, and a bare
+/// `gzip -dc` of it, interleaved: medians of three.
+fn replay_vs_gunzip(path: &Path) -> (Duration, Duration) {
+    let binary = env!("CARGO_BIN_EXE_logs-forwarder");
+    let (mut r, mut g) = (Vec::new(), Vec::new());
+    for _ in 0..3 {
+        let t = Instant::now();
+        let out = std::process::Command::new(binary)
+            .args(["replay", "--out", "/dev/null"])
+            .arg(path)
+            .env("RUST_LOG", "error")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .expect("replay runs");
+        assert!(out.success(), "replay failed");
+        r.push(t.elapsed());
+        let t = Instant::now();
+        let out = std::process::Command::new("gzip")
+            .arg("-dc")
+            .arg(path)
+            .stdout(std::process::Stdio::null())
+            .status()
+            .expect("gzip runs");
+        assert!(out.success());
+        g.push(t.elapsed());
+    }
+    r.sort();
+    g.sort();
+    (r[1], g[1])
+}
+
 fn pipeline(path: &Path, settings: &Settings, cluster: &Cluster) -> u64 {
     let file = std::fs::File::open(path).expect("open");
     let body = decode::maybe_gunzip_reader(file).expect("reader");
@@ -174,10 +257,10 @@ fn main() {
         settings.endpoint.clone().expect("endpoint"),
         &settings.cluster_config(),
     );
-    println!("| object | decompressed MB | gzip MB | records | floor MB/s | pipeline MB/s | pipeline / floor (time) |");
-    println!("|---|---:|---:|---:|---:|---:|---:|");
+    println!("| object | decompressed MB | gzip MB | records | floor MB/s | pipeline MB/s | pipeline / floor (time) | SHA-256 share of floor + SHA | pipeline / (floor + SHA) |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     type Make = fn(&Path) -> usize;
-    let objects: [(&str, &str, Make, bool); 2] = [
+    let objects: [(&str, &str, Make, bool); 4] = [
         (
             "CloudTrail .json.gz",
             "cloudtrail.json.gz",
@@ -185,7 +268,10 @@ fn main() {
             true,
         ),
         ("VPC flow .log.gz", "vpcflow.log.gz", vpc_file, false),
+        ("S3 access .log.gz", "s3access.log.gz", s3_access_file, false),
+        ("ALB .log.gz", "alb.log.gz", alb_file, false),
     ];
+    let mut flow_object = None;
     // BENCH_ONLY=<object> (e.g. "VPC flow .log.gz") limits the run, for profiling.
     let only = std::env::var("BENCH_ONLY").ok();
     for (name, file, make, json) in objects {
@@ -195,27 +281,49 @@ fn main() {
         let path = dir.join(file);
         let raw = make(&path);
         let gz = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-        let (mut f, mut p) = (Vec::new(), Vec::new());
+        let kept = bodies(&path, &settings);
+        let (mut f, mut p, mut h) = (Vec::new(), Vec::new(), Vec::new());
         let mut records = 0;
         for _ in 0..3 {
             let t = Instant::now();
             black_box(floor(&path, json));
             f.push(t.elapsed());
             let t = Instant::now();
+            black_box(hash_only(&kept));
+            h.push(t.elapsed());
+            let t = Instant::now();
             records = pipeline(&path, &settings, &cluster);
             p.push(t.elapsed());
         }
+        drop(kept);
         f.sort();
         p.sort();
-        let (f, p): (Duration, Duration) = (f[1], p[1]);
+        h.sort();
+        let (f, p, h): (Duration, Duration, Duration) = (f[1], p[1], h[1]);
         let mbs = |d: Duration| raw as f64 / 1e6 / d.as_secs_f64();
+        let bound = (f + h).as_secs_f64();
         println!(
-            "| {name} | {:.0} | {:.1} | {records} | {:.0} | {:.0} | {:.2}x |",
+            "| {name} | {:.0} | {:.1} | {records} | {:.0} | {:.0} | {:.2}x | {:.0}% | {:.2}x |",
             raw as f64 / 1e6,
             gz as f64 / 1e6,
             mbs(f),
             mbs(p),
-            p.as_secs_f64() / f.as_secs_f64()
+            p.as_secs_f64() / f.as_secs_f64(),
+            100.0 * h.as_secs_f64() / bound,
+            p.as_secs_f64() / bound,
+        );
+        if file == "vpcflow.log.gz" {
+            flow_object = Some(path);
+        }
+    }
+    if let Some(path) = flow_object {
+        let (replay, gunzip) = replay_vs_gunzip(&path);
+        println!();
+        println!(
+            "dry-run `replay --out /dev/null` of the flow log object: {:.2} s; `gzip -dc > /dev/null`: {:.2} s; ratio {:.2}x",
+            replay.as_secs_f64(),
+            gunzip.as_secs_f64(),
+            replay.as_secs_f64() / gunzip.as_secs_f64()
         );
     }
     let _ = std::fs::remove_dir_all(&dir);
