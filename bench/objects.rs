@@ -18,7 +18,9 @@
 //! object (the release binary, a process of its own) against a bare gunzip
 //! of it (`gzip -dc > /dev/null`).
 //!
-//! It prints MB/s of decompressed input on one core and the ratios.
+//! It prints MB/s of decompressed input on one core and the ratios, and
+//! what that is in Lambda money: CPU milliseconds per GB of decompressed
+//! input, and dollars per TB at the arm64 price (see [`ARM64_PRICE`]).
 
 use std::hint::black_box;
 use std::io::{Read as _, Write as _};
@@ -38,6 +40,14 @@ mod generate;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const TARGET: usize = 100 * 1000 * 1000;
+
+/// Lambda arm64 price per GB-second (us-east-1, first 7.5 billion GB-s a
+/// month, as published for 2025/2026).
+const ARM64_PRICE: f64 = 0.000_013_333_4;
+/// Lambda gives one vCPU at 1,769 MB and CPU in proportion below that, so
+/// a CPU-bound second costs the same at any memory size up to 1,769 MB:
+/// 1769 / 1024 GB-seconds.
+const GB_SECONDS_PER_CPU_SECOND: f64 = 1769.0 / 1024.0;
 
 fn cloudtrail_file(path: &Path) -> usize {
     let mut gz = flate2::write::GzEncoder::new(
@@ -268,10 +278,16 @@ fn main() {
             true,
         ),
         ("VPC flow .log.gz", "vpcflow.log.gz", vpc_file, false),
-        ("S3 access .log.gz", "s3access.log.gz", s3_access_file, false),
+        (
+            "S3 access .log.gz",
+            "s3access.log.gz",
+            s3_access_file,
+            false,
+        ),
         ("ALB .log.gz", "alb.log.gz", alb_file, false),
     ];
     let mut flow_object = None;
+    let mut costs = Vec::new();
     // BENCH_ONLY=<object> (e.g. "VPC flow .log.gz") limits the run, for profiling.
     let only = std::env::var("BENCH_ONLY").ok();
     for (name, file, make, json) in objects {
@@ -312,9 +328,19 @@ fn main() {
             100.0 * h.as_secs_f64() / bound,
             p.as_secs_f64() / bound,
         );
+        costs.push((name, p.as_secs_f64() * 1000.0 / (raw as f64 / 1e9)));
         if file == "vpcflow.log.gz" {
             flow_object = Some(path);
         }
+    }
+    println!();
+    println!(
+        "| object | CPU ms per GB decompressed | $ per TB at arm64 Lambda prices (CPU only) |"
+    );
+    println!("|---|---:|---:|");
+    for (name, ms_per_gb) in costs {
+        let dollars_per_tb = ms_per_gb / 1000.0 * 1000.0 * GB_SECONDS_PER_CPU_SECOND * ARM64_PRICE;
+        println!("| {name} | {ms_per_gb:.0} | {dollars_per_tb:.3} |");
     }
     if let Some(path) = flow_object {
         let (replay, gunzip) = replay_vs_gunzip(&path);

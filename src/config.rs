@@ -28,6 +28,8 @@ pub struct Settings {
     pub action: Action,
     pub bulk_max_bytes: usize,
     pub bulk_concurrency: usize,
+    /// Units (objects, messages, records) of an invocation worked on at once.
+    pub object_concurrency: usize,
     pub gzip: bool,
     pub request_timeout: Duration,
     /// Stop retrying this long before the Lambda deadline.
@@ -160,6 +162,7 @@ impl Settings {
             action,
             bulk_max_bytes: number(&var, "BULK_MAX_BYTES", 5 << 20, 1024, 100 << 20)?,
             bulk_concurrency: number(&var, "BULK_CONCURRENCY", 4, 1, 64)?,
+            object_concurrency: number(&var, "OBJECT_CONCURRENCY", 4, 1, 10)?,
             gzip: boolean(&var, "BULK_GZIP", false)?,
             request_timeout: Duration::from_millis(number(
                 &var,

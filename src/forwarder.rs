@@ -10,8 +10,9 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use futures_util::stream::{self, StreamExt};
 use http::Method;
-use tokio::sync::OnceCell;
+use tokio::sync::{OnceCell, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 
 use crate::bodies::{ObjectBodies, PayloadBodies};
@@ -60,6 +61,9 @@ pub struct Forwarder {
     s3: Option<Arc<S3Client>>,
     /// How hard to push the cluster, adapted to its 429s.
     pressure: Arc<Pressure>,
+    /// One per body that may exist at once (`BULK_CONCURRENCY`), across
+    /// every unit and object of an invocation: the memory bound.
+    body_permits: Arc<Semaphore>,
     /// The cluster's version, asked once per cold start.
     version: OnceCell<ClusterVersion>,
     /// Set once the index templates are in place (retried until they are).
@@ -94,6 +98,7 @@ impl Forwarder {
             ))
         });
         Forwarder {
+            body_permits: Arc::new(Semaphore::new(settings.bulk_concurrency.max(1))),
             pressure: Arc::new(Pressure::new(
                 settings.bulk_concurrency,
                 settings.bulk_max_bytes,
@@ -129,59 +134,21 @@ impl Forwarder {
             tracing::error!(error = %e, "index templates not installed");
             outcome.summary.note_error(e);
         }
-        let stop_at = self.stop_at(deadline);
-        for unit in units {
-            if Instant::now() >= stop_at {
-                // Too late to start: the event source delivers it again.
-                let mut summary = Summary {
-                    deferred: 1,
-                    ..Summary::default()
-                };
-                summary.note_error("not started before the deadline");
-                match unit.item_id {
-                    Some(id) => outcome.failed_items.push(id),
-                    None => outcome.failed_whole = true,
-                }
-                outcome.summary.merge(summary);
-                continue;
-            }
-            let summary = match unit.work {
-                Work::Logs(mut bytes) => {
-                    self.forward_logs(&mut bytes, doc_type.clone(), deadline)
-                        .await
-                }
-                Work::Object(object) => {
-                    self.forward_object(object, doc_type.clone(), deadline)
-                        .await
-                }
-                Work::S3(objects) => self.forward_s3(objects, &doc_type, deadline).await,
-                Work::DeadLetters(records) => {
-                    let (bodies, mut summary) = crate::bodies::dead_letter_bodies(
-                        &self.settings,
-                        doc_type.clone(),
-                        &records,
-                    );
-                    let mut dispatch = Dispatch::new(self, deadline);
-                    for body in bodies {
-                        dispatch.submit(body).await;
-                    }
-                    summary.merge(dispatch.finish().await);
-                    summary
-                }
-                Work::Undecodable(reason) => {
-                    tracing::error!(item = unit.item_id.as_deref(), %reason, "undecodable input");
-                    Summary::undecodable(reason)
-                }
-                Work::Skip(reason) => {
-                    tracing::info!(item = unit.item_id.as_deref(), reason, "skipped");
-                    Summary {
-                        skipped: 1,
-                        ..Summary::default()
-                    }
-                }
-            };
+        // Units go concurrently (an SQS batch names up to ten objects: an
+        // invocation must not wait on S3 latency one object at a time),
+        // their results in order. Memory stays bounded by the body permits:
+        // however many units run, at most `BULK_CONCURRENCY` bodies exist.
+        let results: Vec<(Option<String>, Summary)> = stream::iter(units)
+            .map(|unit| async {
+                let summary = self.forward_unit(unit.work, &doc_type, deadline).await;
+                (unit.item_id, summary)
+            })
+            .buffered(self.settings.object_concurrency)
+            .collect()
+            .await;
+        for (item_id, summary) in results {
             if !summary.is_complete() {
-                match unit.item_id {
+                match item_id {
                     Some(id) => outcome.failed_items.push(id),
                     None => outcome.failed_whole = true,
                 }
@@ -189,6 +156,56 @@ impl Forwarder {
             outcome.summary.merge(summary);
         }
         outcome
+    }
+
+    /// One unit of work, unless it is too late to start it.
+    async fn forward_unit(
+        &self,
+        work: Work,
+        doc_type: &Option<String>,
+        deadline: Instant,
+    ) -> Summary {
+        if Instant::now() >= self.stop_at(deadline) {
+            // Too late to start: the event source delivers it again.
+            let mut summary = Summary {
+                deferred: 1,
+                ..Summary::default()
+            };
+            summary.note_error("not started before the deadline");
+            return summary;
+        }
+        match work {
+            Work::Logs(mut bytes) => {
+                self.forward_logs(&mut bytes, doc_type.clone(), deadline)
+                    .await
+            }
+            Work::Object(object) => {
+                self.forward_object(object, doc_type.clone(), deadline)
+                    .await
+            }
+            Work::S3(objects) => self.forward_s3(objects, doc_type, deadline).await,
+            Work::DeadLetters(records) => {
+                let (bodies, mut summary) =
+                    crate::bodies::dead_letter_bodies(&self.settings, doc_type.clone(), &records);
+                let mut dispatch = Dispatch::new(self, deadline);
+                for body in bodies {
+                    dispatch.submit(body, None).await;
+                }
+                summary.merge(dispatch.finish().await);
+                summary
+            }
+            Work::Undecodable(reason) => {
+                tracing::error!(%reason, "undecodable input");
+                Summary::undecodable(reason)
+            }
+            Work::Skip(reason) => {
+                tracing::info!(reason, "skipped");
+                Summary {
+                    skipped: 1,
+                    ..Summary::default()
+                }
+            }
+        }
     }
 
     /// One decoded CloudWatch Logs payload.
@@ -218,7 +235,7 @@ impl Forwarder {
         let mut bodies = PayloadBodies::new(&self.settings, doc_type, &payload)
             .limit_bytes(self.pressure.bytes_handle());
         while let Some(body) = bodies.next_body() {
-            dispatch.submit(body).await;
+            dispatch.submit(body, None).await;
         }
         let mut summary = bodies.into_summary();
         summary.merge(dispatch.finish().await);
@@ -276,8 +293,9 @@ impl Forwarder {
 
     /// One log object, read and encoded on a blocking thread (its reader
     /// may block on the network or disk) while bodies are sent from here.
-    /// The channel holds one body, so reading waits while the maximum
-    /// number of bodies is in flight: memory stays bounded.
+    /// The reader takes a body permit before it fills each body and the
+    /// permit goes with the body until it is delivered, so that however many
+    /// objects are read at once, at most `BULK_CONCURRENCY` bodies exist.
     async fn forward_object(
         &self,
         object: ObjectInput,
@@ -286,7 +304,9 @@ impl Forwarder {
     ) -> Summary {
         let settings = self.settings.clone();
         let bytes_limit = self.pressure.bytes_handle();
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<BulkBody>(1);
+        let permits = self.body_permits.clone();
+        let runtime = tokio::runtime::Handle::current();
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<(BulkBody, OwnedSemaphorePermit)>(1);
         let stop_at = self.stop_at(deadline);
         let reader = tokio::task::spawn_blocking(move || {
             let source = object.key.clone();
@@ -296,16 +316,23 @@ impl Forwarder {
                     return Summary::undecodable(format!("{source}: {e}"));
                 }
             };
-            while let Some(body) = bodies.next_body() {
-                if tx.blocking_send(body).is_err() {
+            loop {
+                // A closed semaphore never happens: it lives in the forwarder.
+                let Ok(permit) = runtime.block_on(permits.clone().acquire_owned()) else {
+                    break;
+                };
+                let Some(body) = bodies.next_body() else {
+                    break;
+                };
+                if tx.blocking_send((body, permit)).is_err() {
                     break;
                 }
             }
             bodies.into_summary()
         });
         let mut dispatch = Dispatch::new(self, deadline);
-        while let Some(body) = rx.recv().await {
-            dispatch.submit(body).await;
+        while let Some((body, permit)) = rx.recv().await {
+            dispatch.submit(body, Some(permit)).await;
         }
         let mut summary = match reader.await {
             Ok(summary) => summary,
@@ -469,7 +496,8 @@ impl<'f> Dispatch<'f> {
         }
     }
 
-    async fn submit(&mut self, body: BulkBody) {
+    /// Sends `body` with its permit (taken here if the caller has none).
+    async fn submit(&mut self, body: BulkBody, permit: Option<OwnedSemaphorePermit>) {
         match &self.forwarder.sink {
             Sink::Write(out) => {
                 let written = match out.lock() {
@@ -493,11 +521,24 @@ impl<'f> Dispatch<'f> {
                         None => break,
                     }
                 }
+                let permit = match permit {
+                    Some(permit) => Some(permit),
+                    None => self
+                        .forwarder
+                        .body_permits
+                        .clone()
+                        .acquire_owned()
+                        .await
+                        .ok(),
+                };
                 let cluster = cluster.clone();
                 let policy = self.policy;
                 let pressure = self.forwarder.pressure.clone();
-                self.tasks
-                    .spawn(async move { delivery::deliver(cluster, body, policy, pressure).await });
+                self.tasks.spawn(async move {
+                    let report = delivery::deliver(cluster, body, policy, pressure).await;
+                    drop(permit);
+                    report
+                });
             }
         }
     }

@@ -7,6 +7,7 @@
 mod support;
 
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use logs_forwarder::config::Settings;
 use logs_forwarder::input;
@@ -268,4 +269,62 @@ fn objects_firehose_wrote_from_a_subscription_are_read_as_payloads() {
     let again = replay(&["--endpoint", &osmem.url, &path], &vars);
     assert!(again.success, "{}", again.stderr);
     assert_eq!(again.summary["duplicates"], 5, "{}", again.summary);
+}
+
+/// An SQS batch names several objects: they are read at once, not one
+/// after the other on S3's latency, and all of them arrive. S3 is moto
+/// behind a relay that holds each request 300 ms. The invocation's time is
+/// printed for both settings (a measurement, not asserted: these machines
+/// are noisy); what is asserted is that the reads overlapped.
+#[test]
+fn the_objects_of_a_batch_are_read_concurrently() {
+    let moto = Moto::start();
+    let osmem = Osmem::start();
+    let corpus = support::corpus();
+    let file = path_str(&corpus.join("vpcflow/awsdocs-v2-default-header.log"));
+    let keys: Vec<String> = (0..6)
+        .map(|i| format!("AWSLogs/1/vpcflowlogs/eu-west-1/2025/11/22/o{i}.log"))
+        .collect();
+    let event = moto.notify(json!({
+        "bucket": "flow-bucket", "queue": "flow-queue",
+        "objects": keys.iter().map(|k| json!({"key": k, "file": file})).collect::<Vec<_>>(),
+    }));
+    let (_dir, path) = write_event(&event);
+    let mut times = Vec::new();
+    for concurrency in ["1", "4"] {
+        let far = support::delay::Delay::start(&moto.url, Duration::from_millis(300));
+        let mut vars = env(&moto, "[]");
+        vars.retain(|(k, _)| *k != "S3_ENDPOINT");
+        vars.push(("S3_ENDPOINT", far.url.as_str()));
+        vars.push(("OBJECT_CONCURRENCY", concurrency));
+        let started = Instant::now();
+        let run = replay(&["--endpoint", &osmem.url, &path], &vars);
+        let closest = far.closest_arrivals().expect("requests reached S3");
+        times.push((concurrency, started.elapsed(), closest));
+        assert!(run.success, "{}", run.stderr);
+        let s = &run.summary;
+        // Seven records per object; the second run finds them all indexed.
+        assert_eq!(
+            s["indexed"].as_u64().unwrap_or(0) + s["duplicates"].as_u64().unwrap_or(0),
+            6 * 7,
+            "{s}"
+        );
+        // One at a time, each request waits for the last answer (300 ms
+        // away); at once, two leave within a fraction of that.
+        if concurrency == "1" {
+            assert!(closest >= Duration::from_millis(300), "{closest:?}");
+        } else {
+            assert!(
+                closest < Duration::from_millis(150),
+                "reads overlapped: {closest:?}"
+            );
+        }
+    }
+    assert_eq!(
+        osmem.count("vpc-flowlogs-*", json!({"match_all": {}})),
+        6 * 7
+    );
+    for (concurrency, took, closest) in times {
+        eprintln!("OBJECT_CONCURRENCY={concurrency}: 6 objects, S3 300 ms away: {took:?} (requests {closest:?} apart at the closest)");
+    }
 }

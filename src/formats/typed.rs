@@ -171,6 +171,11 @@ fn write_float(out: &mut Vec<u8>, v: f64) {
 fn typed(value: &str, kind: Kind) -> Option<Typed<'_>> {
     match kind {
         Kind::Keyword => Some(Typed::Quoted(value)),
+        // Eleven digits or fewer are below the milliseconds cutoff (1e11):
+        // seconds, without parsing (two of these in every flow record).
+        Kind::EpochSeconds if value.len() <= 11 && is_lossless_integer(value) => {
+            (!value.starts_with('-')).then_some(Typed::Bare(value))
+        }
         Kind::EpochSeconds if is_lossless_integer(value) => {
             match value.parse().ok().and_then(EpochTime::from_number)? {
                 EpochTime::Seconds(_) => Some(Typed::Bare(value)),
@@ -268,6 +273,29 @@ pub fn write_rendered(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn epoch_times_in_seconds_or_milliseconds() {
+        let written = |v: &str| {
+            let mut out = Vec::new();
+            write_value(&mut out, "start", v, Kind::EpochSeconds)
+                .ok()
+                .map(|()| String::from_utf8_lossy(&out).into_owned())
+        };
+        assert_eq!(written("1418530010").as_deref(), Some("1418530010"));
+        assert_eq!(written("0").as_deref(), Some("0"));
+        assert_eq!(
+            written("1418530010123").as_deref(),
+            Some("\"2014-12-14T04:06:50.123Z\"")
+        );
+        assert_eq!(written("-5"), None);
+        assert_eq!(
+            written("253402300799999"),
+            Some("\"9999-12-31T23:59:59.999Z\"".into())
+        );
+        assert_eq!(written("253402300800000"), None, "past year 9999");
+        assert_eq!(written("1e10"), None);
+    }
 
     #[test]
     fn integers_only_when_lossless() {

@@ -6,6 +6,7 @@
 
 #![allow(dead_code)]
 
+pub mod delay;
 pub mod lifecycle_standin;
 pub mod proxy;
 pub mod snapshot_standin;
