@@ -233,16 +233,7 @@ fn replay_vs_gunzip(path: &Path) -> (Duration, Duration) {
 }
 
 fn pipeline(path: &Path, settings: &Settings, cluster: &Cluster) -> u64 {
-    let file = std::fs::File::open(path).expect("open");
-    let body = decode::maybe_gunzip_reader(file).expect("reader");
-    let input = ObjectInput {
-        bucket: "bench".into(),
-        key: path.display().to_string(),
-        version: "1".into(),
-        timestamp_ms: 0,
-        body,
-    };
-    let mut bodies = ObjectBodies::new(settings, None, input).expect("object");
+    let mut bodies = object_bodies(path, settings);
     while let Some(body) = bodies.next_body() {
         let request = cluster
             .request(

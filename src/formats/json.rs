@@ -13,8 +13,23 @@ pub fn encode(
     event: &Event<'_>,
     doc: &mut Vec<u8>,
 ) -> Result<Encoded, String> {
+    encode_with_message(parsed, origin, event, None, doc)
+}
+
+/// [`encode`], keeping `message` (the whole line the JSON came in, when
+/// there was more to it) in `@message`.
+pub fn encode_with_message(
+    parsed: &Parsed<'_, '_>,
+    origin: &Origin,
+    event: &Event<'_>,
+    message: Option<&str>,
+    doc: &mut Vec<u8>,
+) -> Result<Encoded, String> {
     let mut w = ObjectWriter::new(doc);
     write_cloudwatch_meta(&mut w, origin, event, event.timestamp_ms);
+    if let Some(message) = message {
+        w.str("@message", message);
+    }
     write_members(&mut w, parsed)?;
     w.finish();
     Ok(Encoded {

@@ -28,7 +28,7 @@
 //! whole line in `@message` as well.
 
 use super::typed::{self, Kind};
-use super::{write_cloudwatch_meta, Encoded, Event, Origin, Parsed};
+use super::{write_cloudwatch_meta, Encoded, Event, Origin};
 use crate::json::ObjectWriter;
 
 /// The labelled values of a REPORT line: (label words, field, kind).
@@ -107,7 +107,8 @@ pub fn encode(origin: &Origin, event: &Event<'_>, doc: &mut Vec<u8>) -> Result<E
 }
 
 /// Where the JSON platform line starts in `line`, if `line` is other text
-/// glued in front of one (an extension's output without its line break).
+/// glued in front of one (an extension's output without its line break):
+/// the JSON is then encoded as JSON, the whole line kept in `@message`.
 /// Only platform lines are split off: an application's "Result: {...}"
 /// stays text.
 pub fn glued_platform_json(line: &str) -> Option<usize> {
@@ -117,25 +118,6 @@ pub fn glued_platform_json(line: &str) -> Option<usize> {
     }
     let at = line.find(START)?;
     line[at..].contains("\"type\":\"platform.").then_some(at)
-}
-
-/// A JSON platform line found by [`glued_platform_json`]: its members, and
-/// the whole line in `@message`, so the glued text is not lost.
-pub fn encode_glued(
-    parsed: &Parsed<'_, '_>,
-    origin: &Origin,
-    event: &Event<'_>,
-    doc: &mut Vec<u8>,
-) -> Result<Encoded, String> {
-    let mut w = ObjectWriter::new(doc);
-    write_cloudwatch_meta(&mut w, origin, event, event.timestamp_ms);
-    w.str("@message", event.message);
-    super::json::write_members(&mut w, parsed)?;
-    w.finish();
-    Ok(Encoded {
-        timestamp_ms: event.timestamp_ms,
-        ..Encoded::default()
-    })
 }
 
 /// The labelled values of a REPORT line, whatever separates them (tabs, the

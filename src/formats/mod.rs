@@ -234,7 +234,7 @@ impl DocumentEncoder {
                 }),
             Format::Lambda => match lambda::glued_platform_json(event.message) {
                 Some(at) => self.with_json(&event.message[at..], |parsed| {
-                    lambda::encode_glued(parsed, origin, event, doc)
+                    json::encode_with_message(parsed, origin, event, Some(event.message), doc)
                 }),
                 None => lambda::encode(origin, event, doc),
             },
