@@ -111,6 +111,23 @@ fn put_digits(digits: &mut [u8], value: u32) {
 /// since neither OpenSearch nor Elasticsearch accepts them in that format.
 /// Built on the stack and appended once: it is written for every document.
 pub fn write_rfc3339_millis(out: &mut Vec<u8>, millis: i64) {
+    // Records of a stream often share their time (a flow log's `start` is
+    // the same for a whole capture window): the last one is kept per thread.
+    thread_local! {
+        static LAST: std::cell::Cell<(i64, [u8; 24])> = const { std::cell::Cell::new((i64::MIN, [0; 24])) };
+    }
+    let (last, text) = LAST.get();
+    // `i64::MIN` marks "nothing kept yet" (it would clamp to year 0 anyway).
+    if last == millis && millis != i64::MIN {
+        out.extend_from_slice(&text);
+        return;
+    }
+    let text = format_rfc3339_millis(millis);
+    LAST.set((millis, text));
+    out.extend_from_slice(&text);
+}
+
+fn format_rfc3339_millis(millis: i64) -> [u8; 24] {
     const MIN: i64 = -62_167_219_200_000; // 0000-01-01
     const MAX: i64 = 253_402_300_799_999; // 9999-12-31T23:59:59.999
     let millis = millis.clamp(MIN, MAX);
@@ -124,7 +141,7 @@ pub fn write_rfc3339_millis(out: &mut Vec<u8>, millis: i64) {
     put_digits(&mut text[14..16], in_day / 60_000 % 60);
     put_digits(&mut text[17..19], in_day / 1000 % 60);
     put_digits(&mut text[20..23], in_day % 1000);
-    out.extend_from_slice(&text);
+    text
 }
 
 /// The current time in milliseconds since the epoch.
@@ -269,6 +286,20 @@ fn days_in_month(year: u32, month: u32) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_kept_time_is_only_used_for_the_same_instant() {
+        let text = |ms| {
+            let mut out = Vec::new();
+            write_rfc3339_millis(&mut out, ms);
+            String::from_utf8(out).expect("ascii")
+        };
+        assert_eq!(text(i64::MIN), "0000-01-01T00:00:00.000Z");
+        assert_eq!(text(1_418_530_010_123), "2014-12-14T04:06:50.123Z");
+        assert_eq!(text(1_418_530_010_123), "2014-12-14T04:06:50.123Z");
+        assert_eq!(text(1_418_530_010_124), "2014-12-14T04:06:50.124Z");
+        assert_eq!(text(i64::MIN), "0000-01-01T00:00:00.000Z");
+    }
 
     #[test]
     fn epoch_times_in_seconds_or_milliseconds() {

@@ -131,7 +131,36 @@ pub fn parse_ip(s: &str) -> Option<&str> {
         .strip_prefix('[')
         .and_then(|rest| rest.strip_suffix(']'))
         .unwrap_or(s);
-    bare.parse::<std::net::IpAddr>().ok().map(|_| bare)
+    match is_ipv4(bare) {
+        Some(valid) => valid.then_some(bare),
+        None => bare.parse::<std::net::IpAddr>().ok().map(|_| bare),
+    }
+}
+
+/// Is `s` a dotted-quad IPv4 address, as the standard parser reads them
+/// (four decimal octets up to 255, no leading zeros)? `None` when `s` is not
+/// made of digits and dots at all (an IPv6 address, say): the standard
+/// parser decides then. Written out because std's parser was 4% of a flow
+/// log object, with two addresses in every record.
+fn is_ipv4(s: &str) -> Option<bool> {
+    let bytes = s.as_bytes();
+    if !bytes.iter().all(|&b| b.is_ascii_digit() || b == b'.') {
+        return None;
+    }
+    let mut octets = 0;
+    for part in bytes.split(|&b| b == b'.') {
+        let value = part.iter().try_fold(0u32, |v, &d| {
+            (v < 256).then(|| v * 10 + u32::from(d - b'0'))
+        });
+        let fits = matches!(part.len(), 1..=3)
+            && (part.len() == 1 || part[0] != b'0')
+            && value.is_some_and(|v| v <= 255);
+        if !fits {
+            return Some(false);
+        }
+        octets += 1;
+    }
+    Some(octets == 4)
 }
 
 /// A value in the JSON form its kind gives it.
@@ -334,6 +363,34 @@ mod tests {
             v,
             serde_json::json!({"account_id":"123456789012","@aws.account":"999888777666","bytes":4249,"ratio":0.5,"code":"0042"})
         );
+    }
+
+    /// The written-out IPv4 check agrees with the standard parser.
+    #[test]
+    fn ipv4_as_the_standard_parser_reads_it() {
+        for s in [
+            "10.0.0.1",
+            "255.255.255.255",
+            "0.0.0.0",
+            "256.1.1.1",
+            "1.2.3",
+            "1.2.3.4.5",
+            "01.2.3.4",
+            "1..2.3",
+            "1.2.3.",
+            ".1.2.3",
+            "1234.1.1.1",
+            "",
+            ".",
+            "9999999999.1.1.1",
+            "1.2.3.04",
+            "100.200.30.0",
+        ] {
+            let std = s.parse::<std::net::Ipv4Addr>().is_ok();
+            assert_eq!(is_ipv4(s), Some(std), "{s:?}");
+        }
+        assert_eq!(is_ipv4("2001:db8::1"), None);
+        assert_eq!(parse_ip("[2001:db8::1]"), Some("2001:db8::1"));
     }
 
     #[test]

@@ -143,6 +143,13 @@ pub fn document_name(aws: &str) -> String {
     aws.replace('-', "_")
 }
 
+/// A field name as written in a format string (`${srcaddr}`) or a header
+/// (`srcaddr`), without the decoration.
+fn bare_name(token: &str) -> &str {
+    let token = token.strip_prefix("${").unwrap_or(token);
+    token.strip_suffix('}').unwrap_or(token)
+}
+
 /// The kind of a field, by AWS (`tcp-flags`) or document (`tcp_flags`) name.
 pub fn kind_of(name: &str) -> Option<Kind> {
     SCHEMA
@@ -166,7 +173,7 @@ impl FieldList {
             format
                 .split_ascii_whitespace()
                 .map(|token| {
-                    let bare = token.trim_start_matches("${").trim_end_matches('}');
+                    let bare = bare_name(token);
                     let name = document_name(bare);
                     Column {
                         key: crate::json::render_key(&name),
@@ -184,9 +191,17 @@ impl FieldList {
     /// in three are known, so a field newer than [`SCHEMA`] still passes
     /// and a sentence does not.
     pub fn is_header(line: &str) -> bool {
+        // Checked for every line of a flow log object (headers may repeat):
+        // a record starts with a value, rarely with a lowercase letter.
+        if !line
+            .trim_start()
+            .starts_with(|c: char| c.is_ascii_lowercase() || c == '$')
+        {
+            return false;
+        }
         let (mut total, mut known) = (0, 0);
         for token in line.split_ascii_whitespace() {
-            let bare = token.trim_start_matches("${").trim_end_matches('}');
+            let bare = bare_name(token);
             let name_like = bare.bytes().any(|b| b.is_ascii_lowercase())
                 && bare.bytes().all(|b| {
                     b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_'
