@@ -346,7 +346,7 @@ fn main() {
     }
     let arm = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/.aws-sam/build/ForwarderFunction/bootstrap"
+        "/target/sam/ForwarderFunction/bootstrap"
     );
     match size(arm) {
         Ok(bytes) => println!("binary (aarch64, sam build): {:.2} MB", bytes as f64 / 1e6),
