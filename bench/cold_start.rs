@@ -18,8 +18,10 @@
 //! It prints medians, and the binary's size (and the arm64 one's, when
 //! `sam build` has made it).
 
+#[path = "loopback.rs"]
+mod loopback;
+
 use std::collections::VecDeque;
-use std::convert::Infallible;
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::process::{Command, Stdio};
@@ -28,10 +30,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use http_body_util::Full;
 use serde_json::{json, Value};
 
 const PROCESSES: usize = 15;
@@ -103,28 +102,11 @@ fn events() -> Vec<(&'static str, Value)> {
 }
 
 async fn serve(state: State) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        loop {
-            let Ok((stream, _)) = listener.accept().await else {
-                return;
-            };
-            let state = state.clone();
-            tokio::spawn(async move {
-                let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-                    let state = state.clone();
-                    async move { Ok::<_, Infallible>(answer(&state, req).await) }
-                });
-                let _ = http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
-            });
-        }
-    });
-    addr
+    loopback::serve(move |req| {
+        let state = state.clone();
+        async move { answer(&state, req).await }
+    })
+    .await
 }
 
 async fn answer(
@@ -132,12 +114,7 @@ async fn answer(
     req: hyper::Request<hyper::body::Incoming>,
 ) -> hyper::Response<Full<Bytes>> {
     let path = req.uri().path().to_owned();
-    let body = req
-        .into_body()
-        .collect()
-        .await
-        .map(|b| b.to_bytes())
-        .unwrap_or_default();
+    let body = loopback::body(req).await;
     let now = Instant::now();
     if path == "/2018-06-01/runtime/invocation/next" {
         let next = {
@@ -185,14 +162,7 @@ async fn answer(
         panic!("init failed: {}", String::from_utf8_lossy(&body));
     }
     if path.ends_with("/_bulk") {
-        let items = body.iter().filter(|&&b| b == b'\n').count() / 2;
-        let mut out = String::from("{\"took\":1,\"errors\":false,\"items\":[");
-        for i in 0..items {
-            out.push_str(if i == 0 { "" } else { "," });
-            out.push_str("{\"create\":{\"status\":201}}");
-        }
-        out.push_str("]}");
-        return hyper::Response::new(Full::new(Bytes::from(out)));
+        return loopback::bulk_created(&body);
     }
     // S3 GetObject for the SQS notifications' objects: not there.
     hyper::Response::builder()

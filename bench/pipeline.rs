@@ -14,7 +14,6 @@
 //! It prints medians and their ratios to the floor, and to `floor + SHA-256
 //! of the bodies`, the least a signing pipeline can do.
 
-use std::convert::Infallible;
 use std::hint::black_box;
 use std::io::Write as _;
 use std::net::SocketAddr;
@@ -22,10 +21,6 @@ use std::time::{Duration, Instant, SystemTime};
 
 use base64::Engine as _;
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
 use logs_forwarder::bodies::PayloadBodies;
 use logs_forwarder::client::Cluster;
 use logs_forwarder::config::Settings;
@@ -37,6 +32,8 @@ use logs_forwarder::input::{Unit, Work};
 #[path = "generate.rs"]
 #[allow(dead_code)] // The objects bench uses the other generators.
 mod generate;
+#[path = "loopback.rs"]
+mod loopback;
 use generate::vpc_flow;
 
 /// The same allocator as the `logs-forwarder` binary.
@@ -205,42 +202,7 @@ fn median(mut v: Vec<Duration>) -> Duration {
 
 /// An accept-all `_bulk` endpoint: every item answered 201.
 async fn accept_all() -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        loop {
-            let Ok((stream, _)) = listener.accept().await else {
-                return;
-            };
-            tokio::spawn(async move {
-                let service = service_fn(|req: hyper::Request<hyper::body::Incoming>| async move {
-                    let body = req
-                        .into_body()
-                        .collect()
-                        .await
-                        .map(|b| b.to_bytes())
-                        .unwrap_or_default();
-                    let items = body.iter().filter(|&&b| b == b'\n').count() / 2;
-                    let mut out = String::from("{\"errors\":false,\"items\":[");
-                    for i in 0..items {
-                        out.push_str(if i == 0 {
-                            "{\"create\":{\"status\":201}}"
-                        } else {
-                            ",{\"create\":{\"status\":201}}"
-                        });
-                    }
-                    out.push_str("]}");
-                    Ok::<_, Infallible>(hyper::Response::new(Full::new(Bytes::from(out))))
-                });
-                let _ = http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
-            });
-        }
-    });
-    addr
+    loopback::serve(|req| async move { loopback::bulk_created(&loopback::body(req).await) }).await
 }
 
 fn main() {
