@@ -88,29 +88,60 @@ impl Answer {
     }
 }
 
-/// A record of a transformation event.
+/// A record of either shape: its data, and (transformation events) its
+/// arrival time.
 ///
 /// Not `aws_lambda_events`' `KinesisFirehoseEventRecord`: its
 /// `MillisecondTimestamp` goes through an `f64` of seconds and loses a
 /// millisecond to rounding (`1700000000001` reads as `…000`), and it panics
 /// (an `assert_eq!`) on a timestamp with a fraction, which a malformed
-/// event must not be able to do. `data` goes through [`decode::base64`],
-/// whose errors say what was wrong, like every other base64 here.
+/// event must not be able to do. The HTTP endpoint body ("Amazon Data
+/// Firehose HTTP endpoint delivery request and response specifications") is
+/// not a Lambda event, so the library has no type for it. `data` goes
+/// through [`decode::base64`], whose errors say what was wrong, like every
+/// other base64 here.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct TransformationRecord {
+struct FirehoseRecord {
     data: String,
     #[serde(default)]
     approximate_arrival_timestamp: Option<serde_json::Number>,
 }
 
-/// The body of an HTTP endpoint delivery request ("Amazon Data Firehose
-/// HTTP endpoint delivery request and response specifications"); not a
-/// Lambda event, so `aws_lambda_events` has no type for it.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct HttpEndpointRecord {
-    data: String,
+/// One record as a unit named `id`, and, if `keep` (a transformation
+/// answers with every record's data), its decoded data (empty if it did not
+/// decode). `default_time` is for records without an arrival time of their
+/// own.
+fn record_unit(
+    record: Value,
+    id: String,
+    stream: &str,
+    default_time: i64,
+    keep: bool,
+) -> (Unit, Vec<u8>) {
+    let decoded = FirehoseRecord::deserialize(record)
+        .map_err(|e| e.to_string())
+        .and_then(|record| {
+            let time = record
+                .approximate_arrival_timestamp
+                .and_then(|n| n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)))
+                .unwrap_or(default_time);
+            let data = decode::base64(&record.data).map_err(|e| e.to_string())?;
+            Ok((data, time))
+        });
+    let (work, data) = match decoded {
+        Ok((data, time)) if keep => (record_work(data.clone(), stream, &id, time), data),
+        Ok((data, time)) => (record_work(data, stream, &id, time), Vec::new()),
+        Err(e) => (
+            Work::Undecodable(format!("Firehose record {id}: {e}")),
+            Vec::new(),
+        ),
+    };
+    let unit = Unit {
+        item_id: Some(id),
+        work,
+    };
+    (unit, data)
 }
 
 /// One unit per record, and how to answer. Item ids are the record ids
@@ -123,77 +154,40 @@ pub fn read(mut event: Value, shape: Shape) -> (Vec<Unit>, Answer) {
         .and_then(|arn| arn.rsplit('/').next())
         .unwrap_or("firehose")
         .to_owned();
+    let default_time = event.get("timestamp").and_then(Value::as_i64).unwrap_or(0);
     let records = match event.get_mut("records").map(Value::take) {
         Some(Value::Array(records)) => records,
         _ => Vec::new(),
     };
-    match shape {
-        Shape::Transformation => {
-            let mut answer = Vec::with_capacity(records.len());
-            let units = records
-                .into_iter()
-                .enumerate()
-                .map(|(i, record)| {
-                    let id = record
-                        .get("recordId")
-                        .and_then(Value::as_str)
-                        .map_or_else(|| i.to_string(), str::to_owned);
-                    let (work, data) = match TransformationRecord::deserialize(record) {
-                        Ok(record) => {
-                            let time = record
-                                .approximate_arrival_timestamp
-                                .and_then(|n| n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)))
-                                .unwrap_or(0);
-                            match decode::base64(&record.data) {
-                                Ok(data) => (record_work(data.clone(), &stream, &id, time), data),
-                                Err(e) => (
-                                    Work::Undecodable(format!("Firehose record {id}: {e}")),
-                                    Vec::new(),
-                                ),
-                            }
-                        }
-                        Err(e) => (
-                            Work::Undecodable(format!("Firehose record {id}: {e}")),
-                            Vec::new(),
-                        ),
-                    };
-                    answer.push((id.clone(), data));
-                    Unit {
-                        item_id: Some(id),
-                        work,
-                    }
-                })
-                .collect();
-            (units, Answer::Transformation(answer))
-        }
-        Shape::HttpEndpoint => {
-            let request_id = event
+    let mut returned = Vec::new();
+    let units = records
+        .into_iter()
+        .enumerate()
+        .map(|(i, record)| {
+            let id = match shape {
+                Shape::Transformation => record.get("recordId").and_then(Value::as_str),
+                Shape::HttpEndpoint => None,
+            }
+            .map_or_else(|| i.to_string(), str::to_owned);
+            let keep = shape == Shape::Transformation;
+            let (unit, data) = record_unit(record, id.clone(), &stream, default_time, keep);
+            if keep {
+                returned.push((id, data));
+            }
+            unit
+        })
+        .collect();
+    let answer = match shape {
+        Shape::Transformation => Answer::Transformation(returned),
+        Shape::HttpEndpoint => Answer::HttpEndpoint {
+            request_id: event
                 .get("requestId")
                 .and_then(Value::as_str)
                 .unwrap_or_default()
-                .to_owned();
-            let time = event.get("timestamp").and_then(Value::as_i64).unwrap_or(0);
-            let units = records
-                .into_iter()
-                .enumerate()
-                .map(|(i, record)| {
-                    let id = i.to_string();
-                    let work = match HttpEndpointRecord::deserialize(record) {
-                        Ok(record) => match decode::base64(&record.data) {
-                            Ok(data) => record_work(data, &stream, &id, time),
-                            Err(e) => Work::Undecodable(format!("Firehose record {id}: {e}")),
-                        },
-                        Err(e) => Work::Undecodable(format!("Firehose record {id}: {e}")),
-                    };
-                    Unit {
-                        item_id: Some(id),
-                        work,
-                    }
-                })
-                .collect();
-            (units, Answer::HttpEndpoint { request_id })
-        }
-    }
+                .to_owned(),
+        },
+    };
+    (units, answer)
 }
 
 fn record_work(data: Vec<u8>, stream: &str, record_id: &str, time_ms: i64) -> Work {

@@ -237,7 +237,7 @@ fn cloudwatch_unit(event: &Value) -> Unit {
     }
 }
 
-/// A Kinesis Data Streams record, with the fields read here.
+/// A Kinesis Data Streams record, with the field read here.
 ///
 /// Not `aws_lambda_events`' `KinesisEventRecord`: its `Base64Data` reports
 /// bad data as "Invalid symbol 32, offset 3." without saying what was being
@@ -250,34 +250,23 @@ struct KinesisRecord {
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct KinesisData {
-    #[serde(default)]
-    sequence_number: Option<String>,
     data: String,
 }
 
 /// A CloudWatch Logs subscription delivered through Kinesis Data Streams.
-/// A record that is not one fails alone; the sequence number is looked up
+/// A record that is not one fails alone; its sequence number is looked up
 /// first, so that it can still be named in `batchItemFailures`.
 fn kinesis_unit(record: Value) -> Unit {
-    let fallback_id = || {
-        record
-            .pointer("/kinesis/sequenceNumber")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
+    let item_id = record
+        .pointer("/kinesis/sequenceNumber")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let work = match KinesisRecord::deserialize(record) {
+        Ok(KinesisRecord { kinesis }) => logs_work(&kinesis.data),
+        Err(e) => Work::Undecodable(format!("Kinesis record: {e}")),
     };
-    let fallback_id = fallback_id();
-    match KinesisRecord::deserialize(record) {
-        Ok(KinesisRecord { kinesis }) => Unit {
-            item_id: kinesis.sequence_number,
-            work: logs_work(&kinesis.data),
-        },
-        Err(e) => Unit {
-            item_id: fallback_id,
-            work: Work::Undecodable(format!("Kinesis record: {e}")),
-        },
-    }
+    Unit { item_id, work }
 }
 
 /// An SQS message: an S3 notification (possibly inside an SNS
