@@ -24,8 +24,6 @@ use crate::routing::{Destination, IndexPattern, Router};
 use crate::summary::Summary;
 use crate::time;
 
-/// Encodes events into documents and documents into bounded bodies.
-/// Reuses every buffer from one event to the next.
 /// The id of an event whose format has none of its own.
 #[derive(Clone, Copy, Debug)]
 pub enum DefaultId<'a> {
@@ -36,6 +34,8 @@ pub enum DefaultId<'a> {
     Derived(&'a str),
 }
 
+/// Encodes events into documents and documents into bounded bodies.
+/// Reuses every buffer from one event to the next.
 pub struct Batcher {
     encoder: BulkEncoder,
     documents: DocumentEncoder,
@@ -150,10 +150,59 @@ impl Batcher {
         self.encoder.push(&self.index, id, &self.doc)
     }
 
+    /// Encodes one event of a CloudWatch Logs payload, at `position` in
+    /// it; also says whether its timestamp was in seconds.
+    fn push_log_event(
+        &mut self,
+        (destination, origin): &(Destination, Origin),
+        log_event: &LogEvent<'_>,
+        position: u64,
+    ) -> (Option<BulkBody>, bool) {
+        let (timestamp_ms, was_seconds) = time::normalize_millis(log_event.timestamp);
+        let event = Event {
+            id: log_event.id,
+            timestamp_ms,
+            message: log_event.message,
+            extracted: log_event.extracted_fields.as_ref(),
+        };
+        let full = self.push(
+            destination,
+            origin,
+            &event,
+            None,
+            DefaultId::Given(log_event.id),
+            position,
+        );
+        (full, was_seconds)
+    }
+
     /// The last, partly filled body.
     pub fn finish(&mut self) -> Option<BulkBody> {
         self.encoder.finish()
     }
+}
+
+/// Where the events of a CloudWatch Logs payload go, by its log group and
+/// first event; `None` for a control message (counted as skipped) or a
+/// payload without events.
+fn payload_route(
+    router: &Router,
+    payload: &LogsData<'_>,
+    summary: &mut Summary,
+) -> Option<(Destination, Origin)> {
+    if payload.is_control() {
+        summary.skipped += 1;
+        return None;
+    }
+    let first = payload.log_events.first()?;
+    let destination = router.resolve(
+        payload.log_group,
+        first.message,
+        first.extracted_fields.as_ref(),
+    );
+    tracing::debug!(log_group = payload.log_group, format = %destination.format, events = payload.log_events.len(), "payload");
+    let origin = Origin::new(payload.owner, payload.log_group, payload.log_stream);
+    Some((destination, origin))
 }
 
 /// The bodies of one parsed CloudWatch Logs payload.
@@ -172,23 +221,7 @@ pub struct PayloadBodies<'p> {
 impl<'p> PayloadBodies<'p> {
     pub fn new(settings: &Settings, doc_type: Option<String>, payload: &'p LogsData<'p>) -> Self {
         let mut batcher = Batcher::new(settings, doc_type);
-        let route = match payload.log_events.first() {
-            _ if payload.is_control() => {
-                batcher.summary.skipped += 1;
-                None
-            }
-            None => None,
-            Some(first) => {
-                let destination = settings.router.resolve(
-                    payload.log_group,
-                    first.message,
-                    first.extracted_fields.as_ref(),
-                );
-                tracing::debug!(log_group = payload.log_group, format = %destination.format, events = payload.log_events.len(), "payload");
-                let origin = Origin::new(payload.owner, payload.log_group, payload.log_stream);
-                Some((destination, origin))
-            }
-        };
+        let route = payload_route(&settings.router, payload, &mut batcher.summary);
         batcher.seen_ids.reserve(payload.log_events.len());
         // Documents are about their message plus metadata and action line.
         let messages: usize = payload.log_events.iter().map(|e| e.message.len()).sum();
@@ -239,8 +272,8 @@ impl<'p> PayloadBodies<'p> {
     }
 
     fn encode_event(&mut self, log_event: &LogEvent<'p>, position: u64) -> Option<BulkBody> {
-        let (destination, origin) = self.route.as_ref()?;
-        let (timestamp_ms, was_seconds) = time::normalize_millis(log_event.timestamp);
+        let route = self.route.as_ref()?;
+        let (full, was_seconds) = self.batcher.push_log_event(route, log_event, position);
         if was_seconds && !self.seconds_noted {
             self.seconds_noted = true;
             self.batcher.summary.note_error(format!(
@@ -248,28 +281,15 @@ impl<'p> PayloadBodies<'p> {
                 self.payload.log_group
             ));
         }
-        let event = Event {
-            id: log_event.id,
-            timestamp_ms,
-            message: log_event.message,
-            extracted: log_event.extracted_fields.as_ref(),
-        };
-        self.batcher.push(
-            destination,
-            origin,
-            &event,
-            None,
-            DefaultId::Given(log_event.id),
-            position,
-        )
+        full
     }
 }
 
-/// The bodies of one log object, read record by record as they are needed.
 /// How many records are read between two looks at the clock for the
 /// deadline (the first record always looks).
 const CLOCK_EVERY: u32 = 256;
 
+/// The bodies of one log object, read record by record as they are needed.
 pub struct ObjectBodies {
     records: RecordReader,
     router: Router,
@@ -519,41 +539,20 @@ fn payload_bodies(
             return;
         }
     };
-    let Some(first) = payload.log_events.first() else {
-        batcher.summary.skipped += 1;
-        return;
-    };
-    if payload.is_control() {
-        batcher.summary.skipped += 1;
-        return;
-    }
     let own = own_log_group_events(context.own_log_group, &payload);
     if own > 0 {
         batcher.summary.skipped += own;
         return;
     }
-    let destination = context.router.resolve(
-        payload.log_group,
-        first.message,
-        first.extracted_fields.as_ref(),
-    );
-    let origin = Origin::new(payload.owner, payload.log_group, payload.log_stream);
+    if payload.log_events.is_empty() {
+        batcher.summary.skipped += 1;
+        return;
+    }
+    let Some(route) = payload_route(context.router, &payload, &mut batcher.summary) else {
+        return;
+    };
     for (position, log_event) in payload.log_events.iter().enumerate() {
-        let (timestamp_ms, _) = time::normalize_millis(log_event.timestamp);
-        let event = Event {
-            id: log_event.id,
-            timestamp_ms,
-            message: log_event.message,
-            extracted: log_event.extracted_fields.as_ref(),
-        };
-        if let Some(full) = batcher.push(
-            &destination,
-            &origin,
-            &event,
-            None,
-            DefaultId::Given(log_event.id),
-            position as u64,
-        ) {
+        if let (Some(full), _) = batcher.push_log_event(&route, log_event, position as u64) {
             pending.push_back(full);
         }
     }
