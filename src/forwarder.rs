@@ -140,7 +140,10 @@ impl Forwarder {
         // however many units run, at most `BULK_CONCURRENCY` bodies exist.
         let results: Vec<(Option<String>, Summary)> = stream::iter(units)
             .map(|unit| async {
-                let summary = self.forward_unit(unit.work, &doc_type, deadline).await;
+                let item = unit.item_id.as_deref();
+                let summary = self
+                    .forward_unit(unit.work, item, &doc_type, deadline)
+                    .await;
                 (unit.item_id, summary)
             })
             .buffered(self.settings.object_concurrency)
@@ -158,10 +161,12 @@ impl Forwarder {
         outcome
     }
 
-    /// One unit of work, unless it is too late to start it.
+    /// One unit of work (`item` names it in logs), unless it is too late
+    /// to start it.
     async fn forward_unit(
         &self,
         work: Work,
+        item: Option<&str>,
         doc_type: &Option<String>,
         deadline: Instant,
     ) -> Summary {
@@ -195,11 +200,11 @@ impl Forwarder {
                 summary
             }
             Work::Undecodable(reason) => {
-                tracing::error!(%reason, "undecodable input");
+                tracing::error!(item, %reason, "undecodable input");
                 Summary::undecodable(reason)
             }
             Work::Skip(reason) => {
-                tracing::info!(reason, "skipped");
+                tracing::info!(item, reason, "skipped");
                 Summary {
                     skipped: 1,
                     ..Summary::default()
