@@ -151,14 +151,8 @@ impl RecordReader {
             if let Some(len) = self.line_in_buffer()? {
                 let position = self.position;
                 self.position += 1;
-                let bytes = &self.input.fill_buf()?[..len];
-                let (text, problem) = match std::str::from_utf8(bytes) {
-                    Ok(text) => (Cow::Borrowed(text), None),
-                    Err(e) => (
-                        String::from_utf8_lossy(bytes),
-                        Some(format!("invalid UTF-8 at byte {}", e.valid_up_to())),
-                    ),
-                };
+                let mut problem = None;
+                let text = record_text(&self.input.fill_buf()?[..len], &mut problem);
                 return Ok(Some(Record {
                     text,
                     position,
@@ -186,13 +180,7 @@ impl RecordReader {
         } else if !complete {
             problem = Some("record cut off by the end of the object".to_owned());
         }
-        let text = match std::str::from_utf8(&self.buf) {
-            Ok(text) => Cow::Borrowed(text),
-            Err(e) => {
-                problem.get_or_insert_with(|| format!("invalid UTF-8 at byte {}", e.valid_up_to()));
-                String::from_utf8_lossy(&self.buf)
-            }
-        };
+        let text = record_text(&self.buf, &mut problem);
         Ok(Some(Record {
             text,
             position,
@@ -287,6 +275,18 @@ impl RecordReader {
                 self.done = true;
                 return Ok(None);
             }
+        }
+    }
+}
+
+/// The text of a record's bytes. Invalid UTF-8 is replaced, and named in
+/// `problem` unless that already says what is wrong.
+fn record_text<'b>(bytes: &'b [u8], problem: &mut Option<String>) -> Cow<'b, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(e) => {
+            problem.get_or_insert_with(|| format!("invalid UTF-8 at byte {}", e.valid_up_to()));
+            String::from_utf8_lossy(bytes)
         }
     }
 }

@@ -286,13 +286,14 @@ pub fn write_line(
                 time.get_or_insert(millis);
             }
             Shape::List(kind) => {
-                // Checked first: a list with one bad item goes whole to
-                // `@invalid` rather than half-written.
-                let bad = value.split(',').find_map(|item| {
-                    typed::write_value(&mut Vec::new(), column.name, item, kind).err()
-                });
-                if let Some(e) = bad {
-                    invalid.push(typed::not_a(column.name, value, e.kind));
+                // Checked first (without writing anything): a list with one
+                // bad item goes whole to `@invalid` rather than half-written.
+                let bad = value.split(',').find(|item| !typed::fits(item, kind));
+                if let Some(item) = bad {
+                    let what = typed::write_value(&mut Vec::new(), column.name, item, kind)
+                        .err()
+                        .map_or("a list", |e| e.kind);
+                    invalid.push(typed::not_a(column.name, value, what));
                     continue;
                 }
                 let out = w.field(column.name);

@@ -57,10 +57,6 @@ impl Invalid {
         self.fields.push((error.field, error.full_value));
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.fields.is_empty()
-    }
-
     /// Writes `@invalid` and `@error`, and returns the error for the
     /// summary; nothing when every value fitted.
     pub fn finish(self, w: &mut ObjectWriter<'_>) -> Option<String> {
