@@ -21,9 +21,9 @@ use serde_json::{json, Value};
 /// One layout: lines, the index family they must be detected as, and the
 /// fields (with their JSON types) each line's document must have. A `null`
 /// expectation means "absent" (`-` writes nothing).
-struct Case {
+struct Case<'a> {
     name: &'static str,
-    lines: &'static [&'static str],
+    lines: &'a [&'a str],
     index: &'static str,
     expect: Value,
 }
@@ -167,13 +167,10 @@ fn application_load_balancer_lines_of_every_year() {
     .iter()
     .map(|l| l.replace(" TG", &format!(" {TG}")))
     .collect();
-    let lines: Vec<&'static str> = lines
-        .into_iter()
-        .map(|l| &*Box::leak(l.into_boxed_str()))
-        .collect();
+    let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
     check_objects(&[Case {
         name: "alb 2016 to 2025",
-        lines: Box::leak(lines.into_boxed_slice()),
+        lines: &lines,
         index: "elb-access-",
         expect: json!([
             {"type": "http", "target_group_arn": TG, "trace_id": null, "target_processing_time": 0.001},
