@@ -39,6 +39,7 @@ pub enum DefaultId<'a> {
 pub struct Batcher {
     encoder: BulkEncoder,
     documents: DocumentEncoder,
+    /// A document on its own, for routes whose rules edit it.
     doc: Vec<u8>,
     /// Reused by the route's rules.
     rule_buffers: crate::filters::RuleBuffers,
@@ -90,17 +91,27 @@ impl Batcher {
         default_id: DefaultId<'_>,
         position: u64,
     ) -> Option<BulkBody> {
-        let encoded = match problem {
-            Some(problem) => {
+        // Documents are written straight into the body, unless the route's
+        // rules need the document on its own to edit it.
+        let rules = destination.rules.0.as_ref();
+        let out = match rules {
+            None => self.encoder.open_item(),
+            Some(_) => {
                 self.doc.clear();
-                text::encode_with_error(origin, event, Some(problem.to_owned()), &mut self.doc)
+                &mut self.doc
             }
+        };
+        let encoded = match problem {
+            Some(problem) => text::encode_with_error(origin, event, Some(problem.to_owned()), out),
             None => self
                 .documents
-                .encode(&destination.format, origin, event, &mut self.doc),
+                .encode(&destination.format, origin, event, out),
         };
         if encoded.skip {
             self.summary.skipped += 1;
+            if rules.is_none() {
+                self.encoder.discard_item();
+            }
             return None;
         }
         self.summary.events += 1;
@@ -108,11 +119,12 @@ impl Batcher {
             self.summary.malformed += 1;
             self.summary.note_error(error.clone());
         }
-        if let Some(rules) = &destination.rules.0 {
+        if let Some(rules) = rules {
             if !rules.apply(&mut self.doc, &mut self.rule_buffers) {
                 self.summary.filtered += 1;
                 return None;
             }
+            self.encoder.open_item().extend_from_slice(&self.doc);
         }
         if let Some(limit) = &self.bytes_limit {
             self.encoder.set_max_bytes(limit.load(Ordering::Relaxed));
@@ -147,7 +159,7 @@ impl Batcher {
             self.id_buf.push_str(itoa::Buffer::new().format(position));
             Some(self.id_buf.as_str())
         };
-        self.encoder.push(&self.index, id, &self.doc)
+        self.encoder.close_item(&self.index, id)
     }
 
     /// Encodes one event of a CloudWatch Logs payload, at `position` in

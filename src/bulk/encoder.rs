@@ -113,6 +113,13 @@ impl BulkBody {
 }
 
 /// Encodes documents into bodies of at most `max_bytes`.
+///
+/// Documents are written in place: [`BulkEncoder::open_item`] hands out the
+/// body itself, with room before the document for its action line, as
+/// wide as the last one was (the action lines of one stream are nearly
+/// always equally wide). The action line needs the index, which needs the
+/// document's time, so it is written last, into that room; only when its
+/// width differs is the document moved.
 pub struct BulkEncoder {
     max_bytes: usize,
     action: Action,
@@ -122,7 +129,16 @@ pub struct BulkEncoder {
     starts: Vec<usize>,
     /// Bytes of bodies still expected, for sizing buffers (a hint).
     expected: usize,
+    /// Where the open item starts in `buf`, and the room left there for
+    /// its action line.
+    item_start: usize,
+    room: usize,
+    action_line: Vec<u8>,
 }
+
+/// Capacity beyond `max_bytes`, so that the document that overflows a
+/// body is written without growing (and copying) the whole body.
+const HEADROOM: usize = 64 * 1024;
 
 impl BulkEncoder {
     pub fn new(max_bytes: usize, action: Action, type_name: Option<String>) -> Self {
@@ -133,6 +149,9 @@ impl BulkEncoder {
             buf: Vec::new(),
             starts: Vec::new(),
             expected: 1 << 20,
+            item_start: 0,
+            room: 0,
+            action_line: Vec::with_capacity(256),
         }
     }
 
@@ -150,33 +169,52 @@ impl BulkEncoder {
     /// Room for the body up front: what is expected, or else 1 MiB; once a
     /// body has filled up, the next ones are allocated full-sized.
     fn initial_capacity(&self) -> usize {
-        self.max_bytes.min(self.expected).max(4096)
+        self.max_bytes.min(self.expected).max(4096) + HEADROOM
     }
 
     /// Adds one document. Returns a full body when adding this document
     /// closed the previous one.
     pub fn push(&mut self, index: &str, id: Option<&str>, doc: &[u8]) -> Option<BulkBody> {
+        self.open_item().extend_from_slice(doc);
+        self.close_item(index, id)
+    }
+
+    /// Opens an item: the caller appends its document (one line, no
+    /// newline) to the returned body, then calls [`Self::close_item`] or
+    /// [`Self::discard_item`]. Appending is all the caller may do.
+    pub fn open_item(&mut self) -> &mut Vec<u8> {
         if self.buf.capacity() == 0 {
             self.buf.reserve(self.initial_capacity());
         }
-        let start = self.buf.len();
+        self.item_start = self.buf.len();
+        self.buf.resize(self.item_start + self.room, b' ');
+        &mut self.buf
+    }
+
+    /// Forgets the open item (its document is not to be indexed).
+    pub fn discard_item(&mut self) {
+        self.buf.truncate(self.item_start);
+    }
+
+    /// Writes the open item's action line. Returns a full body when this
+    /// item closed the previous one.
+    pub fn close_item(&mut self, index: &str, id: Option<&str>) -> Option<BulkBody> {
+        self.write_action_line(index, id);
+        let start = self.item_start;
+        let width = self.action_line.len();
+        if width != self.room {
+            let document = start + self.room..self.buf.len();
+            let end = document.end - self.room + width;
+            if width > self.room {
+                self.buf.resize(end, 0);
+            }
+            self.buf.copy_within(document, start + width);
+            self.buf.truncate(end);
+            self.room = width;
+        }
+        self.buf[start..start + width].copy_from_slice(&self.action_line);
+        self.buf.push(b'\n');
         self.starts.push(start);
-        let out = &mut self.buf;
-        out.extend_from_slice(b"{\"");
-        out.extend_from_slice(self.action.name().as_bytes());
-        out.extend_from_slice(b"\":{\"_index\":");
-        write_str(out, index);
-        if let Some(t) = &self.type_name {
-            out.extend_from_slice(b",\"_type\":");
-            write_str(out, t);
-        }
-        if let Some(id) = id {
-            out.extend_from_slice(b",\"_id\":");
-            write_str(out, id);
-        }
-        out.extend_from_slice(b"}}\n");
-        out.extend_from_slice(doc);
-        out.push(b'\n');
         if self.buf.len() <= self.max_bytes || self.starts.len() == 1 {
             return None;
         }
@@ -192,6 +230,25 @@ impl BulkEncoder {
             starts: std::mem::replace(&mut self.starts, vec![0]),
         };
         Some(full)
+    }
+
+    /// `{"create":{"_index":…,"_type":…,"_id":…}}` into `action_line`.
+    fn write_action_line(&mut self, index: &str, id: Option<&str>) {
+        let out = &mut self.action_line;
+        out.clear();
+        out.extend_from_slice(b"{\"");
+        out.extend_from_slice(self.action.name().as_bytes());
+        out.extend_from_slice(b"\":{\"_index\":");
+        write_str(out, index);
+        if let Some(t) = &self.type_name {
+            out.extend_from_slice(b",\"_type\":");
+            write_str(out, t);
+        }
+        if let Some(id) = id {
+            out.extend_from_slice(b",\"_id\":");
+            write_str(out, id);
+        }
+        out.extend_from_slice(b"}}\n");
     }
 
     /// The last, partly filled body, if any.
@@ -266,6 +323,31 @@ mod tests {
         let second = enc.push("i", None, b"{}").expect("closes the big body");
         assert_eq!(second.len(), 1);
         assert_eq!(second.document(0), big.as_bytes());
+    }
+
+    #[test]
+    fn documents_written_in_place_take_action_lines_of_any_width() {
+        let mut enc = BulkEncoder::new(1 << 20, Action::Create, None);
+        let ids = ["a", "bbbbbbbbbbbb", "cc", "", "dddddd"];
+        for (n, id) in ids.iter().enumerate() {
+            let out = enc.open_item();
+            out.extend_from_slice(format!("{{\"n\":{n}}}").as_bytes());
+            if n == 2 {
+                enc.discard_item();
+                continue;
+            }
+            let id = (!id.is_empty()).then_some(*id);
+            assert!(enc.close_item("i", id).is_none());
+        }
+        let body = enc.finish().expect("body");
+        let l = lines(&body);
+        assert_eq!(l.len(), 8, "four items, the discarded one left out");
+        assert_eq!(l[0]["create"]["_id"], "a");
+        assert_eq!(l[2]["create"]["_id"], "bbbbbbbbbbbb");
+        assert_eq!(l[4], serde_json::json!({"create":{"_index":"i"}}));
+        assert_eq!(l[5], serde_json::json!({"n":3}));
+        assert_eq!(l[7], serde_json::json!({"n":4}));
+        assert_eq!(body.document(1), b"{\"n\":1}");
     }
 
     #[test]

@@ -202,7 +202,8 @@ impl Default for DocumentEncoder {
 }
 
 impl DocumentEncoder {
-    /// Writes the document for `event` in `format` to `doc` (cleared first).
+    /// Appends the document for `event` in `format` to `doc` (which may
+    /// be a bulk body: what was in it before is left alone).
     pub fn encode(
         &mut self,
         format: &Format,
@@ -210,7 +211,7 @@ impl DocumentEncoder {
         event: &Event<'_>,
         doc: &mut Vec<u8>,
     ) -> Encoded {
-        doc.clear();
+        let start = doc.len();
         let result = match format {
             Format::CloudTrail => self.with_json(event.message, |parsed| {
                 cloudtrail::encode(parsed, origin, event, doc)
@@ -241,7 +242,7 @@ impl DocumentEncoder {
             Format::Text => Ok(text::encode(origin, event, doc)),
         };
         result.unwrap_or_else(|reason| {
-            doc.clear();
+            doc.truncate(start);
             text::encode_with_error(origin, event, Some(format!("{format}: {reason}")), doc)
         })
     }
