@@ -139,29 +139,38 @@ pub fn parse_ip(s: &str) -> Option<&str> {
 /// parser decides then. Written out because std's parser was 4% of a flow
 /// log object, with two addresses in every record.
 fn is_ipv4(s: &str) -> Option<bool> {
-    let bytes = s.as_bytes();
-    if !bytes.iter().all(|&b| b.is_ascii_digit() || b == b'.') {
-        return None;
-    }
-    let mut octets = 0;
-    for part in bytes.split(|&b| b == b'.') {
-        let value = part.iter().try_fold(0u32, |v, &d| {
-            (v < 256).then(|| v * 10 + u32::from(d - b'0'))
-        });
-        let fits = matches!(part.len(), 1..=3)
-            && (part.len() == 1 || part[0] != b'0')
-            && value.is_some_and(|v| v <= 255);
-        if !fits {
-            return Some(false);
+    // One pass: the octet being read (its value, digits, a leading zero)
+    // and whether everything so far fits; any byte other than a digit or a
+    // dot ends it with `None`.
+    let (mut value, mut digits, mut leading_zero) = (0u32, 0u32, false);
+    let (mut dots, mut fits) = (0u32, true);
+    for &b in s.as_bytes() {
+        match b {
+            b'0'..=b'9' => {
+                if digits == 0 {
+                    leading_zero = b == b'0';
+                } else {
+                    fits &= !leading_zero;
+                }
+                digits += 1;
+                fits &= digits <= 3;
+                value = value.min(1000) * 10 + u32::from(b - b'0');
+            }
+            b'.' => {
+                fits &= digits > 0 && value <= 255;
+                (value, digits, dots) = (0, 0, dots + 1);
+            }
+            _ => return None,
         }
-        octets += 1;
     }
-    Some(octets == 4)
+    Some(fits && dots == 3 && digits > 0 && value <= 255)
 }
 
 /// A value in the JSON form its kind gives it.
 enum Typed<'v> {
     Quoted(&'v str),
+    /// Text that needs no escaping (a checked address): quoted as it is.
+    Plain(&'v str),
     Bare(&'v str),
     Float(f64),
     /// Milliseconds since the epoch, written as an ISO 8601 string.
@@ -173,6 +182,12 @@ impl Typed<'_> {
     fn write(self, out: &mut Vec<u8>) {
         match self {
             Typed::Quoted(text) => crate::json::write_str(out, text),
+            Typed::Plain(text) => {
+                out.reserve(text.len() + 2);
+                out.push(b'"');
+                out.extend_from_slice(text.as_bytes());
+                out.push(b'"');
+            }
             Typed::Bare(text) => out.extend_from_slice(text.as_bytes()),
             Typed::Float(v) => write_float(out, v),
             Typed::Time(ms) => {
@@ -214,7 +229,7 @@ fn typed(value: &str, kind: Kind) -> Option<Typed<'_>> {
             .ok()
             .filter(|v| v.is_finite())
             .map(Typed::Float),
-        Kind::Ip => parse_ip(value).map(Typed::Quoted),
+        Kind::Ip => parse_ip(value).map(Typed::Plain),
         Kind::Integer | Kind::EpochSeconds => None,
     }
 }
@@ -386,6 +401,22 @@ mod tests {
             assert_eq!(is_ipv4(s), Some(std), "{s:?}");
         }
         assert_eq!(is_ipv4("2001:db8::1"), None);
+        // Every string of up to seven digits and dots agrees with std.
+        let alphabet = [b'0', b'1', b'2', b'5', b'6', b'9', b'.'];
+        for len in 0..=7u32 {
+            for n in 0..alphabet.len().pow(len) {
+                let mut rest = n;
+                let s: String = (0..len)
+                    .map(|_| {
+                        let c = alphabet[rest % alphabet.len()];
+                        rest /= alphabet.len();
+                        char::from(c)
+                    })
+                    .collect();
+                let std = s.parse::<std::net::Ipv4Addr>().is_ok();
+                assert_eq!(is_ipv4(&s), Some(std), "{s:?}");
+            }
+        }
         assert_eq!(parse_ip("[2001:db8::1]"), Some("2001:db8::1"));
     }
 
