@@ -352,7 +352,7 @@ impl ObjectBodies {
         doc_type: Option<String>,
         input: ObjectInput,
     ) -> std::io::Result<Self> {
-        let records = RecordReader::new(crate::decode::maybe_gunzip_reader(input.body)?)?;
+        let records = RecordReader::new(crate::decode::object_reader(input.body)?)?;
         let source = origin_name(&input.bucket, &input.key);
         let identity = format!("{}\n{}\n{}", input.bucket, input.key, input.version);
         let id_prefix = sha256_hex(identity.as_bytes())[..20].to_owned();

@@ -1,8 +1,9 @@
 //! Turning transport encodings back into bytes: base64, and gzip (or, for
 //! payloads, zlib) recognised by their magic bytes rather than trusted from a
 //! file name or a header; and ([`records`]) streamed objects back into their
-//! records.
+//! records, inflated a few blocks ahead on a thread of their own ([`read_ahead`]).
 
+pub mod read_ahead;
 pub mod records;
 
 use std::io::Read;
@@ -129,16 +130,42 @@ fn inflated_size_hint(bytes: &[u8]) -> usize {
 pub fn maybe_gunzip_reader(
     input: impl Read + Send + 'static,
 ) -> std::io::Result<Box<dyn std::io::BufRead + Send>> {
-    let mut input = std::io::BufReader::with_capacity(64 * 1024, input);
-    let head = std::io::BufRead::fill_buf(&mut input)?;
-    if head.len() >= 2 && is_gzip(head) {
-        let decoder = flate2::bufread::MultiGzDecoder::new(input);
-        return Ok(Box::new(std::io::BufReader::with_capacity(
-            64 * 1024,
-            decoder,
-        )));
+    Ok(match Sniffed::from(input)? {
+        Sniffed::Gzip(gzip) => Box::new(std::io::BufReader::with_capacity(64 * 1024, gzip)),
+        Sniffed::Plain(plain) => Box::new(plain),
+    })
+}
+
+/// A log object's bytes, as [`maybe_gunzip_reader`] reads them, except that
+/// gzip is inflated on a thread of its own, a few blocks ahead of the
+/// records being parsed ([`read_ahead`]).
+pub fn object_reader(
+    input: impl Read + Send + 'static,
+) -> std::io::Result<Box<dyn std::io::BufRead + Send>> {
+    Ok(match Sniffed::from(input)? {
+        Sniffed::Gzip(gzip) => Box::new(read_ahead::ReadAhead::spawn(gzip)?),
+        Sniffed::Plain(plain) => Box::new(plain),
+    })
+}
+
+/// A stream told apart by its first bytes.
+// Lives for one call, on the stack: boxing the decoder would buy nothing.
+#[allow(clippy::large_enum_variant)]
+enum Sniffed<R> {
+    Gzip(flate2::bufread::MultiGzDecoder<std::io::BufReader<R>>),
+    Plain(std::io::BufReader<R>),
+}
+
+impl<R: Read> Sniffed<R> {
+    fn from(input: R) -> std::io::Result<Self> {
+        let mut input = std::io::BufReader::with_capacity(64 * 1024, input);
+        let head = std::io::BufRead::fill_buf(&mut input)?;
+        Ok(if head.len() >= 2 && is_gzip(head) {
+            Sniffed::Gzip(flate2::bufread::MultiGzDecoder::new(input))
+        } else {
+            Sniffed::Plain(input)
+        })
     }
-    Ok(Box::new(input))
 }
 
 /// base64, then gzip or zlib if the magic says so: how CloudWatch Logs and
