@@ -111,26 +111,34 @@ fn put_digits(digits: &mut [u8], value: u32) {
 /// since neither OpenSearch nor Elasticsearch accepts them in that format.
 /// Built on the stack and appended once: it is written for every document.
 pub fn write_rfc3339_millis(out: &mut Vec<u8>, millis: i64) {
-    // Records of a stream often share their time (a flow log's `start` is
-    // the same for a whole capture window): the last one is kept per thread.
+    // Records of a stream mostly fall in the same second as the one before
+    // (a flow log's `start` is the same for a whole capture window): the
+    // text of the last second is kept per thread and only its milliseconds
+    // are written anew.
     thread_local! {
         static LAST: std::cell::Cell<(i64, [u8; 24])> = const { std::cell::Cell::new((i64::MIN, [0; 24])) };
     }
-    let (last, text) = LAST.get();
-    // `i64::MIN` marks "nothing kept yet" (it would clamp to year 0 anyway).
-    if last == millis && millis != i64::MIN {
-        out.extend_from_slice(&text);
-        return;
+    let (last_second, mut text) = LAST.get();
+    let second = millis.div_euclid(1000);
+    // `i64::MIN` marks "nothing kept yet" (no millis divide to it).
+    if second == last_second && (MIN_MS..=MAX_MS).contains(&millis) {
+        put_digits(&mut text[20..23], millis.rem_euclid(1000) as u32);
+    } else {
+        text = format_rfc3339_millis(millis);
+        if (MIN_MS..=MAX_MS).contains(&millis) {
+            LAST.set((second, text));
+        }
     }
-    let text = format_rfc3339_millis(millis);
-    LAST.set((millis, text));
     out.extend_from_slice(&text);
 }
 
+/// The range [`write_rfc3339_millis`] writes as it is; times outside are
+/// clamped to its ends.
+const MIN_MS: i64 = -62_167_219_200_000; // 0000-01-01
+const MAX_MS: i64 = 253_402_300_799_999; // 9999-12-31T23:59:59.999
+
 fn format_rfc3339_millis(millis: i64) -> [u8; 24] {
-    const MIN: i64 = -62_167_219_200_000; // 0000-01-01
-    const MAX: i64 = 253_402_300_799_999; // 9999-12-31T23:59:59.999
-    let millis = millis.clamp(MIN, MAX);
+    let millis = millis.clamp(MIN_MS, MAX_MS);
     let date = civil_from_days(day_number(millis));
     let in_day = millis.rem_euclid(DAY_MS) as u32;
     let mut text = *b"0000-00-00T00:00:00.000Z";
@@ -286,6 +294,20 @@ fn days_in_month(year: u32, month: u32) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_kept_second_is_only_used_within_that_second() {
+        // A walk that stays in a second, crosses into the next, goes before
+        // 1970 and past both clamped ends, against the uncached text.
+        let mut times = vec![0, 1, 999, 1000, -1, -999, -1000, -1001, MAX_MS, MAX_MS + 1];
+        times.extend([MIN_MS, MIN_MS - 1, MIN_MS + 1, i64::MAX, i64::MIN + 1]);
+        times.extend((0..3000).map(|i| 1_418_530_010_000 + i * 7 % 2500));
+        for ms in times {
+            let mut out = Vec::new();
+            write_rfc3339_millis(&mut out, ms);
+            assert_eq!(out, format_rfc3339_millis(ms), "{ms}");
+        }
+    }
 
     #[test]
     fn the_kept_time_is_only_used_for_the_same_instant() {
