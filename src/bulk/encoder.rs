@@ -133,7 +133,11 @@ pub struct BulkEncoder {
     /// its action line.
     item_start: usize,
     room: usize,
+    /// The last action line; its first `action_prefix` bytes are those of
+    /// every item of `action_index`.
     action_line: Vec<u8>,
+    action_prefix: usize,
+    action_index: String,
 }
 
 /// Capacity beyond `max_bytes`, so that the document that overflows a
@@ -152,6 +156,8 @@ impl BulkEncoder {
             item_start: 0,
             room: 0,
             action_line: Vec::with_capacity(256),
+            action_prefix: 0,
+            action_index: String::new(),
         }
     }
 
@@ -232,18 +238,26 @@ impl BulkEncoder {
         Some(full)
     }
 
-    /// `{"create":{"_index":…,"_type":…,"_id":…}}` into `action_line`.
+    /// `{"create":{"_index":…,"_type":…,"_id":…}}` into `action_line`. All
+    /// but the id is the same from one item to the next of an index: that
+    /// part is kept, and rewritten only when the index changes.
     fn write_action_line(&mut self, index: &str, id: Option<&str>) {
         let out = &mut self.action_line;
-        out.clear();
-        out.extend_from_slice(b"{\"");
-        out.extend_from_slice(self.action.name().as_bytes());
-        out.extend_from_slice(b"\":{\"_index\":");
-        write_str(out, index);
-        if let Some(t) = &self.type_name {
-            out.extend_from_slice(b",\"_type\":");
-            write_str(out, t);
+        if self.action_index != index || out.is_empty() {
+            self.action_index.clear();
+            self.action_index.push_str(index);
+            out.clear();
+            out.extend_from_slice(b"{\"");
+            out.extend_from_slice(self.action.name().as_bytes());
+            out.extend_from_slice(b"\":{\"_index\":");
+            write_str(out, index);
+            if let Some(t) = &self.type_name {
+                out.extend_from_slice(b",\"_type\":");
+                write_str(out, t);
+            }
+            self.action_prefix = out.len();
         }
+        out.truncate(self.action_prefix);
         if let Some(id) = id {
             out.extend_from_slice(b",\"_id\":");
             write_str(out, id);
@@ -348,6 +362,30 @@ mod tests {
         assert_eq!(l[5], serde_json::json!({"n":3}));
         assert_eq!(l[7], serde_json::json!({"n":4}));
         assert_eq!(body.document(1), b"{\"n\":1}");
+    }
+
+    #[test]
+    fn the_kept_action_line_follows_the_index() {
+        let mut enc = BulkEncoder::new(1 << 20, Action::Index, Some("_doc".into()));
+        let items = [
+            ("a", Some("1")),
+            ("a", None),
+            ("b\"", Some("2")),
+            ("a", Some("3")),
+        ];
+        for (index, id) in items {
+            enc.push(index, id, b"{}");
+        }
+        let body = enc.finish().expect("body");
+        let actions: Vec<_> = lines(&body).into_iter().step_by(2).collect();
+        let expected: Vec<_> = items
+            .iter()
+            .map(|(index, id)| match id {
+                Some(id) => serde_json::json!({"index":{"_index":index,"_type":"_doc","_id":id}}),
+                None => serde_json::json!({"index":{"_index":index,"_type":"_doc"}}),
+            })
+            .collect();
+        assert_eq!(actions, expected);
     }
 
     #[test]
