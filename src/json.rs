@@ -25,6 +25,15 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
+/// Does any byte of `bytes` need escaping in a JSON string? One pass that
+/// the compiler vectorises: it lets a whole line be checked once rather
+/// than each value cut from it.
+pub fn needs_escaping(bytes: &[u8]) -> bool {
+    let mut chunks = bytes.chunks_exact(32);
+    let dirty = |chunk: &[u8]| chunk.iter().fold(false, |d, &b| d | needs_escape(b));
+    chunks.any(dirty) || dirty(chunks.remainder())
+}
+
 /// Appends the escaped contents of a string, without quotes. Bytes to
 /// escape are found 32 at a time (a compare the compiler vectorises into
 /// one bit per byte, so a tab-separated line costs one step per tab), then

@@ -176,7 +176,7 @@ enum Typed<'v> {
 }
 
 impl Typed<'_> {
-    #[inline]
+    #[inline(always)]
     fn write(self, out: &mut Vec<u8>) {
         match self {
             Typed::Quoted(text) => crate::json::write_str(out, text),
@@ -296,15 +296,22 @@ pub fn write(
     Ok(())
 }
 
-/// [`write`] with the key already rendered as JSON (`"name":`).
+/// [`write`] with the key already rendered as JSON (`"name":`). `clean`
+/// says that the value holds nothing to escape (it was cut from a line
+/// that holds nothing to escape), so that text is copied without a scan.
 pub fn write_rendered(
     w: &mut ObjectWriter<'_>,
     key: &[u8],
     name: &str,
     value: &str,
     kind: Kind,
+    clean: bool,
 ) -> Result<(), TypeError> {
-    checked(name, value, kind)?.write(w.rendered_key(key));
+    let typed = match kind {
+        Kind::Keyword if clean => Typed::Plain(value),
+        _ => checked(name, value, kind)?,
+    };
+    typed.write(w.rendered_key(key));
     Ok(())
 }
 

@@ -288,6 +288,7 @@ pub fn encode(
             let line = event.message.trim_end();
             let mut values = line.split_ascii_whitespace();
             let mut start = None;
+            let clean = !crate::json::needs_escaping(line.as_bytes());
             for column in &fields.0 {
                 let Some(value) = values.next() else {
                     return Err(count_error(fields, line));
@@ -295,7 +296,8 @@ pub fn encode(
                 if value == "-" {
                     continue;
                 }
-                match typed::write_rendered(&mut w, &column.key, &column.name, value, column.kind) {
+                let (key, name) = (&column.key, &column.name);
+                match typed::write_rendered(&mut w, key, name, value, column.kind, clean) {
                     Ok(()) if column.is_start => start = value.parse::<i64>().ok(),
                     Ok(()) => {}
                     Err(e) => invalid.push(e),
@@ -375,6 +377,20 @@ mod tests {
         assert!(encoded.error.is_none());
         assert_eq!(doc["log_status"], "NODATA");
         assert!(doc.get("srcaddr").is_none());
+    }
+
+    #[test]
+    fn values_of_a_line_with_quotes_or_tabs_are_escaped() {
+        // Values of a clean line are copied unscanned; these lines are not
+        // clean, and every value still comes back as written.
+        let quoted = V2.replace("eni-1235b8ca123456789", "eni-\"x\\");
+        let tabbed = V2.replace(' ', "\t").replace("OK", "OK\u{1}");
+        for line in [quoted, tabbed] {
+            let (doc, _) = encode_doc(&Format::VpcFlow(FieldList::default()), &event(&line));
+            let values: Vec<&str> = line.split_ascii_whitespace().collect();
+            assert_eq!(doc["interface_id"], values[2], "{line:?}");
+            assert_eq!(doc["log_status"], values[13], "{line:?}");
+        }
     }
 
     #[test]
