@@ -139,29 +139,28 @@ pub fn parse_ip(s: &str) -> Option<&str> {
 /// a flow log object, with two addresses in every record.
 #[inline]
 fn is_plain_ipv4(s: &str) -> bool {
-    let bytes = s.as_bytes();
-    let mut at = 0;
-    for octet in 0..4 {
-        if octet > 0 {
-            if bytes.get(at) != Some(&b'.') {
+    // The octet being read: its value, its digits, whether it began with 0.
+    let (mut value, mut digits, mut zero_first, mut dots) = (0u32, 0u32, false, 0u32);
+    let octet_ok = |value: u32, digits: u32, zero_first: bool| {
+        (1..=3).contains(&digits) && value <= 255 && !(zero_first && digits > 1)
+    };
+    for &b in s.as_bytes() {
+        if b == b'.' {
+            if !octet_ok(value, digits, zero_first) {
                 return false;
             }
-            at += 1;
+            (value, digits, dots) = (0, 0, dots + 1);
+            continue;
         }
-        let digits = bytes[at.min(bytes.len())..]
-            .iter()
-            .take(4)
-            .take_while(|b| b.is_ascii_digit())
-            .count();
-        let value = bytes[at..at + digits]
-            .iter()
-            .fold(0u32, |v, &d| v * 10 + u32::from(d - b'0'));
-        if !matches!(digits, 1..=3) || value > 255 || (digits > 1 && bytes[at] == b'0') {
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 || digits == 3 {
             return false;
         }
-        at += digits;
+        zero_first = if digits == 0 { digit == 0 } else { zero_first };
+        value = value * 10 + u32::from(digit);
+        digits += 1;
     }
-    at == bytes.len()
+    dots == 3 && octet_ok(value, digits, zero_first)
 }
 
 /// A value in the JSON form its kind gives it.
