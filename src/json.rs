@@ -225,6 +225,14 @@ impl<'a> ObjectWriter<'a> {
         self.out.extend_from_slice(rendered);
     }
 
+    /// The buffer, for members the caller renders whole (`"a":1,"b":"x"`,
+    /// no leading comma, at least one member).
+    #[inline]
+    pub fn members_buffer(&mut self) -> &mut Vec<u8> {
+        self.separate();
+        self.out
+    }
+
     /// A field whose key is already rendered as JSON (`"name":`).
     #[inline]
     pub fn rendered_key(&mut self, key: &[u8]) -> &mut Vec<u8> {

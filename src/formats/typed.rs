@@ -138,7 +138,7 @@ pub fn parse_ip(s: &str) -> Option<&str> {
 /// the standard parser decides. Written out because std's parser was 4% of
 /// a flow log object, with two addresses in every record.
 #[inline]
-fn is_plain_ipv4(s: &str) -> bool {
+pub fn is_plain_ipv4(s: &str) -> bool {
     // The octet being read: its value, its digits, whether it began with 0.
     let (mut value, mut digits, mut zero_first, mut dots) = (0u32, 0u32, false, 0u32);
     let octet_ok = |value: u32, digits: u32, zero_first: bool| {

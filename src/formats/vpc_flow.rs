@@ -124,8 +124,19 @@ pub struct Column {
     pub kind: Kind,
     /// `"name":`, rendered once for every record.
     key: Vec<u8>,
+    /// What comes between the previous value and this one in a record
+    /// whose every value is present and clean: the previous value's closing
+    /// quote, a comma, the key, this value's opening quote.
+    joint: Vec<u8>,
     /// This is `start`, the record's time.
     is_start: bool,
+}
+
+impl Column {
+    /// Is the value written as a JSON string?
+    fn quoted(&self) -> bool {
+        matches!(self.kind, Kind::Keyword | Kind::Ip)
+    }
 }
 
 /// The columns of a flow log format, in record order.
@@ -169,21 +180,36 @@ impl FieldList {
     /// `${srcaddr}` style or bare, with `-` or `_`. Unknown names are kept
     /// as keyword columns, so a field newer than this table is not lost.
     pub fn parse(format: &str) -> FieldList {
-        FieldList(
-            format
-                .split_ascii_whitespace()
-                .map(|token| {
-                    let bare = bare_name(token);
-                    let name = document_name(bare);
-                    Column {
-                        key: crate::json::render_key(&name),
-                        is_start: name == "start",
-                        name,
-                        kind: kind_of(bare).unwrap_or(Kind::Keyword),
-                    }
-                })
-                .collect(),
-        )
+        let mut columns: Vec<Column> = format
+            .split_ascii_whitespace()
+            .map(|token| {
+                let bare = bare_name(token);
+                let name = document_name(bare);
+                Column {
+                    key: crate::json::render_key(&name),
+                    joint: Vec::new(),
+                    is_start: name == "start",
+                    name,
+                    kind: kind_of(bare).unwrap_or(Kind::Keyword),
+                }
+            })
+            .collect();
+        let mut previous_quoted = None;
+        for column in &mut columns {
+            let mut joint = Vec::new();
+            match previous_quoted {
+                Some(true) => joint.extend_from_slice(b"\","),
+                Some(false) => joint.push(b','),
+                None => {}
+            }
+            joint.extend_from_slice(&column.key);
+            if column.quoted() {
+                joint.push(b'"');
+            }
+            column.joint = joint;
+            previous_quoted = Some(column.quoted());
+        }
+        FieldList(columns)
     }
 
     /// Is this line a header (field names) rather than a record? Every
@@ -286,28 +312,10 @@ pub fn encode(
             // One pass over the values: typed as they are written, the
             // metadata after them once `start` is known.
             let line = event.message.trim_end();
-            let mut values = line.split_ascii_whitespace();
-            let mut start = None;
-            let clean = !crate::json::needs_escaping(line.as_bytes());
-            for column in &fields.0 {
-                let Some(value) = values.next() else {
-                    return Err(count_error(fields, line));
-                };
-                if value == "-" {
-                    continue;
-                }
-                let (key, name) = (&column.key, &column.name);
-                match typed::write_rendered(&mut w, key, name, value, column.kind, clean) {
-                    Ok(()) if column.is_start => start = value.parse::<i64>().ok(),
-                    Ok(()) => {}
-                    Err(e) => invalid.push(e),
-                }
-            }
-            // A line with the wrong count of values is misaligned: its
-            // values cannot be trusted to be what their columns say.
-            if values.next().is_some() {
-                return Err(count_error(fields, line));
-            }
+            let start = match write_whole_record(&mut w, fields, line) {
+                Some(whole) => whole.start,
+                None => write_values(&mut w, fields, line, &mut invalid)?,
+            };
             timestamp_ms = start
                 .and_then(EpochTime::from_number)
                 .map(EpochTime::millis)
@@ -324,6 +332,99 @@ pub fn encode(
         error,
         ..Encoded::default()
     })
+}
+
+/// The most columns a format may have for [`write_whole_record`].
+const MAX_WHOLE_COLUMNS: usize = 32;
+
+/// A record written by [`write_whole_record`], and its `start` value.
+struct Whole {
+    start: Option<i64>,
+}
+
+/// Writes a record whose every value is present and of its column's kind,
+/// from a line with nothing to escape, as one run of copies: the text
+/// between two values is rendered once per format ([`Column::joint`]).
+/// This is nearly every record, and it writes the same bytes as
+/// [`write_values`] in half the steps. `None`, with nothing written, for
+/// any other record.
+fn write_whole_record(w: &mut ObjectWriter<'_>, fields: &FieldList, line: &str) -> Option<Whole> {
+    let columns = &fields.0;
+    if columns.is_empty()
+        || columns.len() > MAX_WHOLE_COLUMNS
+        || crate::json::needs_escaping(line.as_bytes())
+    {
+        return None;
+    }
+    let mut spans = [(0, 0); MAX_WHOLE_COLUMNS];
+    let mut values = line.split_ascii_whitespace();
+    let mut start = None;
+    for (column, span) in columns.iter().zip(&mut spans) {
+        let value = values.next()?;
+        let fits = match column.kind {
+            Kind::Keyword => value != "-",
+            Kind::Ip => typed::is_plain_ipv4(value),
+            Kind::Integer => typed::is_lossless_integer(value),
+            // Written as they are only up to eleven digits (seconds).
+            Kind::EpochSeconds => {
+                value.len() <= 11 && !value.starts_with('-') && typed::is_lossless_integer(value)
+            }
+            Kind::Float => false,
+        };
+        if !fits {
+            return None;
+        }
+        if column.is_start {
+            start = value.parse::<i64>().ok();
+        }
+        let at = value.as_ptr() as usize - line.as_ptr() as usize;
+        *span = (at, at + value.len());
+    }
+    if values.next().is_some() {
+        return None;
+    }
+    let out = w.members_buffer();
+    for (column, &(from, to)) in columns.iter().zip(&spans) {
+        out.extend_from_slice(&column.joint);
+        out.extend_from_slice(&line.as_bytes()[from..to]);
+    }
+    if columns.last().is_some_and(Column::quoted) {
+        out.push(b'"');
+    }
+    Some(Whole { start })
+}
+
+/// Writes a record's values one by one, each typed, leaving out `-` and
+/// keeping values of the wrong kind in `invalid`. Returns `start`.
+fn write_values(
+    w: &mut ObjectWriter<'_>,
+    fields: &FieldList,
+    line: &str,
+    invalid: &mut typed::Invalid,
+) -> Result<Option<i64>, String> {
+    let mut values = line.split_ascii_whitespace();
+    let mut start = None;
+    let clean = !crate::json::needs_escaping(line.as_bytes());
+    for column in &fields.0 {
+        let Some(value) = values.next() else {
+            return Err(count_error(fields, line));
+        };
+        if value == "-" {
+            continue;
+        }
+        let (key, name) = (&column.key, &column.name);
+        match typed::write_rendered(w, key, name, value, column.kind, clean) {
+            Ok(()) if column.is_start => start = value.parse::<i64>().ok(),
+            Ok(()) => {}
+            Err(e) => invalid.push(e),
+        }
+    }
+    // A line with the wrong count of values is misaligned: its values
+    // cannot be trusted to be what their columns say.
+    if values.next().is_some() {
+        return Err(count_error(fields, line));
+    }
+    Ok(start)
 }
 
 fn count_error(fields: &FieldList, line: &str) -> String {
@@ -377,6 +478,79 @@ mod tests {
         assert!(encoded.error.is_none());
         assert_eq!(doc["log_status"], "NODATA");
         assert!(doc.get("srcaddr").is_none());
+    }
+
+    #[test]
+    fn whole_records_are_written_exactly_as_value_by_value() {
+        let formats = [
+            FieldList::default(),
+            // Ends with a keyword (a closing quote), starts with an address,
+            // `start` in the middle.
+            FieldList::parse("pkt-srcaddr start tcp-flags type vpc-id srcport flow-direction"),
+        ];
+        let pools: [&[&str]; 7] = [
+            &["10.0.0.1", "2001:db8::1", "-", "300.1.1.1", "010.0.0.1"],
+            &["1418530010", "1418530010123", "-", "-5", "x"],
+            &["0", "19", "-", "07", "1.5"],
+            &["IPv4", "-", "a\"b", "ACCEPT"],
+            &["vpc-1", "-", "tgw-attach-x"],
+            &["443", "-", "65536", "99999999999999999999"],
+            &["egress", "-", "ingress"],
+        ];
+        let (mut whole, mut total) = (0, 0);
+        for fields in &formats {
+            for n in 0..3000usize {
+                let line: Vec<&str> = (0..fields.len())
+                    .map(|i| {
+                        let pool = match fields.len() {
+                            14 => [
+                                &["2"][..],
+                                &["123456789012"],
+                                &["eni-1"],
+                                pools[0],
+                                pools[0],
+                                pools[5],
+                                pools[5],
+                                pools[2],
+                                pools[2],
+                                pools[2],
+                                pools[1],
+                                pools[1],
+                                &["ACCEPT", "-"],
+                                &["OK", "NODATA"],
+                            ][i],
+                            _ => pools[i],
+                        };
+                        // Mostly the first (good) value, now and then another.
+                        let pick = (n * 7 + i * 13) % 23;
+                        pool[if pick < pool.len() { pick } else { 0 }]
+                    })
+                    .collect();
+                let line = line.join(" ");
+                let (mut a, mut b) = (Vec::new(), Vec::new());
+                let mut wa = ObjectWriter::new(&mut a);
+                let fast = write_whole_record(&mut wa, fields, &line);
+                wa.finish();
+                let mut wb = ObjectWriter::new(&mut b);
+                let mut invalid = typed::Invalid::default();
+                let slow = write_values(&mut wb, fields, &line, &mut invalid).expect("aligned");
+                wb.finish();
+                total += 1;
+                match fast {
+                    Some(Whole { start }) => {
+                        whole += 1;
+                        assert_eq!(a, b, "{line}");
+                        assert_eq!(start, slow, "{line}");
+                    }
+                    None => assert_eq!(a, b"{}", "nothing written: {line}"),
+                }
+            }
+        }
+        // Both paths ran, often.
+        assert!(
+            whole > total / 10 && whole < total,
+            "{whole} of {total} whole"
+        );
     }
 
     #[test]
