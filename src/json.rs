@@ -29,9 +29,21 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
 /// the compiler vectorises: it lets a whole line be checked once rather
 /// than each value cut from it.
 pub fn needs_escaping(bytes: &[u8]) -> bool {
-    let mut chunks = bytes.chunks_exact(32);
-    let dirty = |chunk: &[u8]| chunk.iter().fold(false, |d, &b| d | needs_escape(b));
-    chunks.any(dirty) || dirty(chunks.remainder())
+    const CHUNK: usize = 32;
+    let dirty = |chunk: &[u8; CHUNK]| chunk.iter().fold(false, |d, &b| d | needs_escape(b));
+    let mut chunks = bytes.chunks_exact(CHUNK);
+    let mut block = [b'a'; CHUNK];
+    for chunk in chunks.by_ref() {
+        block.copy_from_slice(chunk);
+        if dirty(&block) {
+            return true;
+        }
+    }
+    // The rest, padded with a byte that needs no escaping, checked alike.
+    let rest = chunks.remainder();
+    block = [b'a'; CHUNK];
+    block[..rest.len()].copy_from_slice(rest);
+    dirty(&block)
 }
 
 /// Appends the escaped contents of a string, without quotes. Bytes to
@@ -225,12 +237,19 @@ impl<'a> ObjectWriter<'a> {
         self.out.extend_from_slice(rendered);
     }
 
-    /// The buffer, for members the caller renders whole (`"a":1,"b":"x"`,
-    /// no leading comma, at least one member).
+    /// Members that `render` writes whole (`"a":1,"b":"x"`: no leading
+    /// comma, at least one member). If it gives up (`None`), whatever it
+    /// wrote is taken back and the object is as it was.
     #[inline]
-    pub fn members_buffer(&mut self) -> &mut Vec<u8> {
+    pub fn try_members<R>(&mut self, render: impl FnOnce(&mut Vec<u8>) -> Option<R>) -> Option<R> {
+        let (mark, empty) = (self.out.len(), self.empty);
         self.separate();
-        self.out
+        let rendered = render(self.out);
+        if rendered.is_none() {
+            self.out.truncate(mark);
+            self.empty = empty;
+        }
+        rendered
     }
 
     /// A field whose key is already rendered as JSON (`"name":`).
@@ -402,6 +421,21 @@ mod tests {
                     write_str(&mut out, &text);
                     let back: String = serde_json::from_slice(&out).expect("valid JSON");
                     assert_eq!(back, text);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_line_check_finds_a_byte_to_escape_anywhere() {
+        for len in (0..70).chain([100, 128, 129]) {
+            let clean = vec![b'x'; len];
+            assert!(!needs_escaping(&clean), "{len}");
+            for at in 0..len {
+                for special in [b'"', b'\\', b'\n', 0x1f, 0] {
+                    let mut bytes = clean.clone();
+                    bytes[at] = special;
+                    assert!(needs_escaping(&bytes), "{len} {at} {special}");
                 }
             }
         }

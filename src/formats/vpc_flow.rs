@@ -334,9 +334,6 @@ pub fn encode(
     })
 }
 
-/// The most columns a format may have for [`write_whole_record`].
-const MAX_WHOLE_COLUMNS: usize = 32;
-
 /// A record written by [`write_whole_record`], and its `start` value.
 struct Whole {
     start: Option<i64>,
@@ -350,48 +347,45 @@ struct Whole {
 /// any other record.
 fn write_whole_record(w: &mut ObjectWriter<'_>, fields: &FieldList, line: &str) -> Option<Whole> {
     let columns = &fields.0;
-    if columns.is_empty()
-        || columns.len() > MAX_WHOLE_COLUMNS
-        || crate::json::needs_escaping(line.as_bytes())
-    {
+    if columns.is_empty() || crate::json::needs_escaping(line.as_bytes()) {
         return None;
     }
-    let mut spans = [(0, 0); MAX_WHOLE_COLUMNS];
-    let mut values = line.split_ascii_whitespace();
-    let mut start = None;
-    for (column, span) in columns.iter().zip(&mut spans) {
-        let value = values.next()?;
-        let fits = match column.kind {
-            Kind::Keyword => value != "-",
-            Kind::Ip => typed::is_plain_ipv4(value),
-            Kind::Integer => typed::is_lossless_integer(value),
-            // Written as they are only up to eleven digits (seconds).
-            Kind::EpochSeconds => {
-                value.len() <= 11 && !value.starts_with('-') && typed::is_lossless_integer(value)
+    // Values are checked as they are written: a record that turns out not
+    // to be whole (rare) is taken back and written value by value.
+    w.try_members(|out| {
+        let mut values = line.split_ascii_whitespace();
+        let mut start = None;
+        for column in columns {
+            let value = values.next()?;
+            let fits = match column.kind {
+                Kind::Keyword => value != "-",
+                Kind::Ip => typed::is_plain_ipv4(value),
+                Kind::Integer => typed::is_lossless_integer(value),
+                // Written as they are only up to eleven digits (seconds).
+                Kind::EpochSeconds => {
+                    value.len() <= 11
+                        && !value.starts_with('-')
+                        && typed::is_lossless_integer(value)
+                }
+                Kind::Float => false,
+            };
+            if !fits {
+                return None;
             }
-            Kind::Float => false,
-        };
-        if !fits {
+            if column.is_start {
+                start = value.parse::<i64>().ok();
+            }
+            out.extend_from_slice(&column.joint);
+            out.extend_from_slice(value.as_bytes());
+        }
+        if values.next().is_some() {
             return None;
         }
-        if column.is_start {
-            start = value.parse::<i64>().ok();
+        if columns.last().is_some_and(Column::quoted) {
+            out.push(b'"');
         }
-        let at = value.as_ptr() as usize - line.as_ptr() as usize;
-        *span = (at, at + value.len());
-    }
-    if values.next().is_some() {
-        return None;
-    }
-    let out = w.members_buffer();
-    for (column, &(from, to)) in columns.iter().zip(&spans) {
-        out.extend_from_slice(&column.joint);
-        out.extend_from_slice(&line.as_bytes()[from..to]);
-    }
-    if columns.last().is_some_and(Column::quoted) {
-        out.push(b'"');
-    }
-    Some(Whole { start })
+        Some(Whole { start })
+    })
 }
 
 /// Writes a record's values one by one, each typed, leaving out `-` and
