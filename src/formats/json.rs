@@ -28,7 +28,7 @@ pub fn encode_with_message(
     let mut w = ObjectWriter::new(doc);
     write_cloudwatch_meta(&mut w, origin, event, event.timestamp_ms);
     if let Some(message) = message {
-        w.str("@message", message);
+        super::write_message(&mut w, message);
     }
     write_members(&mut w, parsed)?;
     w.finish();

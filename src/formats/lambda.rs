@@ -70,7 +70,7 @@ pub fn encode(origin: &Origin, event: &Event<'_>, doc: &mut Vec<u8>) -> Result<E
     let timestamp_ms = application.map_or(event.timestamp_ms, |(time, _, _)| time);
     let mut w = ObjectWriter::new(doc);
     write_cloudwatch_meta(&mut w, origin, event, timestamp_ms);
-    w.str("@message", event.message);
+    super::write_message(&mut w, event.message);
     if let Some(rest) = line.strip_prefix("REPORT ") {
         w.str("platform", "report");
         write_report(&mut w, rest)?;

@@ -322,11 +322,19 @@ pub fn write_cloudwatch_meta(
     event: &Event<'_>,
     timestamp_ms: i64,
 ) {
+    // Keys written for every document: rendered here, not escaped anew.
     if !event.id.is_empty() {
-        w.str("@id", event.id);
+        crate::json::write_str(w.rendered_key(b"\"@id\":"), event.id);
     }
-    w.timestamp("@timestamp", timestamp_ms);
+    let out = w.rendered_key(b"\"@timestamp\":\"");
+    crate::time::write_rfc3339_millis(out, timestamp_ms);
+    out.push(b'"');
     w.members(&origin.rendered);
+}
+
+/// `"@message":…`, which most documents carry: its key rendered once.
+pub fn write_message(w: &mut ObjectWriter<'_>, message: &str) {
+    crate::json::write_str(w.rendered_key(b"\"@message\":"), message);
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ pub fn encode_with_error(
 ) -> Encoded {
     let mut w = ObjectWriter::new(doc);
     write_cloudwatch_meta(&mut w, origin, event, event.timestamp_ms);
-    w.str("@message", event.message);
+    super::write_message(&mut w, event.message);
     if let Some(fields) = event.extracted {
         // Cannot fail: with no fixed kinds every value is inferred.
         let _ = write_extracted(&mut w, fields, |_| None);
