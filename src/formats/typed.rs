@@ -137,8 +137,8 @@ pub fn parse_ip(s: &str) -> Option<&str> {
 /// them)? Only a quick yes: for anything else, IPv6 or not an address,
 /// the standard parser decides. Written out because std's parser was 4% of
 /// a flow log object, with two addresses in every record.
-#[inline]
-pub fn is_plain_ipv4(s: &str) -> bool {
+#[inline(always)]
+fn is_plain_ipv4(s: &str) -> bool {
     // The octet being read: its value, its digits, whether it began with 0.
     let (mut value, mut digits, mut zero_first, mut dots) = (0u32, 0u32, false, 0u32);
     let octet_ok = |value: u32, digits: u32, zero_first: bool| {
@@ -228,6 +228,23 @@ fn typed(value: &str, kind: Kind) -> Option<Typed<'_>> {
             .map(Typed::Float),
         Kind::Ip => parse_ip(value).map(Typed::Plain),
         Kind::Integer | Kind::EpochSeconds => None,
+    }
+}
+
+/// Is `value` written as its own text by [`write`] (quoted for text and
+/// addresses), given that it holds nothing to escape? Then a caller that
+/// renders many values at once may copy it as it is. Kept beside [`typed`], whose rules it follows; only plain
+/// dotted quads count among addresses.
+#[inline(always)]
+pub fn is_verbatim(value: &str, kind: Kind) -> bool {
+    match kind {
+        Kind::Keyword => true,
+        Kind::Ip => is_plain_ipv4(value),
+        Kind::Integer => is_lossless_integer(value),
+        Kind::EpochSeconds => {
+            value.len() <= 11 && !value.starts_with('-') && is_lossless_integer(value)
+        }
+        Kind::Float => is_lossless_integer(value) || is_lossless_decimal(value),
     }
 }
 
@@ -339,6 +356,57 @@ mod tests {
         );
         assert_eq!(written("253402300800000"), None, "past year 9999");
         assert_eq!(written("1e10"), None);
+    }
+
+    #[test]
+    fn verbatim_values_are_written_as_they_are() {
+        let values = [
+            "0",
+            "-3",
+            "17",
+            "1418530010",
+            "1418530010123",
+            "99999999999",
+            "007",
+            "1.5",
+            "1.50",
+            "10.0.0.1",
+            "2001:db8::1",
+            "[::1]",
+            "300.1.1.1",
+            "abc",
+            "-",
+            "",
+            "1e3",
+        ];
+        let kinds = [
+            Kind::Keyword,
+            Kind::Integer,
+            Kind::Float,
+            Kind::Ip,
+            Kind::EpochSeconds,
+        ];
+        for value in values {
+            for kind in kinds {
+                if !is_verbatim(value, kind) {
+                    continue;
+                }
+                let mut out = Vec::new();
+                write_value(&mut out, "f", value, kind).expect("a verbatim value fits");
+                let expected = match kind {
+                    Kind::Keyword | Kind::Ip => format!("\"{value}\""),
+                    _ => value.to_owned(),
+                };
+                assert_eq!(
+                    String::from_utf8_lossy(&out),
+                    expected,
+                    "{value:?} as {kind:?}"
+                );
+            }
+        }
+        assert!(
+            is_verbatim("10.0.0.1", Kind::Ip) && !is_verbatim("1418530010123", Kind::EpochSeconds)
+        );
     }
 
     #[test]

@@ -357,19 +357,7 @@ fn write_whole_record(w: &mut ObjectWriter<'_>, fields: &FieldList, line: &str) 
         let mut start = None;
         for column in columns {
             let value = values.next()?;
-            let fits = match column.kind {
-                Kind::Keyword => value != "-",
-                Kind::Ip => typed::is_plain_ipv4(value),
-                Kind::Integer => typed::is_lossless_integer(value),
-                // Written as they are only up to eleven digits (seconds).
-                Kind::EpochSeconds => {
-                    value.len() <= 11
-                        && !value.starts_with('-')
-                        && typed::is_lossless_integer(value)
-                }
-                Kind::Float => false,
-            };
-            if !fits {
+            if value == "-" || !typed::is_verbatim(value, column.kind) {
                 return None;
             }
             if column.is_start {
