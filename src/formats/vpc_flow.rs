@@ -312,9 +312,11 @@ pub fn encode(
             // One pass over the values: typed as they are written, the
             // metadata after them once `start` is known.
             let line = event.message.trim_end();
-            let start = match write_whole_record(&mut w, fields, line) {
+            // Checked once, for both ways of writing the record.
+            let clean = !crate::json::needs_escaping(line.as_bytes());
+            let start = match write_whole_record(&mut w, fields, line, clean) {
                 Some(whole) => whole.start,
-                None => write_values(&mut w, fields, line, &mut invalid)?,
+                None => write_values(&mut w, fields, line, clean, &mut invalid)?,
             };
             timestamp_ms = start
                 .and_then(EpochTime::from_number)
@@ -340,14 +342,19 @@ struct Whole {
 }
 
 /// Writes a record whose every value is present and of its column's kind,
-/// from a line with nothing to escape, as one run of copies: the text
+/// from a line with nothing to escape (`clean`), as one run of copies: the text
 /// between two values is rendered once per format ([`Column::joint`]).
 /// This is nearly every record, and it writes the same bytes as
 /// [`write_values`] in half the steps. `None`, with nothing written, for
 /// any other record.
-fn write_whole_record(w: &mut ObjectWriter<'_>, fields: &FieldList, line: &str) -> Option<Whole> {
+fn write_whole_record(
+    w: &mut ObjectWriter<'_>,
+    fields: &FieldList,
+    line: &str,
+    clean: bool,
+) -> Option<Whole> {
     let columns = &fields.0;
-    if columns.is_empty() || crate::json::needs_escaping(line.as_bytes()) {
+    if columns.is_empty() || !clean {
         return None;
     }
     // Values are checked as they are written: a record that turns out not
@@ -377,16 +384,17 @@ fn write_whole_record(w: &mut ObjectWriter<'_>, fields: &FieldList, line: &str) 
 }
 
 /// Writes a record's values one by one, each typed, leaving out `-` and
-/// keeping values of the wrong kind in `invalid`. Returns `start`.
+/// keeping values of the wrong kind in `invalid`; text values of a `clean`
+/// line are copied without a scan. Returns `start`.
 fn write_values(
     w: &mut ObjectWriter<'_>,
     fields: &FieldList,
     line: &str,
+    clean: bool,
     invalid: &mut typed::Invalid,
 ) -> Result<Option<i64>, String> {
     let mut values = line.split_ascii_whitespace();
     let mut start = None;
-    let clean = !crate::json::needs_escaping(line.as_bytes());
     for column in &fields.0 {
         let Some(value) = values.next() else {
             return Err(count_error(fields, line));
@@ -511,11 +519,13 @@ mod tests {
                 let line = line.join(" ");
                 let (mut a, mut b) = (Vec::new(), Vec::new());
                 let mut wa = ObjectWriter::new(&mut a);
-                let fast = write_whole_record(&mut wa, fields, &line);
+                let clean = !crate::json::needs_escaping(line.as_bytes());
+                let fast = write_whole_record(&mut wa, fields, &line, clean);
                 wa.finish();
                 let mut wb = ObjectWriter::new(&mut b);
                 let mut invalid = typed::Invalid::default();
-                let slow = write_values(&mut wb, fields, &line, &mut invalid).expect("aligned");
+                let slow =
+                    write_values(&mut wb, fields, &line, clean, &mut invalid).expect("aligned");
                 wb.finish();
                 total += 1;
                 match fast {
