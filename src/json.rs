@@ -30,7 +30,7 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
 /// than each value cut from it.
 pub fn needs_escaping(bytes: &[u8]) -> bool {
     const CHUNK: usize = 32;
-    let dirty = |chunk: &[u8; CHUNK]| chunk.iter().fold(false, |d, &b| d | needs_escape(b));
+    let dirty = |chunk: &[u8; CHUNK]| any_to_escape(chunk);
     let mut chunks = bytes.chunks_exact(CHUNK);
     let mut block = [b'a'; CHUNK];
     for chunk in chunks.by_ref() {
@@ -95,15 +95,22 @@ pub fn write_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
         // makes this check say yes, and the byte loop below finds nothing.
         let dirty = match bytes.len() {
             8.. => word_at(bytes.len() - 8),
-            _ => bytes
-                .iter()
-                .fold(false, |dirty, &b| dirty | needs_escape(b)),
+            _ => any_to_escape(bytes),
         };
         if dirty {
             escape_in(out, at..bytes.len());
         }
     }
     out.extend_from_slice(&bytes[start..]);
+}
+
+/// Does any byte of `bytes` need escaping? Branch-free over the bytes, so
+/// that on a fixed-size block it vectorises.
+#[inline(always)]
+fn any_to_escape(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
+        .fold(false, |dirty, &b| dirty | needs_escape(b))
 }
 
 /// Does any byte of `word` need escaping? The "has a byte less than n" and
