@@ -121,11 +121,13 @@ pub fn write_rfc3339_millis(out: &mut Vec<u8>, millis: i64) {
     let (last_second, mut text) = LAST.get();
     let second = millis.div_euclid(1000);
     // `i64::MIN` marks "nothing kept yet" (no millis divide to it).
-    if second == last_second && (MIN_MS..=MAX_MS).contains(&millis) {
+    // Clamped times are not kept: their text is not their second's.
+    let unclamped = (MIN_MS..=MAX_MS).contains(&millis);
+    if second == last_second && unclamped {
         put_digits(&mut text[20..23], millis.rem_euclid(1000) as u32);
     } else {
         text = format_rfc3339_millis(millis);
-        if (MIN_MS..=MAX_MS).contains(&millis) {
+        if unclamped {
             LAST.set((second, text));
         }
     }
