@@ -16,6 +16,14 @@ fn needs_escape(b: u8) -> bool {
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
+/// Appends a time in milliseconds as a quoted ISO 8601 UTC string.
+#[inline]
+pub fn write_timestamp(out: &mut Vec<u8>, millis: i64) {
+    out.push(b'"');
+    crate::time::write_rfc3339_millis(out, millis);
+    out.push(b'"');
+}
+
 /// Appends `s` as a quoted, escaped JSON string.
 #[inline]
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
@@ -223,10 +231,7 @@ impl<'a> ObjectWriter<'a> {
 
     /// A timestamp in milliseconds, as an ISO 8601 UTC string.
     pub fn timestamp(&mut self, key: &str, millis: i64) {
-        let out = self.field(key);
-        out.push(b'"');
-        crate::time::write_rfc3339_millis(out, millis);
-        out.push(b'"');
+        write_timestamp(self.field(key), millis);
     }
 
     /// A value taken from a parsed JSON tape.

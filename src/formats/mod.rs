@@ -326,9 +326,7 @@ pub fn write_cloudwatch_meta(
     if !event.id.is_empty() {
         crate::json::write_str(w.rendered_key(b"\"@id\":"), event.id);
     }
-    let out = w.rendered_key(b"\"@timestamp\":\"");
-    crate::time::write_rfc3339_millis(out, timestamp_ms);
-    out.push(b'"');
+    crate::json::write_timestamp(w.rendered_key(b"\"@timestamp\":"), timestamp_ms);
     w.members(&origin.rendered);
 }
 

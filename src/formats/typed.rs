@@ -187,11 +187,7 @@ impl Typed<'_> {
             }
             Typed::Bare(text) => out.extend_from_slice(text.as_bytes()),
             Typed::Float(v) => write_float(out, v),
-            Typed::Time(ms) => {
-                out.push(b'"');
-                crate::time::write_rfc3339_millis(out, ms);
-                out.push(b'"');
-            }
+            Typed::Time(ms) => crate::json::write_timestamp(out, ms),
         }
     }
 }
