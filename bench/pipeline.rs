@@ -238,9 +238,15 @@ fn main() {
             let (data, raw_len) = awslogs_data(group, (0..n).map(generate));
             let iterations = if n == 1_000 { 41 } else { 9 };
             let (mut f, mut p, mut h, mut sha) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-            // BENCH_PROFILE=1: only the pipeline, in a loop, for `perf record`.
-            if std::env::var_os("BENCH_PROFILE").is_some() {
-                for _ in 0..iterations * 50 {
+            // BENCH_PROFILE=1: only the pipeline, in a loop, for `perf record`;
+            // BENCH_PROFILE=<n> (n > 1): n times, for valgrind's short runs.
+            if let Some(profile) = std::env::var_os("BENCH_PROFILE") {
+                let times = profile
+                    .to_str()
+                    .and_then(|n| n.parse::<usize>().ok())
+                    .filter(|&n| n > 1)
+                    .unwrap_or(iterations * 50);
+                for _ in 0..times {
                     black_box(pipeline(&data, &settings, &cluster));
                 }
                 continue;

@@ -42,17 +42,18 @@ pub fn encode(
     event: &Event<'_>,
     doc: &mut Vec<u8>,
 ) -> Result<Encoded, String> {
-    let event_time = str_member(parsed, "eventTime").and_then(crate::time::parse_iso8601_utc);
+    let event_time =
+        str_member(parsed, "eventTime").and_then(|time| crate::time::parse_iso8601_utc(&time));
     let timestamp_ms = event_time.unwrap_or(event.timestamp_ms);
     let mut w = ObjectWriter::new(doc);
     write_cloudwatch_meta(&mut w, origin, event, timestamp_ms);
-    write_members(&mut w, parsed)?;
+    write_members(&mut w, parsed);
     w.finish();
     Ok(Encoded {
         timestamp_ms,
         id: str_member(parsed, "eventID")
             .filter(|id| !id.is_empty())
-            .map(str::to_owned),
+            .map(std::borrow::Cow::into_owned),
         ..Encoded::default()
     })
 }
@@ -72,6 +73,14 @@ mod tests {
         assert_eq!(doc["requestParameters"]["bucketName"], "b");
         assert_eq!(encoded.id.as_deref(), Some("e1"));
         assert_eq!(encoded.timestamp_ms, 1_609_556_645_000);
+    }
+
+    #[test]
+    fn escaped_time_and_id_are_read_unescaped() {
+        let record = r#"{"eventVersion":"1.08","eventTime":"2021-01-02T03:04:05\u005a","eventSource":"x","eventID":"e\/1"}"#;
+        let (doc, encoded) = encode_doc(&Format::CloudTrail, &event(record));
+        assert_eq!(doc["@timestamp"], "2021-01-02T03:04:05.000Z");
+        assert_eq!(encoded.id.as_deref(), Some("e/1"));
     }
 
     #[test]

@@ -3,9 +3,11 @@
 //! (only line breaks between tokens are dropped), so numbers, nesting and key
 //! order survive untouched.
 
-use super::{write_cloudwatch_meta, Encoded, Event, Origin, Parsed, RESERVED};
-use crate::json::{object_members_of, ObjectWriter};
-use simd_json::Node;
+use std::borrow::Cow;
+
+use super::{is_reserved, write_cloudwatch_meta, Encoded, Event, Origin, Parsed};
+use crate::json::check::Member;
+use crate::json::ObjectWriter;
 
 pub fn encode(
     parsed: &Parsed<'_, '_>,
@@ -30,7 +32,7 @@ pub fn encode_with_message(
     if let Some(message) = message {
         super::write_message(&mut w, message);
     }
-    write_members(&mut w, parsed)?;
+    write_members(&mut w, parsed);
     w.finish();
     Ok(Encoded {
         timestamp_ms: event.timestamp_ms,
@@ -41,35 +43,33 @@ pub fn encode_with_message(
 /// Writes the members of the parsed object. Members whose names the forwarder
 /// writes itself (`@timestamp`, ...) would be duplicate keys, which the
 /// cluster rejects; they are kept under `@original` instead.
-pub fn write_members(w: &mut ObjectWriter<'_>, parsed: &Parsed<'_, '_>) -> Result<(), String> {
-    if !matches!(parsed.nodes.first(), Some(Node::Object { .. })) {
-        return Err("not a JSON object".into());
-    }
-    let collides = object_members_of(parsed.nodes).any(|(key, _)| RESERVED.contains(&key));
-    if !collides {
+/// Members are written as they came (key, value and all).
+pub fn write_members(w: &mut ObjectWriter<'_>, parsed: &Parsed<'_, '_>) {
+    let reserved = |m: &Member<'_>| is_reserved(&m.name());
+    if !parsed.members.iter().any(reserved) {
         w.splice_object(parsed.text.as_bytes());
-        return Ok(());
+        return;
     }
     let mut original = Vec::new();
     let mut ow = ObjectWriter::new(&mut original);
-    for (key, value) in object_members_of(parsed.nodes) {
-        if RESERVED.contains(&key) {
-            ow.tape(key, value);
+    for member in parsed.members {
+        if reserved(member) {
+            ow.member(member);
         } else {
-            w.tape(key, value);
+            w.member(member);
         }
     }
     ow.finish();
     w.raw("@original", &original);
-    Ok(())
 }
 
-/// The string value of a top-level member, if it is a string.
-pub fn str_member<'i>(parsed: &Parsed<'_, 'i>, name: &str) -> Option<&'i str> {
-    object_members_of(parsed.nodes).find_map(|(key, value)| match value.first() {
-        Some(Node::String(s)) if key == name => Some(*s),
-        _ => None,
-    })
+/// The value of the first top-level member called `name` that is a string.
+pub fn str_member<'i>(parsed: &Parsed<'_, 'i>, name: &str) -> Option<Cow<'i, str>> {
+    parsed
+        .members
+        .iter()
+        .filter(|m| m.name() == name)
+        .find_map(Member::str_value)
 }
 
 #[cfg(test)]
@@ -99,6 +99,26 @@ mod tests {
         assert_eq!(doc["@timestamp"], "2023-11-14T22:13:20.000Z");
         assert_eq!(doc["@original"]["@timestamp"], "2020-01-01T00:00:00Z");
         assert_eq!(doc["msg"], "x");
+    }
+
+    #[test]
+    fn colliding_members_are_found_through_escapes_and_kept_as_written() {
+        // `\u0040` is '@': the key is `@log_group` all the same. The other
+        // members keep their text (numbers as written), on one line.
+        let message = "{\"\\u0040log_group\":\"mine\",\n \"n\": 1.50,\n \"list\": [1,\n 2],\"k\\\"q\":{\"@id\":7}}";
+        let mut doc = Vec::new();
+        let encoder = &mut super::super::DocumentEncoder::default();
+        encoder.encode(&Format::Json, &origin(), &event(message), &mut doc);
+        let text = String::from_utf8(doc).expect("utf-8");
+        assert!(!text.contains('\n'), "{text}");
+        assert!(
+            text.contains(r#""n":1.50,"list":[1, 2],"k\"q":{"@id":7}"#),
+            "{text}"
+        );
+        let doc: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+        assert_eq!(doc["@log_group"], "/test/group");
+        assert_eq!(doc["@original"]["@log_group"], "mine");
+        assert_eq!(doc["k\"q"]["@id"], 7);
     }
 
     #[test]

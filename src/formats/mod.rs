@@ -21,9 +21,8 @@ pub mod vpc_flow;
 use std::fmt;
 use std::str::FromStr;
 
-use simd_json::{Buffers, Node, Tape};
-
 use crate::input::cloudwatch::ExtractedFields;
+use crate::json::check::Member;
 use crate::json::ObjectWriter;
 
 /// The formats the forwarder parses.
@@ -175,30 +174,18 @@ pub struct Encoded {
     pub skip: bool,
 }
 
-/// A JSON text that a format has parsed, with its tape.
-pub struct Parsed<'t, 'i> {
+/// A JSON message checked to be one object, with its top-level members.
+pub struct Parsed<'m, 'i> {
     pub text: &'i str,
-    pub nodes: &'t [Node<'i>],
+    pub members: &'m [Member<'i>],
 }
 
-/// Reusable state for encoding documents: parsing scratch space that
-/// survives from one event to the next, so the hot path does not allocate.
+/// Reusable state for encoding documents: scratch space that survives
+/// from one event to the next, so the hot path does not allocate.
+#[derive(Default)]
 pub struct DocumentEncoder {
-    bytes: Vec<u8>,
-    buffers: Buffers,
-    tape: Vec<Node<'static>>,
+    members: Vec<Member<'static>>,
     values: fields::Values,
-}
-
-impl Default for DocumentEncoder {
-    fn default() -> Self {
-        DocumentEncoder {
-            bytes: Vec::new(),
-            buffers: Buffers::new(4096),
-            tape: Vec::new(),
-            values: fields::Values::default(),
-        }
-    }
 }
 
 impl DocumentEncoder {
@@ -274,7 +261,7 @@ impl DocumentEncoder {
         })
     }
 
-    /// Parses `text` as one JSON object and hands it to `f`.
+    /// Checks that `text` is one JSON object and hands it to `f`.
     fn with_json<R>(
         &mut self,
         text: &str,
@@ -283,23 +270,28 @@ impl DocumentEncoder {
         if !text.trim_start().starts_with('{') {
             return Err("not a JSON object".into());
         }
-        self.bytes.clear();
-        self.bytes.extend_from_slice(text.as_bytes());
-        let len = self.bytes.len();
-        self.bytes.resize(len + simd_json::INPUT_PADDING, b' ');
-        let mut tape = Tape(std::mem::take(&mut self.tape)).reset();
-        let parsed =
-            simd_json::fill_tape_padded(&mut self.bytes, len, &mut self.buffers, &mut tape);
-        let result = match parsed {
+        let mut members = recycle(std::mem::take(&mut self.members));
+        let result = match crate::json::check::object_members(text, |m| members.push(m)) {
             Ok(()) => f(&Parsed {
                 text,
-                nodes: &tape.0,
+                members: &members,
             }),
-            Err(e) => Err(format!("invalid JSON: {e}")),
+            Err(invalid) => Err(invalid.to_string()),
         };
-        self.tape = tape.reset().0;
+        self.members = recycle(members);
         result
     }
+}
+
+/// An empty list of members of another lifetime in the same allocation
+/// (std collects in place when the layouts are the same), so that the
+/// members of each message do not cost an allocation.
+fn recycle<'b>(mut members: Vec<Member<'_>>) -> Vec<Member<'b>> {
+    members.clear();
+    members
+        .into_iter()
+        .map(|_| unreachable!("the list is empty"))
+        .collect()
 }
 
 /// Names that the forwarder itself writes into every CloudWatch document.
@@ -312,6 +304,12 @@ pub const RESERVED: [&str; 7] = [
     "@log_stream",
     "@source",
 ];
+
+/// Is `name` one that the forwarder writes itself?
+pub fn is_reserved(name: &str) -> bool {
+    // Every reserved name starts with '@' (tested): most keys are out at once.
+    name.starts_with('@') && RESERVED.contains(&name)
+}
 
 /// Writes the metadata every CloudWatch Logs document carries, as the stock
 /// function did. `timestamp_ms` may differ from the event's (CloudTrail files
@@ -377,6 +375,28 @@ mod tests {
         assert!(matches!(Format::detect(flow, None), Format::VpcFlow(_)));
         assert_eq!(Format::detect(r#"{"level":"info"}"#, None), Format::Json);
         assert_eq!(Format::detect("START RequestId: 1", None), Format::Text);
+    }
+
+    #[test]
+    fn reserved_names_start_with_an_at_sign() {
+        assert!(RESERVED.iter().all(|name| name.starts_with('@')));
+        assert!(RESERVED.iter().all(|name| is_reserved(name)));
+        assert!(!is_reserved("@other") && !is_reserved("timestamp"));
+    }
+
+    #[test]
+    fn scratch_space_is_reused_from_one_message_to_the_next() {
+        let mut encoder = DocumentEncoder::default();
+        let mut doc = Vec::new();
+        let record = r#"{"eventVersion":"1.08","eventSource":"x","a":1,"b":2}"#;
+        encoder.encode(&Format::CloudTrail, &origin(), &event(record), &mut doc);
+        let (ptr, capacity) = (encoder.members.as_ptr(), encoder.members.capacity());
+        assert!(capacity >= 4);
+        encoder.encode(&Format::CloudTrail, &origin(), &event(record), &mut doc);
+        assert_eq!(
+            (encoder.members.as_ptr(), encoder.members.capacity()),
+            (ptr, capacity)
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! writer only produces valid JSON as long as callers pass valid JSON to
 //! [`ObjectWriter::raw`]; everything else is escaped here.
 
-use simd_json::{Node, StaticNode};
+pub mod check;
 
 /// Must this byte be escaped inside a JSON string? (`"`, `\` and controls.)
 /// Branch-free, so that a scan over many bytes vectorises.
@@ -121,17 +121,25 @@ fn any_to_escape(bytes: &[u8]) -> bool {
         .fold(false, |dirty, &b| dirty | needs_escape(b))
 }
 
-/// Does any byte of `word` need escaping? The "has a byte less than n" and
-/// "has a zero byte" bit tricks: exact as a yes/no answer for n <= 128.
+/// Does any byte of `word` need escaping?
 #[inline(always)]
 fn word_needs_escape(word: u64) -> bool {
+    escape_mask(word) != 0
+}
+
+/// The high bit of each byte of `word` (read little-endian) that needs
+/// escaping, by the "has a byte less than n" and "has a zero byte" bit
+/// tricks. Exact as a yes/no answer (n <= 128), and its lowest bit is exact
+/// too: a false bit only ever sits above a true one, where a borrow ran on.
+#[inline(always)]
+fn escape_mask(word: u64) -> u64 {
     const ONES: u64 = u64::from_le_bytes([1; 8]);
     const HIGH: u64 = ONES * 0x80;
     let below_space = word.wrapping_sub(ONES * 0x20) & !word;
     let quote = word ^ (ONES * u64::from(b'"'));
     let backslash = word ^ (ONES * u64::from(b'\\'));
     let zero_in = |v: u64| v.wrapping_sub(ONES) & !v;
-    (below_space | zero_in(quote) | zero_in(backslash)) & HIGH != 0
+    (below_space | zero_in(quote) | zero_in(backslash)) & HIGH
 }
 
 /// The escape sequence of one byte that JSON strings may not hold raw.
@@ -234,10 +242,13 @@ impl<'a> ObjectWriter<'a> {
         write_timestamp(self.field(key), millis);
     }
 
-    /// A value taken from a parsed JSON tape.
-    pub fn tape(&mut self, key: &str, nodes: &[Node<'_>]) {
-        let out = self.field(key);
-        write_tape(out, nodes);
+    /// A member of a checked JSON object, key and value as they were
+    /// written (line breaks between tokens dropped).
+    pub fn member(&mut self, member: &check::Member<'_>) {
+        self.separate();
+        self.out.extend_from_slice(member.key.as_bytes());
+        self.out.push(b':');
+        write_single_line(self.out, member.value.as_bytes());
     }
 
     /// Appends members already rendered as JSON (`"a":1,"b":2`).
@@ -275,7 +286,7 @@ impl<'a> ObjectWriter<'a> {
     /// Appends the members of a JSON object given as its text (`{...}`),
     /// which the caller has already validated.
     pub fn splice_object(&mut self, object: &[u8]) {
-        let inner = object_members(object);
+        let inner = between_braces(object);
         if inner.iter().all(u8::is_ascii_whitespace) {
             return;
         }
@@ -294,7 +305,7 @@ impl<'a> ObjectWriter<'a> {
 }
 
 /// The text between the outer braces of a JSON object's text.
-fn object_members(object: &[u8]) -> &[u8] {
+fn between_braces(object: &[u8]) -> &[u8] {
     let start = object.iter().position(|&b| b == b'{').map_or(0, |p| p + 1);
     let end = object
         .iter()
@@ -303,105 +314,9 @@ fn object_members(object: &[u8]) -> &[u8] {
     object.get(start..end).unwrap_or_default()
 }
 
-/// Serialises the value that starts at `nodes[0]` and returns how many nodes it
-/// spans.
-pub fn write_tape(out: &mut Vec<u8>, nodes: &[Node<'_>]) -> usize {
-    match nodes.first() {
-        None => {
-            out.extend_from_slice(b"null");
-            0
-        }
-        Some(Node::String(s)) => {
-            write_str(out, s);
-            1
-        }
-        Some(Node::Static(node)) => {
-            write_static(out, node);
-            1
-        }
-        Some(Node::Array { len, count }) => {
-            out.push(b'[');
-            let mut at = 1;
-            for i in 0..*len {
-                if i > 0 {
-                    out.push(b',');
-                }
-                at += write_tape(out, &nodes[at..]);
-            }
-            out.push(b']');
-            count + 1
-        }
-        Some(Node::Object { len, count }) => {
-            out.push(b'{');
-            let mut at = 1;
-            for i in 0..*len {
-                if i > 0 {
-                    out.push(b',');
-                }
-                at += write_tape(out, &nodes[at..]);
-                out.push(b':');
-                at += write_tape(out, &nodes[at..]);
-            }
-            out.push(b'}');
-            count + 1
-        }
-    }
-}
-
-fn write_static(out: &mut Vec<u8>, node: &StaticNode) {
-    match *node {
-        StaticNode::I64(v) => out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes()),
-        StaticNode::U64(v) => out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes()),
-        StaticNode::F64(v) if v.is_finite() => {
-            out.extend_from_slice(ryu::Buffer::new().format_finite(v).as_bytes())
-        }
-        StaticNode::F64(_) | StaticNode::Null => out.extend_from_slice(b"null"),
-        StaticNode::Bool(true) => out.extend_from_slice(b"true"),
-        StaticNode::Bool(false) => out.extend_from_slice(b"false"),
-    }
-}
-
-/// How many tape nodes the value at `nodes[0]` spans.
-pub fn node_span(nodes: &[Node<'_>]) -> usize {
-    match nodes.first() {
-        Some(Node::Array { count, .. } | Node::Object { count, .. }) => count + 1,
-        Some(_) => 1,
-        None => 0,
-    }
-}
-
-/// Iterates over the `(key, value nodes)` members of the object at `nodes[0]`.
-pub fn object_members_of<'t, 'i>(
-    nodes: &'t [Node<'i>],
-) -> impl Iterator<Item = (&'i str, &'t [Node<'i>])> + 't {
-    let len = match nodes.first() {
-        Some(Node::Object { len, .. }) => *len,
-        _ => 0,
-    };
-    let mut at = 1;
-    (0..len).filter_map(move |_| {
-        let key = match nodes.get(at) {
-            Some(Node::String(k)) => *k,
-            _ => return None,
-        };
-        let value = nodes.get(at + 1..)?;
-        at += 1 + node_span(value);
-        Some((key, value))
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn roundtrip(json: &str) -> String {
-        let mut input = json.as_bytes().to_vec();
-        let tape = simd_json::to_tape(&mut input).expect("valid test JSON");
-        let mut out = Vec::new();
-        let used = write_tape(&mut out, &tape.0);
-        assert_eq!(used, tape.0.len());
-        String::from_utf8(out).expect("utf8")
-    }
 
     #[test]
     fn escapes_what_json_requires() {
@@ -474,12 +389,29 @@ mod tests {
     }
 
     #[test]
-    fn tape_roundtrip_keeps_structure() {
-        let json = r#"{"a":[1,-2,3.5,true,null],"b":{"c":"x\"y"},"d":[]}"#;
-        let out = roundtrip(json);
-        let a: serde_json::Value = serde_json::from_str(json).expect("json");
-        let b: serde_json::Value = serde_json::from_str(&out).expect("json");
-        assert_eq!(a, b);
+    fn the_word_mask_finds_the_first_byte_to_escape() {
+        // Any byte at one place, any byte at a later one: the lowest bit of
+        // the mask is the first byte that needs escaping (what the JSON
+        // check skips to), whatever follows it.
+        for filler in [b'a', b'!', 0x80, 0xff] {
+            for first in 0..8 {
+                for later in first + 1..=8 {
+                    for a in 0..=255u8 {
+                        for b in [0, b'\n', 0x1f, b' ', b'"', b'\\', b'#', 0x7f, 0xc3] {
+                            let mut word = [filler; 8];
+                            word[first] = a;
+                            if later < 8 {
+                                word[later] = b;
+                            }
+                            let expected = word.iter().position(|&b| needs_escape(b));
+                            let mask = escape_mask(u64::from_le_bytes(word));
+                            let found = (mask != 0).then(|| mask.trailing_zeros() as usize / 8);
+                            assert_eq!(found, expected, "{word:?}");
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]
@@ -494,13 +426,5 @@ mod tests {
         assert!(!out.contains(&b'\n'));
         let v: serde_json::Value = serde_json::from_slice(&out).expect("valid JSON");
         assert_eq!(v, serde_json::json!({"@id":"1","k":1,"s":"v","n":-5}));
-    }
-
-    #[test]
-    fn members_iterate_top_level_only() {
-        let mut input = br#"{"a":{"x":1},"b":[1,2],"c":"z"}"#.to_vec();
-        let tape = simd_json::to_tape(&mut input).expect("json");
-        let keys: Vec<_> = object_members_of(&tape.0).map(|(k, _)| k).collect();
-        assert_eq!(keys, ["a", "b", "c"]);
     }
 }
