@@ -38,7 +38,9 @@ fuzz_target!(|data: &[u8]| {
         return;
     }
     assert!(!doc.contains(&b'\n'), "documents are single lines");
-    if let Err(e) = serde_json::from_slice::<serde_json::Value>(&doc) {
+    // Valid JSON, as the cluster reads it: numbers past f64 (spliced as
+    // written) are syntax the cluster takes, which serde_json's values do not.
+    if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(&doc) {
         panic!("{format}: invalid document ({e}): {}", String::from_utf8_lossy(&doc));
     }
 });

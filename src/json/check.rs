@@ -227,32 +227,44 @@ impl Scanner<'_> {
     }
 
     /// A string, from its opening quote; whether it holds an escape.
+    /// Inlined, with the position in a local: most of a message's bytes
+    /// are strings, and most strings are short.
+    #[inline(always)]
     fn string(&mut self) -> Result<bool, Invalid> {
-        self.at += 1;
+        let bytes = self.bytes;
+        let mut at = self.at + 1;
         let mut escaped = false;
         loop {
             // Clean bytes eight at a time; the first byte that is not clean
             // is exactly the lowest flagged one.
-            while let Some(word) = self.bytes.get(self.at..).and_then(|b| b.first_chunk::<8>()) {
+            while let Some(word) = bytes.get(at..).and_then(<[u8]>::first_chunk::<8>) {
                 let mask = escape_mask(u64::from_le_bytes(*word));
                 if mask != 0 {
-                    self.at += (mask.trailing_zeros() / 8) as usize;
+                    at += (mask.trailing_zeros() / 8) as usize;
                     break;
                 }
-                self.at += 8;
+                at += 8;
             }
-            match self.peek() {
+            match bytes.get(at) {
                 Some(b'"') => {
-                    self.at += 1;
+                    self.at = at + 1;
                     return Ok(escaped);
                 }
                 Some(b'\\') => {
                     escaped = true;
+                    self.at = at;
                     self.escape()?;
+                    at = self.at;
                 }
-                Some(0..0x20) => return self.fail("control character in a string"),
-                Some(_) => self.at += 1,
-                None => return self.fail("unterminated string"),
+                Some(0..0x20) => {
+                    self.at = at;
+                    return self.fail("control character in a string");
+                }
+                Some(_) => at += 1,
+                None => {
+                    self.at = at;
+                    return self.fail("unterminated string");
+                }
             }
         }
     }
