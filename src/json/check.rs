@@ -39,7 +39,7 @@ impl<'i> Member<'i> {
         if !self.escaped_key {
             return Cow::Borrowed(quoted);
         }
-        Cow::Owned(unescape(self.key))
+        unescape(self.key).map_or(Cow::Borrowed(quoted), Cow::Owned)
     }
 
     /// The value, if it is a string: escapes undone.
@@ -48,14 +48,15 @@ impl<'i> Member<'i> {
         if !quoted.contains('\\') {
             return Some(Cow::Borrowed(quoted));
         }
-        Some(Cow::Owned(unescape(self.value)))
+        unescape(self.value).map(Cow::Owned)
     }
 }
 
 /// The text of a checked JSON string, escapes undone (the rare case:
-/// `serde_json` does it).
-fn unescape(string: &str) -> String {
-    serde_json::from_str(string).unwrap_or_default()
+/// `serde_json` does it). `None` for a lone surrogate escape (`\udddd`),
+/// which JSON's grammar allows and no UTF-8 text can hold.
+fn unescape(string: &str) -> Option<String> {
+    serde_json::from_str(string).ok()
 }
 
 /// Why a text is not one JSON object.
@@ -432,6 +433,10 @@ mod tests {
         assert_eq!(all[2].name(), "kA");
         assert_eq!(all[2].str_value().as_deref(), Some("v\n"));
         assert_eq!(all[1].str_value(), None);
+        // A lone surrogate is grammatical, but no name: the key's own text.
+        let lone = members(r#"{"a\udddd":"\ud800"}"#).expect("valid");
+        assert_eq!(lone[0].name(), "a\\udddd");
+        assert_eq!(lone[0].str_value(), None);
         assert!(members("{}").expect("valid").is_empty());
     }
 
