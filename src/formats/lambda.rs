@@ -29,7 +29,7 @@
 
 use super::typed::{self, Kind};
 use super::{write_cloudwatch_meta, Encoded, Event, Origin};
-use crate::json::ObjectWriter;
+use crate::json::{key, ObjectWriter};
 
 /// The labelled values of a REPORT line: (label words, field, kind).
 pub const REPORT_FIELDS: &[(&[&str], &str, Kind)] = &[
@@ -72,32 +72,32 @@ pub fn encode(origin: &Origin, event: &Event<'_>, doc: &mut Vec<u8>) -> Result<E
     write_cloudwatch_meta(&mut w, origin, event, timestamp_ms);
     super::write_message(&mut w, event.message);
     if let Some(rest) = line.strip_prefix("REPORT ") {
-        w.str("platform", "report");
+        w.rendered_str(key!("platform"), "report");
         write_report(&mut w, rest)?;
     } else if let Some(rest) = line.strip_prefix("START RequestId: ") {
-        w.str("platform", "start");
+        w.rendered_str(key!("platform"), "start");
         let (id, version) = rest.split_once(" Version: ").unwrap_or((rest, ""));
-        w.str("request_id", id.trim());
+        w.rendered_str(key!("request_id"), id.trim());
         if !version.trim().is_empty() {
-            w.str("version", version.trim());
+            w.rendered_str(key!("version"), version.trim());
         }
     } else if let Some(rest) = line.strip_prefix("END RequestId: ") {
-        w.str("platform", "end");
-        w.str("request_id", rest.trim());
+        w.rendered_str(key!("platform"), "end");
+        w.rendered_str(key!("request_id"), rest.trim());
     } else if let Some(rest) = line.strip_prefix("INIT_START ") {
-        w.str("platform", "init_start");
+        w.rendered_str(key!("platform"), "init_start");
         if let Some(version) = rest.strip_prefix("Runtime Version: ") {
             let (version, arn) = version
                 .split_once("Runtime Version ARN: ")
                 .unwrap_or((version, ""));
-            w.str("runtime_version", version.trim());
+            w.rendered_str(key!("runtime_version"), version.trim());
             if !arn.trim().is_empty() {
-                w.str("runtime_version_arn", arn.trim());
+                w.rendered_str(key!("runtime_version_arn"), arn.trim());
             }
         }
     } else if let Some((_, request_id, level)) = application {
-        w.str("level", level);
-        w.str("request_id", request_id);
+        w.rendered_str(key!("level"), level);
+        w.rendered_str(key!("request_id"), request_id);
     }
     w.finish();
     Ok(Encoded {

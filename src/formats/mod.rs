@@ -23,7 +23,7 @@ use std::str::FromStr;
 
 use crate::input::cloudwatch::ExtractedFields;
 use crate::json::check::Member;
-use crate::json::ObjectWriter;
+use crate::json::{key, ObjectWriter};
 
 /// The formats the forwarder parses.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -322,15 +322,15 @@ pub fn write_cloudwatch_meta(
 ) {
     // Keys written for every document: rendered here, not escaped anew.
     if !event.id.is_empty() {
-        crate::json::write_str(w.rendered_key(b"\"@id\":"), event.id);
+        w.rendered_str(key!("@id"), event.id);
     }
-    crate::json::write_timestamp(w.rendered_key(b"\"@timestamp\":"), timestamp_ms);
+    crate::json::write_timestamp(w.rendered_key(key!("@timestamp")), timestamp_ms);
     w.members(&origin.rendered);
 }
 
 /// `"@message":…`, which most documents carry: its key rendered once.
 pub fn write_message(w: &mut ObjectWriter<'_>, message: &str) {
-    crate::json::write_str(w.rendered_key(b"\"@message\":"), message);
+    w.rendered_str(key!("@message"), message);
 }
 
 #[cfg(test)]
