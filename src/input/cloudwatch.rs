@@ -18,9 +18,8 @@
 //! unescapes in place), so a payload of thousands of events costs one
 //! allocation for the event list, none per event, and no copy.
 
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
-use serde::Deserialize;
-use simd_json::{Buffers, Tape};
+use serde::de::IgnoredAny;
+use simd_json::{Buffers, Node, StaticNode, Tape};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PayloadError {
@@ -32,18 +31,12 @@ pub enum PayloadError {
     UnknownMessageType(String),
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug)]
 pub struct LogsData<'a> {
-    #[serde(borrow)]
     pub message_type: &'a str,
-    #[serde(default, borrow)]
     pub owner: &'a str,
-    #[serde(default, borrow)]
     pub log_group: &'a str,
-    #[serde(default, borrow)]
     pub log_stream: &'a str,
-    #[serde(default, borrow)]
     pub log_events: Vec<LogEvent<'a>>,
 }
 
@@ -53,16 +46,11 @@ impl LogsData<'_> {
     }
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug)]
 pub struct LogEvent<'a> {
-    #[serde(default, borrow)]
     pub id: &'a str,
-    #[serde(default)]
     pub timestamp: i64,
-    #[serde(default, borrow)]
     pub message: &'a str,
-    #[serde(default, borrow)]
     pub extracted_fields: Option<ExtractedFields<'a>>,
 }
 
@@ -81,65 +69,126 @@ pub enum FieldValue<'a> {
     Null,
 }
 
-impl<'de: 'a, 'a> Deserialize<'de> for ExtractedFields<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct FieldsVisitor;
-        impl<'de> Visitor<'de> for FieldsVisitor {
-            type Value = ExtractedFields<'de>;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("an object of extracted fields")
-            }
-            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
-                let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(8));
-                while let Some(key) = map.next_key::<&'de str>()? {
-                    fields.push((key, map.next_value::<FieldValue<'de>>()?));
-                }
-                Ok(ExtractedFields(fields))
+/// Reads a payload off its tape in one pass, every string borrowed (a
+/// derived `Deserialize` over the tape cost a quarter of the parse).
+/// Members may come in any order; unknown ones are skipped; missing ones
+/// are empty, but for `messageType`.
+fn read_payload<'a>(nodes: &[Node<'a>]) -> Result<LogsData<'a>, String> {
+    let mut message_type = None;
+    let mut data = LogsData {
+        message_type: "",
+        owner: "",
+        log_group: "",
+        log_stream: "",
+        log_events: Vec::new(),
+    };
+    for (key, value) in members(nodes, "the payload")? {
+        match key {
+            "messageType" => message_type = Some(string(value, key)?),
+            "owner" => data.owner = string(value, key)?,
+            "logGroup" => data.log_group = string(value, key)?,
+            "logStream" => data.log_stream = string(value, key)?,
+            "logEvents" => data.log_events = log_events(value)?,
+            _ => {}
+        }
+    }
+    data.message_type = message_type.ok_or("missing field `messageType`")?;
+    Ok(data)
+}
+
+fn log_events<'a>(nodes: &[Node<'a>]) -> Result<Vec<LogEvent<'a>>, String> {
+    let Some(&Node::Array { len, .. }) = nodes.first() else {
+        return Err("`logEvents` is not an array".into());
+    };
+    let mut events = Vec::with_capacity(len);
+    let mut at = 1;
+    for _ in 0..len {
+        let event = nodes.get(at..).unwrap_or_default();
+        at += span(event);
+        let mut log_event = LogEvent {
+            id: "",
+            timestamp: 0,
+            message: "",
+            extracted_fields: None,
+        };
+        for (key, value) in members(event, "a log event")? {
+            match key {
+                "id" => log_event.id = string(value, key)?,
+                "timestamp" => log_event.timestamp = integer(value, key)?,
+                "message" => log_event.message = string(value, key)?,
+                "extractedFields" => log_event.extracted_fields = extracted_fields(value)?,
+                _ => {}
             }
         }
-        d.deserialize_map(FieldsVisitor)
+        events.push(log_event);
+    }
+    Ok(events)
+}
+
+fn extracted_fields<'a>(nodes: &[Node<'a>]) -> Result<Option<ExtractedFields<'a>>, String> {
+    if let Some(Node::Static(StaticNode::Null)) = nodes.first() {
+        return Ok(None);
+    }
+    let fields = members(nodes, "`extractedFields`")?
+        .map(|(key, value)| {
+            let value = match value.first() {
+                Some(&Node::String(s)) => FieldValue::Str(s),
+                Some(&Node::Static(StaticNode::I64(i))) => FieldValue::Int(i),
+                Some(&Node::Static(StaticNode::U64(u))) => {
+                    i64::try_from(u).map_or(FieldValue::Float(u as f64), FieldValue::Int)
+                }
+                Some(&Node::Static(StaticNode::F64(f))) => FieldValue::Float(f),
+                Some(&Node::Static(StaticNode::Bool(b))) => FieldValue::Bool(b),
+                _ => FieldValue::Null,
+            };
+            (key, value)
+        })
+        .collect();
+    Ok(Some(ExtractedFields(fields)))
+}
+
+/// The `(key, value nodes)` members of the object at `nodes[0]`.
+fn members<'t, 'a>(
+    nodes: &'t [Node<'a>],
+    what: &str,
+) -> Result<impl Iterator<Item = (&'a str, &'t [Node<'a>])> + 't, String> {
+    let Some(&Node::Object { len, .. }) = nodes.first() else {
+        return Err(format!("{what} is not an object"));
+    };
+    let mut at = 1;
+    Ok((0..len).filter_map(move |_| {
+        let Some(&Node::String(key)) = nodes.get(at) else {
+            return None;
+        };
+        let value = nodes.get(at + 1..)?;
+        at += 1 + span(value);
+        Some((key, value))
+    }))
+}
+
+/// How many tape nodes the value at `nodes[0]` spans.
+fn span(nodes: &[Node<'_>]) -> usize {
+    match nodes.first() {
+        Some(Node::Array { count, .. } | Node::Object { count, .. }) => count + 1,
+        Some(_) => 1,
+        None => 0,
     }
 }
 
-impl<'de: 'a, 'a> Deserialize<'de> for FieldValue<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct ValueVisitor;
-        impl<'de> Visitor<'de> for ValueVisitor {
-            type Value = FieldValue<'de>;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a string, number, boolean or null")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(FieldValue::Str(v))
-            }
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-                Err(E::custom("extracted field strings must be borrowable"))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-                Ok(FieldValue::Int(v))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-                Ok(i64::try_from(v).map_or(FieldValue::Float(v as f64), FieldValue::Int))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-                Ok(FieldValue::Float(v))
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-                Ok(FieldValue::Bool(v))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(FieldValue::Null)
-            }
-            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(FieldValue::Null)
-            }
-            fn visit_seq<S: de::SeqAccess<'de>>(self, mut seq: S) -> Result<Self::Value, S::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(FieldValue::Null)
-            }
+fn string<'a>(nodes: &[Node<'a>], key: &str) -> Result<&'a str, String> {
+    match nodes.first() {
+        Some(&Node::String(s)) => Ok(s),
+        _ => Err(format!("`{key}` is not a string")),
+    }
+}
+
+fn integer(nodes: &[Node<'_>], key: &str) -> Result<i64, String> {
+    match nodes.first() {
+        Some(&Node::Static(StaticNode::I64(i))) => Ok(i),
+        Some(&Node::Static(StaticNode::U64(u))) => {
+            i64::try_from(u).map_err(|_| format!("`{key}` is out of range"))
         }
-        d.deserialize_any(ValueVisitor)
+        _ => Err(format!("`{key}` is not an integer")),
     }
 }
 
@@ -169,9 +218,7 @@ impl PayloadParser {
         let mut tape = Tape::null();
         simd_json::fill_tape_padded(segment, end - start, buffers, &mut tape)
             .map_err(|e| PayloadError::Json(e.to_string()))?;
-        let data: LogsData<'a> = tape
-            .deserialize()
-            .map_err(|e| PayloadError::Json(e.to_string()))?;
+        let data = read_payload(&tape.0).map_err(PayloadError::Json)?;
         if !matches!(data.message_type, "DATA_MESSAGE" | "CONTROL_MESSAGE") {
             return Err(PayloadError::UnknownMessageType(data.message_type.into()));
         }
@@ -221,6 +268,86 @@ mod tests {
         let fields = &e.extracted_fields.as_ref().expect("fields").0;
         assert_eq!(fields[0], ("x", FieldValue::Str("1")));
         assert_eq!(fields[1], ("y", FieldValue::Int(2)));
+    }
+
+    #[test]
+    fn members_in_any_order_unknown_ones_skipped_missing_ones_empty() {
+        let text = r#"{"logEvents":[{"message":"m","extra":{"a":[1,{"b":2}]},"timestamp":18446744073709551,"id":"1"},{},
+            {"extractedFields":null,"id":"3"},{"extractedFields":{"s":"x","u":18446744073709551615,"f":1.5,"b":true,"n":null,"deep":{"a":1},"list":[1]}}],
+            "unknown":{"logGroup":"not this one"},"logGroup":"g","messageType":"DATA_MESSAGE"}"#;
+        let mut bytes = text.as_bytes().to_vec();
+        let mut parser = PayloadParser::default();
+        let p = parser.parse(&mut bytes).expect("valid");
+        assert_eq!(
+            (p.message_type, p.owner, p.log_group, p.log_stream),
+            ("DATA_MESSAGE", "", "g", "")
+        );
+        let events = &p.log_events;
+        assert_eq!(events.len(), 4);
+        assert_eq!(
+            (events[0].id, events[0].timestamp, events[0].message),
+            ("1", 18_446_744_073_709_551, "m")
+        );
+        assert_eq!(
+            (events[1].id, events[1].timestamp, events[1].message),
+            ("", 0, "")
+        );
+        assert!(events[0].extracted_fields.is_none() && events[2].extracted_fields.is_none());
+        let fields = &events[3].extracted_fields.as_ref().expect("fields").0;
+        assert_eq!(
+            fields.as_slice(),
+            [
+                ("s", FieldValue::Str("x")),
+                ("u", FieldValue::Float(u64::MAX as f64)),
+                ("f", FieldValue::Float(1.5)),
+                ("b", FieldValue::Bool(true)),
+                ("n", FieldValue::Null),
+                ("deep", FieldValue::Null),
+                ("list", FieldValue::Null),
+            ]
+        );
+    }
+
+    #[test]
+    fn members_of_the_wrong_kind_are_errors_that_say_which() {
+        for (text, says) in [
+            (r#"{"owner":"1"}"#, "missing field `messageType`"),
+            (r#"{"messageType":1}"#, "`messageType` is not a string"),
+            (
+                r#"{"messageType":"DATA_MESSAGE","logGroup":null}"#,
+                "`logGroup` is not a string",
+            ),
+            (
+                r#"{"messageType":"DATA_MESSAGE","logEvents":{}}"#,
+                "`logEvents` is not an array",
+            ),
+            (
+                r#"{"messageType":"DATA_MESSAGE","logEvents":[1]}"#,
+                "a log event is not an object",
+            ),
+            (
+                r#"{"messageType":"DATA_MESSAGE","logEvents":[{"timestamp":"5"}]}"#,
+                "`timestamp` is not an integer",
+            ),
+            (
+                r#"{"messageType":"DATA_MESSAGE","logEvents":[{"timestamp":1.5}]}"#,
+                "`timestamp` is not an integer",
+            ),
+            (
+                r#"{"messageType":"DATA_MESSAGE","logEvents":[{"timestamp":18446744073709551615}]}"#,
+                "`timestamp` is out of range",
+            ),
+            (
+                r#"{"messageType":"DATA_MESSAGE","logEvents":[{"extractedFields":[]}]}"#,
+                "`extractedFields` is not an object",
+            ),
+            (r#"["messageType"]"#, "the payload is not an object"),
+        ] {
+            match parse(text) {
+                Err(PayloadError::Json(e)) => assert_eq!(e, says, "{text}"),
+                other => panic!("{text}: {other:?}"),
+            }
+        }
     }
 
     #[test]
