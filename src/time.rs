@@ -112,9 +112,10 @@ fn put_digits(digits: &mut [u8], value: u32) {
 /// Built on the stack and appended once: it is written for every document.
 pub fn write_rfc3339_millis(out: &mut Vec<u8>, millis: i64) {
     // Records of a stream mostly fall in the same second as the one before
-    // (a flow log's `start` is the same for a whole capture window): the
-    // text of the last second is kept per thread and only its milliseconds
-    // are written anew.
+    // (a flow log's `start` is the same for a whole capture window), and
+    // nearly always in the same day: the text of the last time is kept per
+    // thread, and only what changed is written anew (the date, which takes
+    // the most work, once a day).
     thread_local! {
         static LAST: std::cell::Cell<(i64, [u8; 24])> = const { std::cell::Cell::new((i64::MIN, [0; 24])) };
     }
@@ -125,6 +126,9 @@ pub fn write_rfc3339_millis(out: &mut Vec<u8>, millis: i64) {
     let unclamped = (MIN_MS..=MAX_MS).contains(&millis);
     if second == last_second && unclamped {
         put_digits(&mut text[20..23], millis.rem_euclid(1000) as u32);
+    } else if unclamped && second.div_euclid(86_400) == last_second.div_euclid(86_400) {
+        put_time_of_day(&mut text, millis.rem_euclid(DAY_MS) as u32);
+        LAST.set((second, text));
     } else {
         text = format_rfc3339_millis(millis);
         if unclamped {
@@ -142,16 +146,20 @@ const MAX_MS: i64 = 253_402_300_799_999; // 9999-12-31T23:59:59.999
 fn format_rfc3339_millis(millis: i64) -> [u8; 24] {
     let millis = millis.clamp(MIN_MS, MAX_MS);
     let date = civil_from_days(day_number(millis));
-    let in_day = millis.rem_euclid(DAY_MS) as u32;
     let mut text = *b"0000-00-00T00:00:00.000Z";
     put_digits(&mut text[0..4], date.year as u32);
     put_digits(&mut text[5..7], u32::from(date.month));
     put_digits(&mut text[8..10], u32::from(date.day));
+    put_time_of_day(&mut text, millis.rem_euclid(DAY_MS) as u32);
+    text
+}
+
+/// Writes `HH:MM:SS.mmm` of a time `in_day` milliseconds into its day.
+fn put_time_of_day(text: &mut [u8; 24], in_day: u32) {
     put_digits(&mut text[11..13], in_day / 3_600_000);
     put_digits(&mut text[14..16], in_day / 60_000 % 60);
     put_digits(&mut text[17..19], in_day / 1000 % 60);
     put_digits(&mut text[20..23], in_day % 1000);
-    text
 }
 
 /// The current time in milliseconds since the epoch.
@@ -298,12 +306,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_kept_second_is_only_used_within_that_second() {
+    fn the_kept_second_and_day_are_only_used_within_them() {
         // A walk that stays in a second, crosses into the next, goes before
-        // 1970 and past both clamped ends, against the uncached text.
+        // 1970 and past both clamped ends, hops about three days (midnight
+        // included, on both sides of 1970), against the uncached text.
         let mut times = vec![0, 1, 999, 1000, -1, -999, -1000, -1001, MAX_MS, MAX_MS + 1];
         times.extend([MIN_MS, MIN_MS - 1, MIN_MS + 1, i64::MAX, i64::MIN + 1]);
         times.extend((0..3000).map(|i| 1_418_530_010_000 + i * 7 % 2500));
+        for base in [1_418_515_200_000, -DAY_MS] {
+            times.extend((0..3000).map(|i| base + i * 997_003 % (3 * DAY_MS)));
+            times.extend([base - 1, base, base + DAY_MS - 1, base + DAY_MS, base - 1]);
+        }
         for ms in times {
             let mut out = Vec::new();
             write_rfc3339_millis(&mut out, ms);
