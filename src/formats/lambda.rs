@@ -76,7 +76,7 @@ pub fn encode(origin: &Origin, event: &Event<'_>, doc: &mut Vec<u8>) -> Result<E
         write_report(&mut w, rest)?;
     } else if let Some(rest) = line.strip_prefix("START RequestId: ") {
         w.rendered_str(key!("platform"), "start");
-        let (id, version) = rest.split_once(" Version: ").unwrap_or((rest, ""));
+        let (id, version) = start_line(rest);
         w.rendered_str(key!("request_id"), id.trim());
         if !version.trim().is_empty() {
             w.rendered_str(key!("version"), version.trim());
@@ -121,36 +121,52 @@ pub fn glued_platform_json(line: &str) -> Option<usize> {
 }
 
 /// The labelled values of a REPORT line, whatever separates them (tabs, the
-/// double spaces of older runtimes, a line break before `XRAY`).
+/// double spaces of older runtimes, a line break before `XRAY`). Read word
+/// by word, looking ahead on copies of the word iterator: nothing is
+/// collected, for a quarter of a function's lines.
 fn write_report(w: &mut ObjectWriter<'_>, rest: &str) -> Result<(), String> {
-    let words: Vec<&str> = rest.split_ascii_whitespace().collect();
+    let mut words = rest.split_ascii_whitespace();
     let mut found_id = false;
-    let mut i = 0;
-    while i < words.len() {
-        let Some(&(label, field, kind)) = REPORT_FIELDS
-            .iter()
-            .find(|(label, _, _)| words[i..].starts_with(label))
-        else {
-            i += 1;
+    while let Some(word) = words.next() {
+        let labelled = REPORT_FIELDS.iter().find_map(|&(label, field, kind)| {
+            let (first, more) = label.split_first()?;
+            let mut after = words.clone();
+            (*first == word && more.iter().all(|&l| after.next() == Some(l)))
+                .then_some((field, kind, after))
+        });
+        let Some((field, kind, mut after)) = labelled else {
             continue;
         };
-        let Some(value) = words.get(i + label.len()) else {
+        let Some(value) = after.next() else {
             break;
         };
         found_id |= field == "request_id";
-        match (field, *value) {
+        match (field, value) {
             ("sampled", "true" | "false") => w.raw(field, value.as_bytes()),
             _ => typed::write(w, field, value, kind).map_err(|e| e.to_string())?,
         }
-        i += label.len() + 1;
-        if matches!(words.get(i), Some(&("ms" | "MB"))) {
-            i += 1;
+        words = after.clone();
+        if matches!(after.next(), Some("ms" | "MB")) {
+            words = after;
         }
     }
     if !found_id {
         return Err("REPORT line without RequestId".into());
     }
     Ok(())
+}
+
+/// The request id and version of a START line after its `RequestId: `.
+/// The id has no space, so " Version: " is nearly always at the first
+/// one: looked for there before searching the line for it.
+fn start_line(rest: &str) -> (&str, &str) {
+    const VERSION: &str = " Version: ";
+    if let Some(space) = memchr::memchr(b' ', rest.as_bytes()) {
+        if let Some(version) = rest[space..].strip_prefix(VERSION) {
+            return (&rest[..space], version);
+        }
+    }
+    rest.split_once(VERSION).unwrap_or((rest, ""))
 }
 
 /// `<time>\t<request id>\t<LEVEL>\t...` (Node.js) or
@@ -175,6 +191,23 @@ fn application_prefix(line: &str) -> Option<(i64, &str, &str)> {
 mod tests {
     use super::super::test_support::*;
     use super::super::Format;
+
+    #[test]
+    fn start_lines_split_where_the_first_version_label_is() {
+        for rest in [
+            "8f5a3c2e-1d4b Version: $LATEST",
+            "id Version: ",
+            "id  Version: 3",
+            "odd id Version: 7",
+            " Version: x",
+            "no version here",
+            "",
+            "id Version: 1 Version: 2",
+        ] {
+            let expected = rest.split_once(" Version: ").unwrap_or((rest, ""));
+            assert_eq!(super::start_line(rest), expected, "{rest:?}");
+        }
+    }
 
     #[test]
     fn report_lines_become_numbers() {
