@@ -119,21 +119,24 @@ pub fn write_rfc3339_millis(out: &mut Vec<u8>, millis: i64) {
     thread_local! {
         static LAST: std::cell::Cell<(i64, [u8; 24])> = const { std::cell::Cell::new((i64::MIN, [0; 24])) };
     }
+    // Clamped times are not kept: their text is not their second's.
+    if !(MIN_MS..=MAX_MS).contains(&millis) {
+        out.extend_from_slice(&format_rfc3339_millis(millis));
+        return;
+    }
+    // `i64::MIN` marks "nothing kept yet" (no millis divide to it).
     let (last_second, mut text) = LAST.get();
     let second = millis.div_euclid(1000);
-    // `i64::MIN` marks "nothing kept yet" (no millis divide to it).
-    // Clamped times are not kept: their text is not their second's.
-    let unclamped = (MIN_MS..=MAX_MS).contains(&millis);
-    if second == last_second && unclamped {
+    let day_of = |second: i64| second.div_euclid(DAY_MS / 1000);
+    if second == last_second {
         put_digits(&mut text[20..23], millis.rem_euclid(1000) as u32);
-    } else if unclamped && second.div_euclid(86_400) == last_second.div_euclid(86_400) {
-        put_time_of_day(&mut text, millis.rem_euclid(DAY_MS) as u32);
-        LAST.set((second, text));
     } else {
-        text = format_rfc3339_millis(millis);
-        if unclamped {
-            LAST.set((second, text));
+        if day_of(second) == day_of(last_second) {
+            put_time_of_day(&mut text, millis.rem_euclid(DAY_MS) as u32);
+        } else {
+            text = format_rfc3339_millis(millis);
         }
+        LAST.set((second, text));
     }
     out.extend_from_slice(&text);
 }
