@@ -293,6 +293,16 @@ fn main() {
         let path = dir.join(file);
         let raw = make(&path);
         let gz = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        // BENCH_PROFILE=<n>: only the pipeline, n times, for `perf record`.
+        if let Some(times) = std::env::var("BENCH_PROFILE")
+            .ok()
+            .and_then(|n| n.parse::<usize>().ok())
+        {
+            for _ in 0..times {
+                black_box(pipeline(&path, &settings, &cluster));
+            }
+            continue;
+        }
         let kept = bodies(&path, &settings);
         let (mut f, mut p, mut h) = (Vec::new(), Vec::new(), Vec::new());
         let mut records = 0;
