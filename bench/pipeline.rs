@@ -328,6 +328,17 @@ fn filters(endpoint: &str, cluster: &Cluster, runtime: &tokio::runtime::Runtime)
             })
         })
         .collect();
+    // BENCH_PROFILE=<n>: only the pipeline with rules that drop nothing,
+    // n times, for `perf record`.
+    if let Some(times) = std::env::var("BENCH_PROFILE")
+        .ok()
+        .and_then(|n| n.parse::<usize>().ok())
+    {
+        for _ in 0..times {
+            black_box(pipeline_counting(&data, &settings[2], cluster));
+        }
+        return;
+    }
     let mut times = vec![Vec::new(); variants.len()];
     let mut handler = vec![Vec::new(); variants.len()];
     let mut floors = Vec::new();

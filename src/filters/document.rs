@@ -255,6 +255,7 @@ struct Key {
     escaped: bool,
 }
 
+#[inline]
 fn key_is(doc: &[u8], key: &Key, name: &str) -> bool {
     let raw = &doc[key.span.clone()];
     if key.escaped {
@@ -292,6 +293,9 @@ impl<'a> Members<'a> {
 impl Iterator for Members<'_> {
     type Item = Member;
 
+    // Inlined: a `Member` returned through memory is read back before its
+    // stores retire (a store-forwarding stall that was half of `find`).
+    #[inline(always)]
     fn next(&mut self) -> Option<Member> {
         if self.done {
             return None;
@@ -371,6 +375,7 @@ fn scan_string(doc: &[u8], at: usize) -> Option<(usize, bool)> {
 }
 
 /// The index after the value starting at `at`.
+#[inline]
 fn value_end(doc: &[u8], at: usize) -> Option<usize> {
     match doc.get(at)? {
         b'"' => string_end(doc, at),
