@@ -338,7 +338,6 @@ fn skip_ws(doc: &[u8], mut at: usize) -> usize {
 }
 
 /// The index after the closing quote of the string starting at `at`.
-/// The index after the closing quote of the string starting at `at`.
 /// Eight bytes at a time (SWAR): document strings are mostly short, where a
 /// vectorised search costs more to set up than it saves, and a byte loop
 /// spends two cycles a byte.
@@ -348,23 +347,16 @@ fn string_end(doc: &[u8], at: usize) -> Option<usize> {
 
 /// [`string_end`], and whether the string has escapes.
 fn scan_string(doc: &[u8], at: usize) -> Option<(usize, bool)> {
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-    const QUOTES: u64 = u64::from_ne_bytes([b'"'; 8]);
-    const SLASHES: u64 = u64::from_ne_bytes([b'\\'; 8]);
-    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
     let mut i = at + 1;
     let mut escaped = false;
     loop {
-        if let Some(chunk) = doc.get(i..i + 8) {
-            let word = u64::from_le_bytes(chunk.try_into().ok()?);
-            let found = has_zero(word ^ QUOTES) | has_zero(word ^ SLASHES);
+        if let Some(word) = word_at(doc, i) {
+            let found = bytes_equal(word, b'"') | bytes_equal(word, b'\\');
             if found == 0 {
                 i += 8;
                 continue;
             }
-            // The lowest marked byte is exact (a false mark only ever
-            // follows a true one): straight to it, not a byte at a time.
+            // Straight to the first marked byte, not a byte at a time.
             i += found.trailing_zeros() as usize / 8;
         }
         match *doc.get(i)? {
@@ -405,6 +397,9 @@ fn value_end(doc: &[u8], at: usize) -> Option<usize> {
             }
         }
         _ => {
+            // A number, `true`, `false` or `null`. Byte by byte: they are
+            // short, and a word-at-a-time search for the four kinds of end
+            // took more instructions (callgrind, the filter bench).
             let len = doc[at..]
                 .iter()
                 .position(|&b| matches!(b, b',' | b'}' | b']') || b.is_ascii_whitespace())
@@ -412,6 +407,25 @@ fn value_end(doc: &[u8], at: usize) -> Option<usize> {
             (len > 0).then_some(at + len)
         }
     }
+}
+
+const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+
+/// Eight bytes of `doc` from `at`, little-endian, if it has eight there.
+#[inline(always)]
+fn word_at(doc: &[u8], at: usize) -> Option<u64> {
+    let word = doc.get(at..)?.first_chunk::<8>()?;
+    Some(u64::from_le_bytes(*word))
+}
+
+/// The high bit of each byte of `word` (little-endian) equal to `byte`. Only
+/// the lowest mark is exact (a false one only ever follows a true one, where
+/// a borrow ran on), which is all a scan for the first such byte needs.
+#[inline(always)]
+fn bytes_equal(word: u64, byte: u8) -> u64 {
+    let zero_where_equal = word ^ (ONES * u64::from(byte));
+    zero_where_equal.wrapping_sub(ONES) & !zero_where_equal & HIGHS
 }
 
 #[cfg(test)]
