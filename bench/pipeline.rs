@@ -195,6 +195,18 @@ fn hash_only(bodies: &[Bytes]) -> u8 {
         .fold(0, |a, b| a ^ b)
 }
 
+/// How many times to run only the pipeline on `events` events, when
+/// `BENCH_PROFILE` is set: `1` for a loop of a few seconds, for `perf
+/// record`; `<n>` (n > 1) n times, for valgrind's short runs.
+fn profile_runs(events: usize) -> Option<usize> {
+    let profile = std::env::var_os("BENCH_PROFILE")?;
+    let times = profile
+        .to_str()
+        .and_then(|n| n.parse::<usize>().ok())
+        .filter(|&n| n > 1);
+    Some(times.unwrap_or(if events <= 1_000 { 2_050 } else { 450 }))
+}
+
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
@@ -240,14 +252,7 @@ fn main() {
             // median of nine moved by a tenth from run to run.
             let iterations = if n == 1_000 { 201 } else { 41 };
             let (mut f, mut p, mut h, mut sha) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-            // BENCH_PROFILE=1: only the pipeline, in a loop, for `perf record`;
-            // BENCH_PROFILE=<n> (n > 1): n times, for valgrind's short runs.
-            if let Some(profile) = std::env::var_os("BENCH_PROFILE") {
-                let times = profile
-                    .to_str()
-                    .and_then(|n| n.parse::<usize>().ok())
-                    .filter(|&n| n > 1)
-                    .unwrap_or(iterations * 50);
+            if let Some(times) = profile_runs(n) {
                 for _ in 0..times {
                     black_box(pipeline(&data, &settings, &cluster));
                 }
@@ -330,12 +335,8 @@ fn filters(endpoint: &str, cluster: &Cluster, runtime: &tokio::runtime::Runtime)
             })
         })
         .collect();
-    // BENCH_PROFILE=<n>: only the pipeline with rules that drop nothing,
-    // n times, for `perf record`.
-    if let Some(times) = std::env::var("BENCH_PROFILE")
-        .ok()
-        .and_then(|n| n.parse::<usize>().ok())
-    {
+    // Profiled: only the pipeline with rules that drop nothing.
+    if let Some(times) = profile_runs(n) {
         for _ in 0..times {
             black_box(pipeline_counting(&data, &settings[2], cluster));
         }
