@@ -8,6 +8,8 @@
 
 use std::ops::Range;
 
+use crate::json::bytes_equal;
+
 /// A value found in a document: its raw JSON text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Found<'a> {
@@ -409,9 +411,6 @@ fn value_end(doc: &[u8], at: usize) -> Option<usize> {
     }
 }
 
-const ONES: u64 = u64::from_le_bytes([0x01; 8]);
-const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
-
 /// Eight bytes of `doc` from `at`, little-endian, if it has eight there.
 /// (Sliced `at..at + 8`: `first_chunk` of the tail compiled to 6-10% more
 /// instructions in the index scan.)
@@ -419,15 +418,6 @@ const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
 fn word_at(doc: &[u8], at: usize) -> Option<u64> {
     let word = doc.get(at..at + 8)?;
     Some(u64::from_le_bytes(word.try_into().ok()?))
-}
-
-/// The high bit of each byte of `word` (little-endian) equal to `byte`. Only
-/// the lowest mark is exact (a false one only ever follows a true one, where
-/// a borrow ran on), which is all a scan for the first such byte needs.
-#[inline(always)]
-fn bytes_equal(word: u64, byte: u8) -> u64 {
-    let zero_where_equal = word ^ (ONES * u64::from(byte));
-    zero_where_equal.wrapping_sub(ONES) & !zero_where_equal & HIGHS
 }
 
 #[cfg(test)]

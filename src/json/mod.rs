@@ -128,18 +128,28 @@ fn word_needs_escape(word: u64) -> bool {
 }
 
 /// The high bit of each byte of `word` (read little-endian) that needs
-/// escaping, by the "has a byte less than n" and "has a zero byte" bit
-/// tricks. Exact as a yes/no answer (n <= 128), and its lowest bit is exact
-/// too: a false bit only ever sits above a true one, where a borrow ran on.
+/// escaping; exact as [`bytes_below`] is.
 #[inline(always)]
 fn escape_mask(word: u64) -> u64 {
-    const ONES: u64 = u64::from_le_bytes([1; 8]);
-    const HIGH: u64 = ONES * 0x80;
-    let below_space = word.wrapping_sub(ONES * 0x20) & !word;
-    let quote = word ^ (ONES * u64::from(b'"'));
-    let backslash = word ^ (ONES * u64::from(b'\\'));
-    let zero_in = |v: u64| v.wrapping_sub(ONES) & !v;
-    (below_space | zero_in(quote) | zero_in(backslash)) & HIGH
+    bytes_below(word, b' ') | bytes_equal(word, b'"') | bytes_equal(word, b'\\')
+}
+
+const ONES: u64 = u64::from_le_bytes([1; 8]);
+
+/// The high bit of each byte of `word` (read little-endian) below `n`
+/// (n <= 128). Exact as a yes/no answer, and its lowest bit is exact too: a
+/// false bit only ever sits above a true one, where a borrow ran on. That
+/// is all a scan for the first such byte needs.
+#[inline(always)]
+pub(crate) fn bytes_below(word: u64, n: u8) -> u64 {
+    word.wrapping_sub(ONES * u64::from(n)) & !word & (ONES * 0x80)
+}
+
+/// The high bit of each byte of `word` equal to `byte`, exact as
+/// [`bytes_below`] is.
+#[inline(always)]
+pub(crate) fn bytes_equal(word: u64, byte: u8) -> u64 {
+    bytes_below(word ^ (ONES * u64::from(byte)), 1)
 }
 
 /// The escape sequence of one byte that JSON strings may not hold raw.
