@@ -295,8 +295,8 @@ fn template(
             }
         }
         Source::Logs => {
-            for (_, name, kind) in lambda::REPORT_FIELDS {
-                properties.insert((*name).into(), kind_mapping(*kind));
+            for field in lambda::REPORT_FIELDS {
+                properties.insert(field.name.into(), kind_mapping(field.kind));
             }
         }
     }

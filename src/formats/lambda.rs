@@ -31,33 +31,48 @@ use super::typed::{self, Kind};
 use super::{write_cloudwatch_meta, Encoded, Event, Origin};
 use crate::json::{key, ObjectWriter};
 
-/// The labelled values of a REPORT line: (label words, field, kind).
-pub const REPORT_FIELDS: &[(&[&str], &str, Kind)] = &[
-    (&["RequestId:"], "request_id", Kind::Keyword),
-    (&["Duration:"], "duration_ms", Kind::Float),
-    (
+/// One labelled value of a REPORT line.
+pub struct ReportField {
+    /// The words of its label, the colon included.
+    pub label: &'static [&'static str],
+    /// The document field it is written to.
+    pub name: &'static str,
+    /// `"name":`, rendered when compiling (the key is written for every
+    /// value of every REPORT line).
+    key: &'static [u8],
+    pub kind: Kind,
+}
+
+macro_rules! report_field {
+    ($label:expr, $name:literal, $kind:ident) => {
+        ReportField {
+            label: $label,
+            name: $name,
+            key: key!($name),
+            kind: Kind::$kind,
+        }
+    };
+}
+
+/// The labelled values of a REPORT line.
+pub const REPORT_FIELDS: &[ReportField] = &[
+    report_field!(&["RequestId:"], "request_id", Keyword),
+    report_field!(&["Duration:"], "duration_ms", Float),
+    report_field!(
         &["Billed", "Restore", "Duration:"],
         "billed_restore_duration_ms",
-        Kind::Float,
+        Float
     ),
-    (&["Billed", "Duration:"], "billed_duration_ms", Kind::Float),
-    (&["Memory", "Size:"], "memory_size_mb", Kind::Integer),
-    (
-        &["Max", "Memory", "Used:"],
-        "max_memory_used_mb",
-        Kind::Integer,
-    ),
-    (&["Init", "Duration:"], "init_duration_ms", Kind::Float),
-    (
-        &["Restore", "Duration:"],
-        "restore_duration_ms",
-        Kind::Float,
-    ),
-    (&["XRAY", "TraceId:"], "xray_trace_id", Kind::Keyword),
-    (&["SegmentId:"], "segment_id", Kind::Keyword),
-    (&["Sampled:"], "sampled", Kind::Keyword),
-    (&["Status:"], "status", Kind::Keyword),
-    (&["Error", "Type:"], "error_type", Kind::Keyword),
+    report_field!(&["Billed", "Duration:"], "billed_duration_ms", Float),
+    report_field!(&["Memory", "Size:"], "memory_size_mb", Integer),
+    report_field!(&["Max", "Memory", "Used:"], "max_memory_used_mb", Integer),
+    report_field!(&["Init", "Duration:"], "init_duration_ms", Float),
+    report_field!(&["Restore", "Duration:"], "restore_duration_ms", Float),
+    report_field!(&["XRAY", "TraceId:"], "xray_trace_id", Keyword),
+    report_field!(&["SegmentId:"], "segment_id", Keyword),
+    report_field!(&["Sampled:"], "sampled", Keyword),
+    report_field!(&["Status:"], "status", Keyword),
+    report_field!(&["Error", "Type:"], "error_type", Keyword),
 ];
 
 const LEVELS: &[&str] = &[
@@ -128,22 +143,26 @@ fn write_report(w: &mut ObjectWriter<'_>, rest: &str) -> Result<(), String> {
     let mut words = rest.split_ascii_whitespace();
     let mut found_id = false;
     while let Some(word) = words.next() {
-        let labelled = REPORT_FIELDS.iter().find_map(|&(label, field, kind)| {
-            let (first, more) = label.split_first()?;
+        let labelled = REPORT_FIELDS.iter().find_map(|field| {
+            let (first, more) = field.label.split_first()?;
             let mut after = words.clone();
             (*first == word && more.iter().all(|&l| after.next() == Some(l)))
-                .then_some((field, kind, after))
+                .then_some((field, after))
         });
-        let Some((field, kind, mut after)) = labelled else {
+        let Some((field, mut after)) = labelled else {
             continue;
         };
         let Some(value) = after.next() else {
             break;
         };
-        found_id |= field == "request_id";
-        match (field, value) {
-            ("sampled", "true" | "false") => w.raw(field, value.as_bytes()),
-            _ => typed::write(w, field, value, kind).map_err(|e| e.to_string())?,
+        found_id |= field.name == "request_id";
+        match (field.name, value) {
+            ("sampled", "true" | "false") => {
+                w.rendered_key(field.key)
+                    .extend_from_slice(value.as_bytes());
+            }
+            _ => typed::write_rendered(w, field.key, field.name, value, field.kind, false)
+                .map_err(|e| e.to_string())?,
         }
         words = after.clone();
         if matches!(after.next(), Some("ms" | "MB")) {
