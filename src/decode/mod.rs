@@ -95,9 +95,14 @@ pub fn maybe_gunzip(bytes: Vec<u8>) -> Result<Vec<u8>, DecodeError> {
     gunzip(&bytes, MAX_INFLATED)
 }
 
+/// Room allocated past the inflated bytes: a parser that reads past the end
+/// of its input (simd-json, up to 64 bytes) pads it there, where growing a
+/// full buffer would copy the whole payload to a new one.
+pub const SPARE: usize = 64;
+
 /// Gunzips every member of `bytes`, refusing to inflate past `limit`.
 pub fn gunzip(bytes: &[u8], limit: usize) -> Result<Vec<u8>, DecodeError> {
-    let mut out = Vec::with_capacity(inflated_size_hint(bytes).min(limit));
+    let mut out = Vec::with_capacity(inflated_size_hint(bytes).min(limit) + SPARE);
     // One byte past the limit tells "too large" from "exactly the limit".
     let mut decoder = MultiGzDecoder::new(bytes).take((limit as u64).saturating_add(1));
     decoder.read_to_end(&mut out).map_err(DecodeError::Gzip)?;
@@ -205,7 +210,11 @@ mod tests {
         assert_eq!(inflated_size_hint(&packed), 100_000);
         let out = gunzip(&packed, usize::MAX).expect("gunzip");
         assert_eq!(out, data);
-        assert_eq!(out.capacity(), 100_000, "allocated once, never grown");
+        assert_eq!(
+            out.capacity(),
+            100_000 + SPARE,
+            "allocated once, never grown"
+        );
         // A trailer claiming 4 GiB for a few bytes is capped at deflate's ratio.
         let mut lying = packed.clone();
         let n = lying.len();

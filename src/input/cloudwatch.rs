@@ -208,7 +208,9 @@ impl PayloadParser {
         if start == end {
             return Err(PayloadError::Empty);
         }
-        // simd-json reads up to INPUT_PADDING bytes past the document.
+        // simd-json reads up to INPUT_PADDING bytes past the document; a
+        // gunzipped payload has that room already.
+        const _: () = assert!(crate::decode::SPARE >= simd_json::INPUT_PADDING);
         decoded.truncate(end);
         decoded.resize(end + simd_json::INPUT_PADDING, b' ');
         let buffers = self
@@ -255,6 +257,22 @@ mod tests {
     fn parse(text: &str) -> Result<(), PayloadError> {
         let mut bytes = text.as_bytes().to_vec();
         PayloadParser::default().parse(&mut bytes).map(|_| ())
+    }
+
+    #[test]
+    fn a_gunzipped_payload_is_parsed_where_it_was_inflated() {
+        // Padding it for simd-json must not move (copy) the whole payload.
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, ONE.as_bytes()).expect("in-memory write");
+        let packed = gz.finish().expect("in-memory finish");
+        let mut decoded = crate::decode::gunzip(&packed, usize::MAX).expect("gunzip");
+        let room = decoded.capacity();
+        PayloadParser::default().parse(&mut decoded).expect("valid");
+        assert_eq!(
+            decoded.capacity(),
+            room,
+            "padded within the room gunzip left"
+        );
     }
 
     #[test]
