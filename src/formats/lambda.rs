@@ -192,6 +192,14 @@ fn start_line(rest: &str) -> (&str, &str) {
 /// `[LEVEL]\t<time>\t<request id>\t...` (Python): the time in milliseconds,
 /// the request id and the level.
 fn application_prefix(line: &str) -> Option<(i64, &str, &str)> {
+    // A time starts with its year's digits: platform lines (START, END,
+    // REPORT) and most other text are out before being split into words.
+    if !matches!(
+        line.trim_ascii_start().as_bytes().first(),
+        Some(b'0'..=b'9' | b'[')
+    ) {
+        return None;
+    }
     let mut parts = line.split_ascii_whitespace();
     let first = parts.next()?;
     let (time, request_id, level) = match first.strip_prefix('[').and_then(|l| l.strip_suffix(']'))
@@ -271,6 +279,12 @@ mod tests {
             &event("[INFO]\t2020-01-31T22:12:58.534Z\t1c8df7d3\t## EVENT"),
         );
         assert_eq!(doc["level"], "INFO");
+        // Whitespace before the prefix, as the words were split before.
+        let (doc, _) = encode_doc(
+            &Format::Lambda,
+            &event(" \t2019-06-07T19:11:20.564Z c793869b ERROR boom"),
+        );
+        assert_eq!(doc["level"], "ERROR");
         let (doc, _) = encode_doc(&Format::Lambda, &event("just some text"));
         assert_eq!(doc["@message"], "just some text");
         assert!(doc.get("level").is_none());
