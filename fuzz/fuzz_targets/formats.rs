@@ -43,4 +43,9 @@ fuzz_target!(|data: &[u8]| {
     if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(&doc) {
         panic!("{format}: invalid document ({e}): {}", String::from_utf8_lossy(&doc));
     }
+    // Text keeps the message exactly, escapes undone.
+    if matches!(format, Format::Text) {
+        let value: serde_json::Value = serde_json::from_slice(&doc).expect("checked above");
+        assert_eq!(value["@message"].as_str(), Some(message), "{format}");
+    }
 });
