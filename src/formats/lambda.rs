@@ -142,16 +142,28 @@ pub fn glued_platform_json(line: &str) -> Option<usize> {
 fn write_report(w: &mut ObjectWriter<'_>, rest: &str) -> Result<(), String> {
     let mut words = rest.split_ascii_whitespace();
     let mut found_id = false;
+    // Labels are looked for from the one after the last found: lines carry
+    // them in the table's order, so the first one tried nearly always is
+    // it. (At most one label can start at a word, so the order of the search
+    // changes nothing else.)
+    let mut next_label = 0;
     while let Some(word) = words.next() {
-        let labelled = REPORT_FIELDS.iter().find_map(|field| {
+        let count = REPORT_FIELDS.len();
+        let labelled = (next_label..count).chain(0..next_label).find_map(|i| {
+            let field = &REPORT_FIELDS[i];
             let (first, more) = field.label.split_first()?;
+            if *first != word {
+                return None;
+            }
             let mut after = words.clone();
-            (*first == word && more.iter().all(|&l| after.next() == Some(l)))
-                .then_some((field, after))
+            more.iter()
+                .all(|&l| after.next() == Some(l))
+                .then_some((i, field, after))
         });
-        let Some((field, mut after)) = labelled else {
+        let Some((i, field, mut after)) = labelled else {
             continue;
         };
+        next_label = i + 1;
         let Some(value) = after.next() else {
             break;
         };
@@ -234,6 +246,20 @@ mod tests {
             let expected = rest.split_once(" Version: ").unwrap_or((rest, ""));
             assert_eq!(super::start_line(rest), expected, "{rest:?}");
         }
+    }
+
+    #[test]
+    fn report_labels_are_found_in_any_order() {
+        // Status before Duration, Restore before Billed Restore: each is
+        // found after a later one in the table.
+        let line = "REPORT RequestId: r1\tStatus: timeout\tDuration: 3000.00 ms\tBilled Duration: 3000 ms\tMemory Size: 128 MB\tMax Memory Used: 60 MB\tRestore Duration: 10.5 ms\tBilled Restore Duration: 11 ms\n";
+        let (doc, encoded) = encode_doc(&Format::Lambda, &event(line));
+        assert!(encoded.error.is_none(), "{:?}", encoded.error);
+        assert_eq!(doc["status"], "timeout");
+        assert_eq!(doc["duration_ms"], 3000.0);
+        assert_eq!(doc["billed_duration_ms"], 3000);
+        assert_eq!(doc["restore_duration_ms"], 10.5);
+        assert_eq!(doc["billed_restore_duration_ms"], 11);
     }
 
     #[test]
