@@ -87,14 +87,13 @@ pub fn write_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
                 let mask = escape_mask(word_at(bytes, from)) & (!0 << (8 * (at - from)));
                 escape_marked(out, bytes, &mut start, from, mask);
             }
+            // Shorter than a word (and nothing read yet): padded with a
+            // byte that is never marked.
             None => {
-                for i in at..bytes.len() {
-                    if needs_escape(bytes[i]) {
-                        out.extend_from_slice(&bytes[start..i]);
-                        write_escape(out, bytes[i]);
-                        start = i + 1;
-                    }
-                }
+                let mut word = [b'a'; 8];
+                word[..bytes.len()].copy_from_slice(bytes);
+                let mask = escape_mask(u64::from_le_bytes(word));
+                escape_marked(out, bytes, &mut start, 0, mask);
             }
         }
     }
@@ -104,13 +103,15 @@ pub fn write_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
 /// Escapes the bytes that `mask`, the [`escape_mask`] of the word at `at`,
 /// marks, each after the clean run from `start` to it. Only the lowest
 /// mark is exact, so each is checked again (a borrow can mark the byte
-/// after a control character).
+/// after a control character), and marks past the end are ignored.
 #[inline(always)]
 fn escape_marked(out: &mut Vec<u8>, bytes: &[u8], start: &mut usize, at: usize, mut mask: u64) {
     while mask != 0 {
         let i = at + mask.trailing_zeros() as usize / 8;
         mask &= mask - 1;
-        let b = bytes[i];
+        let Some(&b) = bytes.get(i) else {
+            break;
+        };
         if needs_escape(b) {
             out.extend_from_slice(&bytes[*start..i]);
             write_escape(out, b);
