@@ -8,7 +8,7 @@
 
 use std::ops::Range;
 
-use crate::json::bytes_equal;
+use crate::json::{bytes_equal, word_at};
 
 /// A value found in a document: its raw JSON text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -409,15 +409,6 @@ fn value_end(doc: &[u8], at: usize) -> Option<usize> {
             (len > 0).then_some(at + len)
         }
     }
-}
-
-/// Eight bytes of `doc` from `at`, little-endian, if it has eight there.
-/// (Sliced `at..at + 8`: `first_chunk` of the tail compiled to 6-10% more
-/// instructions in the index scan.)
-#[inline(always)]
-fn word_at(doc: &[u8], at: usize) -> Option<u64> {
-    let word = doc.get(at..at + 8)?;
-    Some(u64::from_le_bytes(word.try_into().ok()?))
 }
 
 #[cfg(test)]

@@ -68,15 +68,14 @@ pub fn write_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
     while let Some(block) = bytes.get(at..).and_then(<[u8]>::first_chunk::<BLOCK>) {
         if any_to_escape(block) {
             for word in (at..at + BLOCK).step_by(8) {
-                let mask = escape_mask(word_at(bytes, word));
+                let mask = word_at(bytes, word).map_or(0, escape_mask);
                 escape_marked(out, bytes, &mut start, word, mask);
             }
         }
         at += BLOCK;
     }
-    while at + 8 <= bytes.len() {
-        let mask = escape_mask(word_at(bytes, at));
-        escape_marked(out, bytes, &mut start, at, mask);
+    while let Some(word) = word_at(bytes, at) {
+        escape_marked(out, bytes, &mut start, at, escape_mask(word));
         at += 8;
     }
     if at < bytes.len() {
@@ -84,7 +83,7 @@ pub fn write_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
             // The last word overlaps bytes already seen: their marks are
             // dropped.
             Some(from) => {
-                let mask = escape_mask(word_at(bytes, from)) & (!0 << (8 * (at - from)));
+                let mask = word_at(bytes, from).map_or(0, escape_mask) & (!0 << (8 * (at - from)));
                 escape_marked(out, bytes, &mut start, from, mask);
             }
             // Shorter than a word (and nothing read yet): padded with a
@@ -120,13 +119,14 @@ fn escape_marked(out: &mut Vec<u8>, bytes: &[u8], start: &mut usize, at: usize, 
     }
 }
 
-/// The eight bytes of `bytes` from `at`, little-endian; `at + 8` must be
-/// in bounds.
+/// Eight bytes of `bytes` from `at`, little-endian, if it has eight there:
+/// the word the SWAR scans here and in the filters read. (Sliced
+/// `at..at + 8`: `first_chunk` of the tail compiled to 6-10% more
+/// instructions in the filters' index scan.)
 #[inline(always)]
-fn word_at(bytes: &[u8], at: usize) -> u64 {
-    let mut word = [0; 8];
-    word.copy_from_slice(&bytes[at..at + 8]);
-    u64::from_le_bytes(word)
+pub(crate) fn word_at(bytes: &[u8], at: usize) -> Option<u64> {
+    let word = bytes.get(at..at + 8)?;
+    Some(u64::from_le_bytes(word.try_into().ok()?))
 }
 
 /// Does any byte of `bytes` need escaping? Branch-free over the bytes, so
