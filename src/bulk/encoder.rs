@@ -365,6 +365,30 @@ mod tests {
     }
 
     #[test]
+    fn ids_that_need_escaping_alternate_with_plain_ids() {
+        // The first two are equally wide once escaped, so the room is reused.
+        let ids = ["a\"b", "ab\\", "plain", "\u{1}", "", "a\nlonger one", "x"];
+        let mut enc = BulkEncoder::new(1 << 20, Action::Create, Some("_doc".into()));
+        for (n, id) in ids.iter().enumerate() {
+            let id = (!id.is_empty()).then_some(*id);
+            enc.push("i", id, format!("{{\"n\":{n}}}").as_bytes());
+        }
+        let body = enc.finish().expect("body");
+        for (n, id) in ids.iter().enumerate() {
+            let mut expected = serde_json::json!({"create":{"_index":"i","_type":"_doc"}});
+            if !id.is_empty() {
+                expected["create"]["_id"] = serde_json::json!(id);
+            }
+            let item = body.item(n);
+            let action = &item[..item.len() - body.document(n).len() - 1];
+            assert_eq!(action.last(), Some(&b'\n'), "item {n}");
+            let action: serde_json::Value = serde_json::from_slice(action).expect("action JSON");
+            assert_eq!(action, expected, "item {n}");
+            assert_eq!(body.document(n), format!("{{\"n\":{n}}}").as_bytes());
+        }
+    }
+
+    #[test]
     fn the_kept_action_line_follows_the_index() {
         let mut enc = BulkEncoder::new(1 << 20, Action::Index, Some("_doc".into()));
         let items = [
