@@ -506,13 +506,18 @@ mod tests {
 
     #[test]
     fn lines_skip_blanks_and_flag_bad_bytes() {
-        let (layout, got) = records(b"a b\n\n  \nc\xff d\r\nlast", 4);
+        let (layout, got) = records(b"a b\n\n  \nc\xff d\r\ncaf\xc3\xa9 \xe2\x82\xac\nlast", 4);
         assert_eq!(layout, Layout::Lines);
         assert_eq!(got[0], ("a b".to_owned(), None));
         assert_eq!(got[1].0, "c\u{fffd} d");
         assert_eq!(got[1].1.as_deref(), Some("invalid UTF-8 at byte 1"));
-        assert_eq!(got[2], ("last".to_owned(), None));
-        assert_eq!(got.len(), 3);
+        assert_eq!(
+            got[2],
+            ("caf\u{e9} \u{20ac}".to_owned(), None),
+            "UTF-8 beyond ASCII"
+        );
+        assert_eq!(got[3], ("last".to_owned(), None));
+        assert_eq!(got.len(), 4);
     }
 
     #[test]
