@@ -18,7 +18,7 @@ use crate::client::sigv4::sha256_hex;
 use crate::config::Settings;
 use crate::decode::records::{Layout, RecordReader};
 use crate::formats::{text, vpc_flow::FieldList, DocumentEncoder, Event, Format, Origin};
-use crate::input::cloudwatch::{LogEvent, LogsData, PayloadParser};
+use crate::input::cloudwatch::{LogEvent, LogsData, PayloadError, PayloadParser};
 use crate::input::ObjectInput;
 use crate::routing::{Destination, IndexPattern, Router};
 use crate::summary::Summary;
@@ -181,7 +181,7 @@ impl Batcher {
             destination,
             origin,
             &event,
-            None,
+            log_event.invalid_utf8.then_some(INVALID_UTF8),
             DefaultId::Given(log_event.id),
             position,
         );
@@ -193,6 +193,10 @@ impl Batcher {
         self.encoder.finish()
     }
 }
+
+/// What `@error` says of a CloudWatch Logs message whose bad bytes were
+/// replaced: the other events of its payload are untouched.
+const INVALID_UTF8: &str = "invalid UTF-8 in the message, replaced with U+FFFD";
 
 /// Where the events of a CloudWatch Logs payload go, by its log group and
 /// first event; `None` for a control message (counted as skipped) or a
@@ -450,20 +454,26 @@ impl ObjectBodies {
                 }
             };
             let is_payloads = *payloads.get_or_insert_with(|| is_payload(&record.text));
-            if is_payloads && record.problem.is_none() {
+            // A record of a payloads object that is not one (a stray line, a
+            // payload that does not parse) is indexed as what it is, with
+            // the reason, rather than lost.
+            let mut not_a_payload = None;
+            if is_payloads && record.problem.is_none() && is_payload(&record.text) {
                 payload.clear();
                 payload.extend_from_slice(record.text.as_bytes());
                 let context = PayloadContext {
                     router,
                     own_log_group: own_log_group.as_deref(),
-                    position: record.position,
                 };
-                payload_bodies(&context, batcher, parser, payload, pending);
-                match pending.pop_front() {
-                    Some(body) => return Some(body),
-                    None => continue,
+                match payload_bodies(&context, batcher, parser, payload, pending) {
+                    Ok(()) => match pending.pop_front() {
+                        Some(body) => return Some(body),
+                        None => continue,
+                    },
+                    Err(e) => not_a_payload = Some(format!("not a CloudWatch Logs payload: {e}")),
                 }
             }
+            let problem = not_a_payload.as_deref().or(record.problem.as_deref());
             let destination = destination.get_or_insert_with(|| {
                 let d = router.resolve_object(bucket, key, &record.text);
                 tracing::debug!(%bucket, %key, format = %d.format, index = d.index.prefix(), "object");
@@ -472,7 +482,7 @@ impl ObjectBodies {
             if let Format::VpcFlow(fields) = &mut destination.format {
                 // Header lines (S3 writes one per file; concatenated files
                 // repeat it) set the columns of the records that follow.
-                if record.problem.is_none() && FieldList::is_header(&record.text) {
+                if problem.is_none() && FieldList::is_header(&record.text) {
                     *fields = FieldList::parse(&record.text);
                     continue;
                 }
@@ -491,7 +501,7 @@ impl ObjectBodies {
                 destination,
                 origin,
                 &event,
-                record.problem.as_deref(),
+                problem,
                 DefaultId::Derived(id_buf),
                 record.position,
             );
@@ -530,8 +540,6 @@ pub fn own_log_group_events(own: Option<&str>, payload: &LogsData<'_>) -> u64 {
 struct PayloadContext<'a> {
     router: &'a Router,
     own_log_group: Option<&'a str>,
-    /// The payload's position in its object.
-    position: u64,
 }
 
 fn payload_bodies(
@@ -540,34 +548,29 @@ fn payload_bodies(
     parser: &mut PayloadParser,
     bytes: &mut Vec<u8>,
     pending: &mut std::collections::VecDeque<BulkBody>,
-) {
+) -> Result<(), PayloadError> {
     let payload = match parser.parse(bytes) {
-        Ok(payload) => payload,
-        Err(e) => {
-            batcher.summary.undecodable += 1;
-            batcher
-                .summary
-                .note_error(format!("payload {} of the object: {e}", context.position));
-            return;
-        }
+        Err(PayloadError::InvalidUtf8(_)) => parser.replace_invalid_utf8(bytes).parse(bytes)?,
+        parsed => parsed?,
     };
     let own = own_log_group_events(context.own_log_group, &payload);
     if own > 0 {
         batcher.summary.skipped += own;
-        return;
+        return Ok(());
     }
     if payload.log_events.is_empty() {
         batcher.summary.skipped += 1;
-        return;
+        return Ok(());
     }
     let Some(route) = payload_route(context.router, &payload, &mut batcher.summary) else {
-        return;
+        return Ok(());
     };
     for (position, log_event) in payload.log_events.iter().enumerate() {
         if let (Some(full), _) = batcher.push_log_event(&route, log_event, position as u64) {
             pending.push_back(full);
         }
     }
+    Ok(())
 }
 
 /// `s3://bucket/key`, or the path of a local file.

@@ -362,3 +362,70 @@ fn detection_does_not_depend_on_the_shape_of_ids() {
         assert_eq!(doc["@message"], text);
     }
 }
+
+/// Every input line is in some document, whatever its first line looks
+/// like: each reader's near-miss (a first line that looks like JSON, an
+/// array, a CloudWatch Logs payload or a flow log header, and is not, or
+/// not only) goes through the object path, and N lines give N documents,
+/// each line whole in one of them.
+#[test]
+fn layout_near_misses_keep_every_line() {
+    let payload_line = r#"{"messageType":"DATA_MESSAGE","owner":"111122223333","logGroup":"/app","logStream":"s","subscriptionFilters":["f"],"logEvents":[{"id":"1","timestamp":1751623200000,"message":"from the payload"}]}"#;
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "kafka",
+            &[
+                "[2025-07-04 10:00:00,123] INFO [KafkaServer id=1] started (kafka.server.KafkaServer)",
+                "[2025-07-04 10:00:01,456] WARN [ReplicaManager broker=1] slow (kafka.server.ReplicaManager)",
+            ],
+        ),
+        (
+            "levels",
+            &["[INFO] starting", "[WARN] careful", "[ERROR] boom"],
+        ),
+        ("array then text", &["[1,2,3]", "then text", "and more"]),
+        ("object then text", &[r#"{"a":1}"#, "plain text", "[x]"]),
+        ("not an object", &["{curly but not json}", "second line"]),
+        (
+            "payload then text",
+            &[payload_line, "a stray line", r#"{"messageType":"DATA_MESSAGE","logEvents":[cut"#],
+        ),
+        (
+            "header-like sentence",
+            &["version account-id is what we log", "2 123456789012 eni-1 - -"],
+        ),
+    ];
+    for (name, lines) in cases {
+        let encoded = as_object(&Case {
+            name,
+            lines,
+            index: "",
+            expect: json!([]),
+        });
+        assert!(encoded.errors.is_empty(), "{name}: {:?}", encoded.errors);
+        assert_eq!(
+            encoded.items.len(),
+            lines.len(),
+            "{name}: one document per line: {:?}",
+            encoded.items
+        );
+        assert_eq!(encoded.summary.undecodable, 0, "{name}");
+        let texts: Vec<String> = encoded.docs().map(|doc| doc.to_string()).collect();
+        for line in lines.iter() {
+            let wanted = match line {
+                // The payload's event is what is indexed of it.
+                l if *l == payload_line => "from the payload".to_owned(),
+                // An object's members are the document's.
+                l => match serde_json::from_str::<Value>(l) {
+                    Ok(Value::Object(o)) => Value::Object(o).to_string(),
+                    _ => serde_json::to_string(l).expect("string"),
+                },
+            };
+            let wanted = wanted.trim_matches(|c| c == '"' || c == '{' || c == '}');
+            assert!(
+                texts.iter().any(|doc| doc.contains(wanted)),
+                "{name}: {line:?} is in no document: {texts:?}"
+            );
+        }
+    }
+}

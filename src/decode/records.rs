@@ -43,6 +43,12 @@ pub enum Layout {
 
 impl Layout {
     /// Decides from the first bytes of an object (after decompression).
+    ///
+    /// A JSON layout is taken only when the head really is JSON: its first
+    /// value parses, or is cut off by the end of the head without a syntax
+    /// error. Anything else is lines, so that a text whose first line merely
+    /// starts like JSON (`[INFO] starting`, a Kafka `[2025-07-04 10:00:00,123]
+    /// INFO ...` line) loses nothing.
     pub fn sniff(head: &[u8]) -> Layout {
         let text = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
         let start = text
@@ -50,30 +56,83 @@ impl Layout {
             .position(|b| !b.is_ascii_whitespace())
             .unwrap_or(text.len());
         let text = &text[start..];
-        if text.starts_with(b"[") {
-            return Layout::Array;
-        }
-        if !text.starts_with(b"{") {
-            return Layout::Lines;
-        }
-        let after_brace = text[1..]
-            .iter()
-            .position(|b| !b.is_ascii_whitespace())
-            .map_or(&[][..], |p| &text[1 + p..]);
-        if after_brace.starts_with(b"\"Records\"") {
-            return Layout::RecordsArray;
-        }
+        // A bad byte is no reason to doubt the layout: parse what it says.
+        let lossy;
+        let text = match std::str::from_utf8(text) {
+            Ok(_) => text,
+            Err(_) => {
+                lossy = String::from_utf8_lossy(text).into_owned();
+                lossy.as_bytes()
+            }
+        };
+        let opening = match text.first() {
+            Some(b @ (b'[' | b'{')) => *b,
+            _ => return Layout::Lines,
+        };
         let finder = |needle: &[u8]| memchr::memmem::find(text, needle).is_some();
-        if finder(b"\"digestStartTime\"") && finder(b"\"logFiles\"") {
+        if opening == b'{' && finder(b"\"digestStartTime\"") && finder(b"\"logFiles\"") {
             return Layout::Digest;
         }
-        // NDJSON when the first line holds one complete value.
-        let first_line = memchr::memchr(b'\n', text).map_or(text, |p| &text[..p]);
-        let mut scanner = Scanner::new(0);
-        match scanner.scan(first_line) {
-            Some(end) if first_line[end..].iter().all(u8::is_ascii_whitespace) => Layout::Lines,
-            _ => Layout::JsonValues,
+        let end = match first_value_end(text) {
+            FirstValue::Ends(end) => end,
+            // Longer than the head: a pretty-printed or large value.
+            FirstValue::CutOff => return json_layout(text),
+            FirstValue::NotJson => return Layout::Lines,
+        };
+        let first_line_end = memchr::memchr(b'\n', text).unwrap_or(text.len());
+        let rest_of_line = &text[end.min(first_line_end)..first_line_end];
+        let rest = &text[end..];
+        let on_first_line = end <= first_line_end;
+        match opening {
+            // A value spread over lines, or values one after the other on
+            // the first line.
+            b'{' if !on_first_line || !rest_of_line.iter().all(u8::is_ascii_whitespace) => {
+                json_layout(text)
+            }
+            // One object a line, unless it is CloudTrail's file on one line.
+            b'{' => match json_layout(text) {
+                Layout::RecordsArray => Layout::RecordsArray,
+                _ => Layout::Lines,
+            },
+            // One array, and nothing after it in the head: its elements
+            // are the records. An array followed by more lines is a line.
+            _ if rest.iter().all(u8::is_ascii_whitespace) || !on_first_line => Layout::Array,
+            _ => Layout::Lines,
         }
+    }
+}
+
+/// The JSON layout of a head that starts with a JSON value.
+fn json_layout(text: &[u8]) -> Layout {
+    if text.starts_with(b"[") {
+        return Layout::Array;
+    }
+    let after_brace = text[1..]
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .map_or(&[][..], |p| &text[1 + p..]);
+    if after_brace.starts_with(b"\"Records\"") {
+        return Layout::RecordsArray;
+    }
+    Layout::JsonValues
+}
+
+/// What parsing the first JSON value of a head found.
+enum FirstValue {
+    /// It ends at this offset.
+    Ends(usize),
+    /// The head ends inside it, with no syntax error before.
+    CutOff,
+    NotJson,
+}
+
+fn first_value_end(text: &[u8]) -> FirstValue {
+    let mut values =
+        serde_json::Deserializer::from_slice(text).into_iter::<serde::de::IgnoredAny>();
+    match values.next() {
+        Some(Ok(_)) => FirstValue::Ends(values.byte_offset()),
+        Some(Err(e)) if e.is_eof() => FirstValue::CutOff,
+        _ => FirstValue::NotJson,
     }
 }
 
@@ -247,8 +306,15 @@ impl RecordReader {
     }
 
     /// The next JSON value (or `Records` element) into `buf`; `Some(false)`
-    /// when the object ended inside it.
+    /// when the object ended inside it. What a JSON layout cannot take is
+    /// read as lines: anything after a top-level array's closing bracket,
+    /// and, in a sequence of values, everything from a value that is not an
+    /// object or array on.
     fn read_json(&mut self) -> io::Result<Option<bool>> {
+        if self.layout == Layout::JsonValues && !self.next_value_is_container()? {
+            self.layout = Layout::Lines;
+            return self.read_line();
+        }
         loop {
             let chunk = self.input.fill_buf()?;
             if chunk.is_empty() {
@@ -259,6 +325,15 @@ impl RecordReader {
             let continuing = self.scanner.in_element;
             let scanned = self.scanner.scan(chunk);
             let end = scanned.unwrap_or(chunk.len());
+            if self.scanner.finished {
+                self.input.consume(end);
+                if self.layout != Layout::Array {
+                    self.done = true;
+                    return Ok(None);
+                }
+                self.layout = Layout::Lines;
+                return self.read_line();
+            }
             let start = if continuing {
                 Some(0)
             } else {
@@ -271,10 +346,28 @@ impl RecordReader {
             if scanned.is_some() {
                 return Ok(Some(true));
             }
-            if self.scanner.finished {
-                self.done = true;
-                return Ok(None);
-            }
+        }
+    }
+
+    /// Skips blank space and separators before the next value of a sequence
+    /// and tells whether it opens an object or array.
+    fn next_value_is_container(&mut self) -> io::Result<bool> {
+        loop {
+            let chunk = self.input.fill_buf()?;
+            let Some(at) = chunk
+                .iter()
+                .position(|b| !b.is_ascii_whitespace() && *b != b',')
+            else {
+                if chunk.is_empty() {
+                    return Ok(true);
+                }
+                let len = chunk.len();
+                self.input.consume(len);
+                continue;
+            };
+            let container = matches!(chunk[at], b'{' | b'[');
+            self.input.consume(at);
+            return Ok(container);
         }
     }
 }
@@ -336,7 +429,9 @@ impl Scanner {
     }
 
     /// Scans `chunk` until the end of the next element, returning the
-    /// position just past it; `None` if the chunk ends first.
+    /// position just past it; `None` if the chunk ends first. When the
+    /// records array closes instead, `finished` is set and the position is
+    /// just past its closing bracket.
     fn scan(&mut self, chunk: &[u8]) -> Option<usize> {
         self.element_start = None;
         let mut i = 0;
@@ -375,7 +470,7 @@ impl Scanner {
                         b'{' | b'[' => self.depth += 1,
                         b'}' | b']' => {
                             self.finished = true;
-                            return None;
+                            return Some(i + 1);
                         }
                         _ => {}
                     }
@@ -388,7 +483,7 @@ impl Scanner {
                 }
                 if b == b']' && self.base_depth > 0 {
                     self.finished = true;
-                    return None;
+                    return Some(i + 1);
                 }
                 self.in_element = true;
                 self.bare = !matches!(b, b'{' | b'[');
@@ -531,6 +626,81 @@ mod tests {
         );
         let digest = br#"{"awsAccountId":"1","digestStartTime":"x","logFiles":[{"s3Object":"k"}]}"#;
         assert_eq!(records(digest, 16), (Layout::Digest, vec![]));
+    }
+
+    /// Texts that start like JSON but are not (or not only) JSON: every
+    /// line of each must be in some record, whatever the chunk size.
+    #[test]
+    fn near_misses_of_json_layouts_lose_no_line() {
+        let cases: &[(&[u8], Layout, &[&str])] = &[
+            (
+                b"[2025-07-04 10:00:00,123] INFO [KafkaServer id=1] started (kafka.server.KafkaServer)\n[2025-07-04 10:00:01,456] WARN [Log partition=t-0] gone (kafka.log.Log)\n",
+                Layout::Lines,
+                &[
+                    "[2025-07-04 10:00:00,123] INFO [KafkaServer id=1] started (kafka.server.KafkaServer)",
+                    "[2025-07-04 10:00:01,456] WARN [Log partition=t-0] gone (kafka.log.Log)",
+                ],
+            ),
+            (
+                b"[INFO] starting\n[WARN] careful\n[ERROR] boom\n",
+                Layout::Lines,
+                &["[INFO] starting", "[WARN] careful", "[ERROR] boom"],
+            ),
+            (
+                b"[1,2,3]\nsome text\nmore text",
+                Layout::Lines,
+                &["[1,2,3]", "some text", "more text"],
+            ),
+            (
+                b"[{\"a\":1}]\n[{\"b\":2}]\n",
+                Layout::Lines,
+                &["[{\"a\":1}]", "[{\"b\":2}]"],
+            ),
+            (
+                b"[\n  {\"a\": 1}\n]\nafter the array\n\n  and more ] text\n",
+                Layout::Array,
+                &["{\"a\": 1}", "after the array", "  and more ] text"],
+            ),
+            (
+                b"[{\"a\":1}] trailing words\n",
+                Layout::Lines,
+                &["[{\"a\":1}] trailing words"],
+            ),
+            (
+                b"{\"a\":1}\nplain text\n{\"b\":",
+                Layout::Lines,
+                &["{\"a\":1}", "plain text", "{\"b\":"],
+            ),
+            (
+                b"{\n  \"a\": 1\n}\nplain text, with a comma\n{\"after\": true}\n",
+                Layout::JsonValues,
+                &["{\n  \"a\": 1\n}", "plain text, with a comma", "{\"after\": true}"],
+            ),
+            (
+                b"{not json}\nsecond\n",
+                Layout::Lines,
+                &["{not json}", "second"],
+            ),
+            (
+                b"{\"Records\" is what CloudTrail writes\nsecond\n",
+                Layout::Lines,
+                &["{\"Records\" is what CloudTrail writes", "second"],
+            ),
+            (
+                b"[\"caf\xff\"]\n",
+                Layout::Array,
+                &["\"caf\u{fffd}\""],
+            ),
+        ];
+        for (data, layout, expected) in cases {
+            for chunk in [1, 3, 8, 64, 4096] {
+                let (got_layout, got) = records(data, chunk);
+                let label = String::from_utf8_lossy(data);
+                assert_eq!(got_layout, *layout, "{label}");
+                let got: Vec<&str> = got.iter().map(|(t, _)| t.as_str()).collect();
+                assert_eq!(got, *expected, "{label}, chunk {chunk}");
+            }
+        }
     }
 
     #[test]

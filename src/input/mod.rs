@@ -358,7 +358,13 @@ pub fn from_file(path: &Path) -> std::io::Result<Vec<Unit>> {
     if looks_like_event(&head) {
         let mut bytes = head;
         body.read_to_end(&mut bytes)?;
-        return from_file_bytes(bytes).map_err(std::io::Error::other);
+        // A file that only starts like an event (a payload followed by
+        // text lines, a cut-off capture) is read as a log object: its
+        // lines are indexed, each with what is wrong with it.
+        return match from_file_bytes(bytes) {
+            Err(EnvelopeError::NotJson(_)) => Ok(vec![object_from_file(path, &meta)?]),
+            read => read.map_err(std::io::Error::other),
+        };
     }
     let first_line = memchr::memchr(b'\n', &head).map_or(&head[..], |p| &head[..p]);
     let marker = format!("\"{}\":1", crate::dead_letter::MARKER);
@@ -370,12 +376,17 @@ pub fn from_file(path: &Path) -> std::io::Result<Vec<Unit>> {
             work: Work::DeadLetters(bytes),
         }]);
     }
+    Ok(vec![object_from_file(path, &meta)?])
+}
+
+/// A local file as a log object, read from its start.
+fn object_from_file(path: &Path, meta: &std::fs::Metadata) -> std::io::Result<Unit> {
     let modified_ms = meta
         .modified()
         .ok()
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
         .map_or(0, |d| d.as_millis() as i64);
-    Ok(vec![Unit {
+    Ok(Unit {
         item_id: None,
         work: Work::Object(ObjectInput {
             bucket: String::new(),
@@ -387,7 +398,7 @@ pub fn from_file(path: &Path) -> std::io::Result<Vec<Unit>> {
             // passed on through a second decompressing layer.
             body: Box::new(std::fs::File::open(path)?),
         }),
-    }])
+    })
 }
 
 /// Is this the start of a Lambda event or a CloudWatch Logs payload (as
@@ -450,10 +461,10 @@ pub fn from_file_bytes(bytes: Vec<u8>) -> Result<Vec<Unit>, EnvelopeError> {
         }]),
         Ok(value) => from_event(value).map(|event| event.units),
         // Several concatenated payloads are not one JSON value: one unit
-        // each. Anything else goes to the payload parser, which says what is
-        // wrong with it.
-        Err(_) if memchr::memmem::find(&bytes, b"\"messageType\"").is_some() => {
-            let parts = cloudwatch::split_concatenated(&bytes).unwrap_or_else(|| vec![bytes]);
+        // each.
+        Err(e) if memchr::memmem::find(&bytes, b"\"messageType\"").is_some() => {
+            let parts = cloudwatch::split_concatenated(&bytes)
+                .ok_or_else(|| EnvelopeError::NotJson(e.to_string()))?;
             Ok(parts
                 .into_iter()
                 .map(|part| Unit {
