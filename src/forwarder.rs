@@ -22,7 +22,7 @@ use crate::client::{self, Cluster};
 use crate::config::{AuthMode, Settings, TypeMode};
 use crate::delivery::pressure::Pressure;
 use crate::delivery::{self, RetryPolicy};
-use crate::input::cloudwatch::PayloadParser;
+use crate::input::cloudwatch::{PayloadError, PayloadParser};
 use crate::input::s3::S3Location;
 use crate::input::{ObjectInput, Unit, Work};
 use crate::lifecycle::LifecycleApi;
@@ -221,7 +221,13 @@ impl Forwarder {
         deadline: Instant,
     ) -> Summary {
         let mut parser = PayloadParser::default();
-        let payload = match parser.parse(decoded) {
+        let parsed = match parser.parse(decoded) {
+            Err(PayloadError::InvalidUtf8(_)) => {
+                parser.replace_invalid_utf8(decoded).parse(decoded)
+            }
+            parsed => parsed,
+        };
+        let payload = match parsed {
             Ok(p) => p,
             Err(e) => {
                 tracing::error!(error = %e, "undecodable CloudWatch Logs payload");

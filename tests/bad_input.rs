@@ -63,9 +63,13 @@ fn every_bad_input_fails_alone_with_its_reason() {
         event("1", 1_763_800_000_000, "fine"),
         event("2", 1_763_800_000_001, "also fine")
     ]));
-    let mut utf8 = payload(json!([event("u", 1_763_800_000_000, "PLACEHOLDER")]))
-        .to_string()
-        .into_bytes();
+    let mut utf8 = payload(json!([
+        event("before", 1_763_800_000_000, "fine"),
+        event("u", 1_763_800_000_000, "PLACEHOLDER"),
+        event("after", 1_763_800_000_000, "fine too")
+    ]))
+    .to_string()
+    .into_bytes();
     let at = utf8
         .windows(11)
         .position(|w| w == b"PLACEHOLDER")
@@ -102,11 +106,29 @@ fn every_bad_input_fails_alone_with_its_reason() {
             check: none,
         },
         Case {
+            // One bad byte sequence costs nothing but its own message's
+            // bytes: the message is kept with U+FFFD and `@error`, the other
+            // events are untouched.
             name: "invalid UTF-8 inside",
             file: awslogs(&utf8),
-            events: 0,
-            error: Some("payload is not valid CloudWatch Logs JSON"),
-            check: none,
+            events: 3,
+            error: None,
+            check: |docs| {
+                assert_eq!(docs[1]["@message"], "fine");
+                assert!(docs[1].get("@error").is_none(), "{}", docs[1]);
+                assert_eq!(docs[3]["@message"], "\u{fffd}\u{fffd}ACEHOLDER");
+                assert!(
+                    docs[3]["@error"]
+                        .as_str()
+                        .unwrap_or("")
+                        .contains("invalid UTF-8"),
+                    "{}",
+                    docs[3]
+                );
+                assert_eq!(docs[2]["create"]["_id"], "u");
+                assert_eq!(docs[5]["@message"], "fine too");
+                assert!(docs[5].get("@error").is_none(), "{}", docs[5]);
+            },
         },
         Case {
             // An event from a source the forwarder does not take (a DynamoDB

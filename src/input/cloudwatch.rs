@@ -29,6 +29,10 @@ pub enum PayloadError {
     Empty,
     #[error("unknown messageType {0:?}")]
     UnknownMessageType(String),
+    /// Only the bytes of a message can be bad in a payload CloudWatch
+    /// wrote: [`PayloadParser::replace_invalid_utf8`] keeps every event.
+    #[error("payload is not valid UTF-8 (near byte {0})")]
+    InvalidUtf8(usize),
 }
 
 #[derive(Debug)]
@@ -52,6 +56,9 @@ pub struct LogEvent<'a> {
     pub timestamp: i64,
     pub message: &'a str,
     pub extracted_fields: Option<ExtractedFields<'a>>,
+    /// The message held bytes that are not UTF-8, replaced with U+FFFD (in
+    /// a payload that had such bytes, a U+FFFD it sent as such marks too).
+    pub invalid_utf8: bool,
 }
 
 /// `extractedFields` in the order CloudWatch sent them.
@@ -110,6 +117,7 @@ fn log_events<'a>(nodes: &[Node<'a>]) -> Result<Vec<LogEvent<'a>>, String> {
             timestamp: 0,
             message: "",
             extracted_fields: None,
+            invalid_utf8: false,
         };
         for (key, value) in members(event, "a log event")? {
             match key {
@@ -194,15 +202,31 @@ fn integer(nodes: &[Node<'_>], key: &str) -> Result<i64, String> {
 
 /// Parses decoded payloads in place (simd-json unescapes strings inside the
 /// buffer it is given), reusing its scratch buffers from one to the next.
+///
+/// A payload with bytes that are not UTF-8 fails with
+/// [`PayloadError::InvalidUtf8`]; the caller then has them replaced and
+/// parses again, which costs nothing on the common path (simd-json checks
+/// UTF-8 as it parses):
+///
+/// ```ignore
+/// let payload = match parser.parse(decoded) {
+///     Err(PayloadError::InvalidUtf8(_)) => parser.replace_invalid_utf8(decoded).parse(decoded),
+///     parsed => parsed,
+/// };
+/// ```
 #[derive(Default)]
 pub struct PayloadParser {
     buffers: Option<Buffers>,
+    /// The next payload had bad bytes replaced: its events that hold a
+    /// replacement character are marked.
+    replaced: bool,
 }
 
 impl PayloadParser {
     /// Parses one decoded payload. `decoded` is padded and rewritten in
     /// place; the returned payload borrows every string from it.
     pub fn parse<'a>(&mut self, decoded: &'a mut Vec<u8>) -> Result<LogsData<'a>, PayloadError> {
+        let replaced = std::mem::take(&mut self.replaced);
         let end = decoded.len() - trailing_whitespace(decoded);
         let start = decoded[..end].len() - decoded[..end].trim_ascii_start().len();
         if start == end {
@@ -218,13 +242,35 @@ impl PayloadParser {
             .get_or_insert_with(|| Buffers::new(end - start));
         let segment = &mut decoded[start..];
         let mut tape = Tape::null();
-        simd_json::fill_tape_padded(segment, end - start, buffers, &mut tape)
-            .map_err(|e| PayloadError::Json(e.to_string()))?;
-        let data = read_payload(&tape.0).map_err(PayloadError::Json)?;
+        if let Err(e) = simd_json::fill_tape_padded(segment, end - start, buffers, &mut tape) {
+            return Err(match e.error() {
+                simd_json::ErrorType::InvalidUtf8 => PayloadError::InvalidUtf8(start + e.index()),
+                _ => PayloadError::Json(e.to_string()),
+            });
+        }
+        let mut data = read_payload(&tape.0).map_err(PayloadError::Json)?;
         if !matches!(data.message_type, "DATA_MESSAGE" | "CONTROL_MESSAGE") {
             return Err(PayloadError::UnknownMessageType(data.message_type.into()));
         }
+        if replaced {
+            for event in &mut data.log_events {
+                event.invalid_utf8 = event.message.contains(char::REPLACEMENT_CHARACTER);
+            }
+        }
         Ok(data)
+    }
+
+    /// Replaces every byte sequence of `decoded` that is not UTF-8 with
+    /// U+FFFD, so that the next [`parse`](Self::parse) keeps every event,
+    /// and marks the events whose message held one (`invalid_utf8`).
+    pub fn replace_invalid_utf8(&mut self, decoded: &mut Vec<u8>) -> &mut Self {
+        if let std::borrow::Cow::Owned(text) = String::from_utf8_lossy(decoded) {
+            let mut bytes = text.into_bytes();
+            bytes.reserve(crate::decode::SPARE);
+            *decoded = bytes;
+        }
+        self.replaced = true;
+        self
     }
 }
 
@@ -257,6 +303,37 @@ mod tests {
     fn parse(text: &str) -> Result<(), PayloadError> {
         let mut bytes = text.as_bytes().to_vec();
         PayloadParser::default().parse(&mut bytes).map(|_| ())
+    }
+
+    #[test]
+    fn bad_bytes_cost_only_their_own_message() {
+        let mut bytes = br#"{"messageType":"DATA_MESSAGE","logGroup":"g","logEvents":[{"id":"1","timestamp":5,"message":"ok"},{"id":"2","timestamp":5,"message":"b@d \ufffd"},{"id":"3","timestamp":5,"message":"fine"}]}"#.to_vec();
+        let at = bytes.iter().position(|&b| b == b'@').expect("marker");
+        bytes[at] = 0xff;
+        let mut parser = PayloadParser::default();
+        let err = parser.parse(&mut bytes).map(|_| ()).expect_err("not UTF-8");
+        assert!(matches!(err, PayloadError::InvalidUtf8(_)), "{err}");
+        let payload = parser
+            .replace_invalid_utf8(&mut bytes)
+            .parse(&mut bytes)
+            .expect("every event kept");
+        let events: Vec<_> = payload
+            .log_events
+            .iter()
+            .map(|e| (e.id, e.message, e.invalid_utf8))
+            .collect();
+        assert_eq!(
+            events,
+            [
+                ("1", "ok", false),
+                ("2", "b\u{fffd}d \u{fffd}", true),
+                ("3", "fine", false)
+            ]
+        );
+        // The next payload is parsed as usual, nothing marked.
+        let mut next = ONE.as_bytes().to_vec();
+        let payload = parser.parse(&mut next).expect("parses");
+        assert!(!payload.log_events[0].invalid_utf8);
     }
 
     #[test]

@@ -220,6 +220,21 @@ impl Encoded {
     }
 }
 
+/// Parses a payload as the forwarder does: bad bytes replaced, not fatal.
+fn parse_payload<'a>(
+    parser: &mut logs_forwarder::input::cloudwatch::PayloadParser,
+    decoded: &'a mut Vec<u8>,
+) -> Result<
+    logs_forwarder::input::cloudwatch::LogsData<'a>,
+    logs_forwarder::input::cloudwatch::PayloadError,
+> {
+    use logs_forwarder::input::cloudwatch::PayloadError;
+    if let Err(PayloadError::InvalidUtf8(_)) = parser.parse(&mut decoded.clone()) {
+        parser.replace_invalid_utf8(decoded);
+    }
+    parser.parse(decoded)
+}
+
 /// Runs units through the same encoding as the forwarder (payloads and
 /// objects alike) and parses every item back.
 pub fn encode_units(
@@ -248,16 +263,18 @@ pub fn encode_units(
     };
     for unit in units {
         match unit.work {
-            Work::Logs(mut decoded) => match PayloadParser::default().parse(&mut decoded) {
-                Ok(payload) => {
-                    let mut bodies = PayloadBodies::new(settings, None, &payload);
-                    while let Some(body) = bodies.next_body() {
-                        collect(body, &mut out.items);
+            Work::Logs(mut decoded) => {
+                match parse_payload(&mut PayloadParser::default(), &mut decoded) {
+                    Ok(payload) => {
+                        let mut bodies = PayloadBodies::new(settings, None, &payload);
+                        while let Some(body) = bodies.next_body() {
+                            collect(body, &mut out.items);
+                        }
+                        out.summary.merge(bodies.into_summary());
                     }
-                    out.summary.merge(bodies.into_summary());
+                    Err(e) => out.errors.push(e.to_string()),
                 }
-                Err(e) => out.errors.push(e.to_string()),
-            },
+            }
             Work::Object(object) => match ObjectBodies::new(settings, None, object) {
                 Ok(mut bodies) => {
                     while let Some(body) = bodies.next_body() {
