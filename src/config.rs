@@ -42,6 +42,9 @@ pub struct Settings {
     /// Where S3 requests go instead of the regional endpoint (`S3_ENDPOINT`,
     /// for tests).
     pub s3_endpoint: Option<Endpoint>,
+    /// The only buckets log objects are read from (`S3_BUCKETS`), when
+    /// set: a notification naming another is refused before any request.
+    pub s3_buckets: Option<Vec<String>>,
     /// Where rejected documents go (`DLQ_URI`); without one they fail the
     /// invocation.
     pub dead_letters: Option<crate::dead_letter::Destination>,
@@ -194,6 +197,19 @@ impl Settings {
                 .map(|e| e.parse::<Endpoint>())
                 .transpose()
                 .map_err(|e| invalid("S3_ENDPOINT", e.to_string()))?,
+            s3_buckets: var("S3_BUCKETS")
+                .map(|list| {
+                    list.split(',')
+                        .map(str::trim)
+                        .filter(|b| !b.is_empty())
+                        .map(|b| {
+                            crate::client::s3::check_bucket(b)
+                                .map(|_| b.to_owned())
+                                .map_err(|e| invalid("S3_BUCKETS", e))
+                        })
+                        .collect::<Result<Vec<_>, _>>()
+                })
+                .transpose()?,
             dead_letters: var("DLQ_URI")
                 .map(|u| u.parse())
                 .transpose()

@@ -276,6 +276,17 @@ impl Forwarder {
                 ));
                 continue;
             }
+            if let Some(allowed) = &self.settings.s3_buckets {
+                if !allowed.contains(&object.bucket) {
+                    tracing::error!(bucket = %object.bucket, key = %object.key, "bucket not in S3_BUCKETS");
+                    summary.undecodable += 1;
+                    summary.note_error(format!(
+                        "s3://{}/{}: bucket not in S3_BUCKETS, not read",
+                        object.bucket, object.key
+                    ));
+                    continue;
+                }
+            }
             match s3.get_object(&object).await {
                 Ok(fetched) => {
                     tracing::info!(bucket = %object.bucket, key = %object.key, size = object.size, "reading object");

@@ -14,7 +14,32 @@ use tokio::sync::mpsc;
 
 use super::auth::AwsContext;
 use super::{error_chain, ClientError, Endpoint, HttpClient, Signer};
-use crate::input::s3::S3Location;
+
+/// One object to read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct S3Location {
+    pub bucket: String,
+    /// Decoded: the key as S3 stores it.
+    pub key: String,
+    pub version_id: Option<String>,
+    pub etag: Option<String>,
+    pub size: Option<u64>,
+    /// The bucket's region, when the notification says.
+    pub region: Option<String>,
+    /// When the object was written (milliseconds), for records without a
+    /// time of their own.
+    pub event_time_ms: Option<i64>,
+}
+
+impl S3Location {
+    /// What identifies this version of the object: part of derived ids.
+    pub fn version(&self) -> String {
+        self.version_id
+            .clone()
+            .or_else(|| self.etag.clone())
+            .unwrap_or_default()
+    }
+}
 
 /// Body chunks in flight between the network and the reader.
 const CHUNKS_IN_FLIGHT: usize = 8;
@@ -183,7 +208,11 @@ impl S3Client {
         body: Bytes,
         time: SystemTime,
     ) -> Result<http::Request<Full<Bytes>>, ClientError> {
+        // The host is built from these: checked first, so that a forged
+        // notification cannot send a signed request anywhere else.
         let region = object.region.as_deref().unwrap_or(&self.aws.region);
+        check_region(region).map_err(ClientError::Request)?;
+        let naming = check_bucket(&object.bucket).map_err(ClientError::Request)?;
         let mut path = String::from("/");
         let endpoint = match &self.endpoint {
             Some(endpoint) => {
@@ -192,8 +221,9 @@ impl S3Client {
                 endpoint.clone()
             }
             // Virtual-hosted style, except for bucket names with dots, which
-            // do not match the wildcard certificate.
-            None if object.bucket.contains('.') => {
+            // do not match the wildcard certificate, and legacy names that
+            // are no host name.
+            None if object.bucket.contains('.') || naming == Naming::Legacy => {
                 path.push_str(&encode_key(&object.bucket));
                 path.push('/');
                 format!("https://s3.{region}.amazonaws.com")
@@ -220,6 +250,73 @@ impl S3Client {
     }
 }
 
+/// Which of S3's naming rules a bucket name follows.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Naming {
+    /// Today's rules: a DNS label sequence, usable as a host name.
+    Dns,
+    /// Names us-east-1 allowed before March 2018 (capitals, `_`, up to 255
+    /// characters): addressed by path only.
+    Legacy,
+}
+
+/// Checks a bucket name against S3's naming rules ("General purpose bucket
+/// naming rules"): 3-63 lowercase letters, digits, `.` and `-`, starting
+/// and ending with a letter or digit, no `..`, not an IPv4 address; or a
+/// legacy name of 3-255 letters, digits, `.`, `-` and `_`. Nothing else
+/// can be part of a URL's host or path here.
+pub fn check_bucket(name: &str) -> Result<Naming, String> {
+    let refuse = |why: &str| Err(format!("bucket name {name:?} {why}"));
+    let bytes = name.as_bytes();
+    if !(3..=255).contains(&bytes.len()) {
+        return refuse("is not 3 to 63 characters long");
+    }
+    if !bytes
+        .iter()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+    {
+        return refuse("holds a character S3 does not allow (only letters, digits, '.', '-', '_')");
+    }
+    let ends_ok = |b: Option<&u8>| b.is_some_and(u8::is_ascii_alphanumeric);
+    if !ends_ok(bytes.first()) || !ends_ok(bytes.last()) {
+        return refuse("does not start and end with a letter or digit");
+    }
+    if name.contains("..") {
+        return refuse("holds '..'");
+    }
+    if name.parse::<std::net::Ipv4Addr>().is_ok() {
+        return refuse("is an IP address");
+    }
+    let dns = bytes.len() <= 63
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'-'));
+    Ok(if dns { Naming::Dns } else { Naming::Legacy })
+}
+
+/// Checks a region name against AWS's pattern (`us-east-1`,
+/// `us-gov-west-1`, `eusc-de-east-1`): letters in groups joined by `-`,
+/// ending in a number.
+pub fn check_region(region: &str) -> Result<(), String> {
+    let is_word =
+        |w: &str| (1..=10).contains(&w.len()) && w.bytes().all(|b| b.is_ascii_lowercase());
+    let ok = region.rsplit_once('-').is_some_and(|(words, number)| {
+        (1..=2).contains(&number.len())
+            && number.bytes().all(|b| b.is_ascii_digit())
+            && words.split('-').count() >= 2
+            && words.split('-').all(is_word)
+            && words
+                .split('-')
+                .next()
+                .is_some_and(|w| (2..=4).contains(&w.len()))
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("region {region:?} is not an AWS region name"))
+    }
+}
+
 /// Percent-encodes a key for a URL path: everything but unreserved
 /// characters and `/`.
 pub fn encode_key(key: &str) -> String {
@@ -238,7 +335,7 @@ fn s3_error_message(body: &[u8]) -> String {
     match (element("Code"), element("Message")) {
         (Some(code), Some(message)) => format!("{code}: {message}"),
         (Some(code), None) => code,
-        _ => crate::delivery::excerpt(body),
+        _ => super::excerpt(body),
     }
 }
 
@@ -275,6 +372,110 @@ mod tests {
             encode_key("AWSLogs/1/a b+cé.log"),
             "AWSLogs/1/a%20b%2Bc%C3%A9.log"
         );
+    }
+
+    #[test]
+    fn bucket_names_follow_s3s_rules() {
+        for good in ["my-logs", "a.b.c", "123", "logs-111122223333-us-east-1"] {
+            assert_eq!(check_bucket(good), Ok(Naming::Dns), "{good}");
+        }
+        for legacy in ["My_Old_Bucket", &"a".repeat(64)] {
+            assert_eq!(check_bucket(legacy), Ok(Naming::Legacy), "{legacy}");
+        }
+        for bad in [
+            "localhost:18443/",
+            "evil.com/x",
+            "a@b.c",
+            "ab",
+            "-ab",
+            "ab-",
+            "a..b",
+            "192.168.0.1",
+            "a b c",
+            "bucket#frag",
+            "bucket?x=1",
+            "",
+            &"a".repeat(256),
+        ] {
+            let err = check_bucket(bad).expect_err(bad);
+            assert!(err.starts_with("bucket name "), "{err}");
+        }
+    }
+
+    #[test]
+    fn regions_follow_awss_pattern() {
+        for good in [
+            "us-east-1",
+            "us-gov-west-1",
+            "cn-north-1",
+            "ap-southeast-5",
+            "eusc-de-east-1",
+            "us-isob-east-1",
+        ] {
+            assert_eq!(check_region(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "x@127.0.0.1:18443/",
+            "us-east-1.evil.com",
+            "us-east",
+            "us-east-1/",
+            "US-EAST-1",
+            "us--1",
+            "",
+            "us-east-123",
+        ] {
+            assert!(check_region(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn steering_names_build_no_request() {
+        let client = S3Client::new(
+            super::super::http_client(1),
+            AwsContext {
+                region: "us-east-1".into(),
+                credentials: super::super::auth::Credentials {
+                    access_key_id: "AKID".into(),
+                    secret_access_key: "secret".into(),
+                    session_token: None,
+                },
+            },
+            None,
+            Duration::from_secs(1),
+        );
+        let object = |bucket: &str, region: Option<&str>| S3Location {
+            bucket: bucket.into(),
+            key: "k".into(),
+            version_id: None,
+            etag: None,
+            size: None,
+            region: region.map(str::to_owned),
+            event_time_ms: None,
+        };
+        let now = SystemTime::now();
+        let request = client
+            .request(&object("logs", Some("eu-west-1")), now)
+            .expect("valid");
+        assert_eq!(
+            request.uri().to_string(),
+            "https://logs.s3.eu-west-1.amazonaws.com/k"
+        );
+        let legacy = client
+            .request(&object("Old_Logs", None), now)
+            .expect("legacy");
+        assert_eq!(
+            legacy.uri().to_string(),
+            "https://s3.us-east-1.amazonaws.com/Old_Logs/k"
+        );
+        for (bucket, region) in [
+            ("localhost:18443/", None),
+            ("logs", Some("x@127.0.0.1:18443/")),
+        ] {
+            let err = client
+                .request(&object(bucket, region), now)
+                .expect_err("refused");
+            assert!(matches!(err, ClientError::Request(_)), "{err}");
+        }
     }
 
     #[test]

@@ -13,31 +13,7 @@ use aws_lambda_events::s3::S3Entity;
 use serde::Deserialize;
 use serde_json::Value;
 
-/// One object to read.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct S3Location {
-    pub bucket: String,
-    /// Decoded: the key as S3 stores it.
-    pub key: String,
-    pub version_id: Option<String>,
-    pub etag: Option<String>,
-    pub size: Option<u64>,
-    /// The bucket's region, when the notification says.
-    pub region: Option<String>,
-    /// When the object was written (milliseconds), for records without a
-    /// time of their own.
-    pub event_time_ms: Option<i64>,
-}
-
-impl S3Location {
-    /// What identifies this version of the object: part of derived ids.
-    pub fn version(&self) -> String {
-        self.version_id
-            .clone()
-            .or_else(|| self.etag.clone())
-            .unwrap_or_default()
-    }
-}
+pub use crate::client::s3::S3Location;
 
 /// What a notification asks for.
 #[derive(Debug, PartialEq, Eq)]
