@@ -52,6 +52,51 @@ impl Outcome {
     pub fn is_complete(&self) -> bool {
         !self.failed_whole && self.failed_items.is_empty()
     }
+
+    /// Takes in what became of one unit (`item_id` names it, if it is
+    /// acknowledged on its own).
+    fn add(&mut self, item_id: Option<String>, summary: Summary) {
+        if !summary.is_complete() {
+            match item_id {
+                Some(id) => self.failed_items.push(id),
+                None => self.failed_whole = true,
+            }
+        }
+        self.summary.merge(summary);
+    }
+}
+
+/// What a unit that could not be sent at all (`reason`) counts: its events
+/// as received and failed where they can be told without reading further
+/// (a payload's, a dead-letter file's), its objects as deferred.
+fn unsent(work: Work, reason: &str) -> Summary {
+    let mut summary = Summary::default();
+    match work {
+        Work::Logs(mut bytes) => {
+            let mut parser = PayloadParser::default();
+            let parsed = match parser.parse(&mut bytes) {
+                Err(PayloadError::InvalidUtf8(_)) => {
+                    parser.replace_invalid_utf8(&mut bytes).parse(&mut bytes)
+                }
+                parsed => parsed,
+            };
+            match parsed {
+                Ok(payload) if payload.is_control() => summary.skipped += 1,
+                Ok(payload) => summary.events += payload.log_events.len() as u64,
+                Err(_) => summary.undecodable += 1,
+            }
+        }
+        Work::DeadLetters(records) => {
+            summary.events += records.split(|&b| b == b'\n').filter(|l| !l.trim_ascii().is_empty()).count() as u64;
+        }
+        Work::Object(_) => summary.deferred += 1,
+        Work::S3(objects) => summary.deferred += objects.len() as u64,
+        Work::Undecodable(_) => summary.undecodable += 1,
+        Work::Skip(_) => summary.skipped += 1,
+    }
+    summary.failed = summary.events;
+    summary.note_error(reason);
+    summary
 }
 
 pub struct Forwarder {
@@ -122,9 +167,13 @@ impl Forwarder {
         let doc_type = match self.doc_type(deadline).await {
             Ok(t) => t,
             Err(e) => {
+                // The cluster cannot be reached: nothing is sent, and what
+                // arrived is counted as failed, so the outage shows.
                 tracing::error!(error = %e, "cannot forward");
-                outcome.summary.note_error(e.to_string());
-                outcome.failed_whole = true;
+                let reason = e.to_string();
+                for unit in units {
+                    outcome.add(unit.item_id, unsent(unit.work, &reason));
+                }
                 return outcome;
             }
         };
@@ -150,13 +199,7 @@ impl Forwarder {
             .collect()
             .await;
         for (item_id, summary) in results {
-            if !summary.is_complete() {
-                match item_id {
-                    Some(id) => outcome.failed_items.push(id),
-                    None => outcome.failed_whole = true,
-                }
-            }
-            outcome.summary.merge(summary);
+            outcome.add(item_id, summary);
         }
         outcome
     }
