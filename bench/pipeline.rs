@@ -27,7 +27,7 @@ use logs_forwarder::config::Settings;
 use logs_forwarder::decode;
 use logs_forwarder::forwarder::Forwarder;
 use logs_forwarder::input::cloudwatch::PayloadParser;
-use logs_forwarder::input::{Unit, Work};
+use logs_forwarder::input::{Payload, Unit, Work};
 
 #[path = "generate.rs"]
 #[allow(dead_code)] // The objects bench uses the other generators.
@@ -273,7 +273,9 @@ fn main() {
                 let t = Instant::now();
                 let units = vec![Unit {
                     item_id: None,
-                    work: Work::Logs(decode::base64_gzip(&data).expect("decode")),
+                    work: Work::Logs(Payload::Decoded(
+                        decode::base64_gzip(&data).expect("decode"),
+                    )),
                 }];
                 let outcome = runtime
                     .block_on(forwarder.forward(units, Instant::now() + Duration::from_secs(60)));
@@ -357,7 +359,9 @@ fn filters(endpoint: &str, cluster: &Cluster, runtime: &tokio::runtime::Runtime)
             let t = Instant::now();
             let units = vec![Unit {
                 item_id: None,
-                work: Work::Logs(decode::base64_gzip(&data).expect("decode")),
+                work: Work::Logs(Payload::Decoded(
+                    decode::base64_gzip(&data).expect("decode"),
+                )),
             }];
             let outcome = runtime
                 .block_on(forwarders[i].forward(units, Instant::now() + Duration::from_secs(60)));

@@ -24,7 +24,7 @@ use crate::delivery::pressure::Pressure;
 use crate::delivery::{self, RetryPolicy};
 use crate::input::cloudwatch::{PayloadError, PayloadParser};
 use crate::input::s3::S3Location;
-use crate::input::{ObjectInput, Unit, Work};
+use crate::input::{ObjectInput, Payload, Unit, Work};
 use crate::lifecycle::LifecycleApi;
 use crate::summary::Summary;
 use crate::templates::{self, ClusterVersion};
@@ -72,7 +72,12 @@ impl Outcome {
 fn unsent(work: Work, reason: &str) -> Summary {
     let mut summary = Summary::default();
     match work {
-        Work::Logs(mut bytes) => {
+        Work::Logs(payload) => {
+            let Ok(mut bytes) = payload.decode() else {
+                summary.undecodable += 1;
+                summary.note_error(reason);
+                return summary;
+            };
             let mut parser = PayloadParser::default();
             let parsed = match parser.parse(&mut bytes) {
                 Err(PayloadError::InvalidUtf8(_)) => {
@@ -87,7 +92,10 @@ fn unsent(work: Work, reason: &str) -> Summary {
             }
         }
         Work::DeadLetters(records) => {
-            summary.events += records.split(|&b| b == b'\n').filter(|l| !l.trim_ascii().is_empty()).count() as u64;
+            summary.events += records
+                .split(|&b| b == b'\n')
+                .filter(|l| !l.trim_ascii().is_empty())
+                .count() as u64;
         }
         Work::Object(_) => summary.deferred += 1,
         Work::S3(objects) => summary.deferred += objects.len() as u64,
@@ -109,6 +117,8 @@ pub struct Forwarder {
     /// One per body that may exist at once (`BULK_CONCURRENCY`), across
     /// every unit and object of an invocation: the memory bound.
     body_permits: Arc<Semaphore>,
+    /// One payload inflated at a time (see [`Forwarder::forward_logs`]).
+    inflating: Semaphore,
     /// The cluster's version, asked once per cold start.
     version: OnceCell<ClusterVersion>,
     /// Set once the index templates are in place (retried until they are).
@@ -144,6 +154,7 @@ impl Forwarder {
         });
         Forwarder {
             body_permits: Arc::new(Semaphore::new(settings.bulk_concurrency.max(1))),
+            inflating: Semaphore::new(1),
             pressure: Arc::new(Pressure::new(
                 settings.bulk_concurrency,
                 settings.bulk_max_bytes,
@@ -223,10 +234,7 @@ impl Forwarder {
             return summary;
         }
         match work {
-            Work::Logs(mut bytes) => {
-                self.forward_logs(&mut bytes, doc_type.clone(), deadline)
-                    .await
-            }
+            Work::Logs(payload) => self.forward_logs(payload, doc_type.clone(), deadline).await,
             Work::Object(object) => {
                 self.forward_object(object, doc_type.clone(), deadline)
                     .await
@@ -256,13 +264,25 @@ impl Forwarder {
         }
     }
 
-    /// One decoded CloudWatch Logs payload.
+    /// One CloudWatch Logs payload. Payloads are inflated one at a time
+    /// (however many units run at once) and dropped once their last body
+    /// is filled: a batch's memory is one payload plus the bodies.
     async fn forward_logs(
         &self,
-        decoded: &mut Vec<u8>,
+        payload: Payload,
         doc_type: Option<String>,
         deadline: Instant,
     ) -> Summary {
+        // A closed semaphore never happens: it lives in the forwarder.
+        let inflating = self.inflating.acquire().await.ok();
+        let mut decoded = match payload.decode() {
+            Ok(decoded) => decoded,
+            Err(reason) => {
+                tracing::error!(%reason, "undecodable CloudWatch Logs payload");
+                return Summary::undecodable(reason);
+            }
+        };
+        let decoded = &mut decoded;
         let mut parser = PayloadParser::default();
         let parsed = match parser.parse(decoded) {
             Err(PayloadError::InvalidUtf8(_)) => {
@@ -292,6 +312,7 @@ impl Forwarder {
             dispatch.submit(body, None).await;
         }
         let mut summary = bodies.into_summary();
+        drop(inflating);
         summary.merge(dispatch.finish().await);
         summary
     }

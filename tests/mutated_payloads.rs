@@ -21,8 +21,8 @@ fn decoded_fixtures() -> Vec<Vec<u8>> {
     for entry in std::fs::read_dir(dir).expect("fixtures") {
         let bytes = std::fs::read(entry.expect("entry").path()).expect("read");
         for unit in input::from_file_bytes(bytes).expect("fixture envelopes") {
-            if let Work::Logs(decoded) = unit.work {
-                out.push(decoded);
+            if let Work::Logs(payload) = unit.work {
+                out.push(payload.decode().expect("fixtures decode"));
             }
         }
     }

@@ -16,7 +16,10 @@ fuzz_target!(|data: &[u8]| {
         units.extend(input::from_event(event).map(|e| e.units).unwrap_or_default());
     }
     for unit in units {
-        if let Work::Logs(mut bytes) = unit.work {
+        if let Work::Logs(payload) = unit.work {
+            let Ok(mut bytes) = payload.decode() else {
+                continue;
+            };
             let mut parser = PayloadParser::default();
             if let Ok(payload) = parser.parse(&mut bytes) {
                 let mut bodies = PayloadBodies::new(&settings, None, &payload);

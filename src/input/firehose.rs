@@ -18,7 +18,7 @@ use aws_lambda_events::firehose::{KinesisFirehoseResponse, KinesisFirehoseRespon
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{Unit, Work};
+use super::{Payload, Unit, Work};
 use crate::decode;
 
 /// Which Firehose shape an event has.
@@ -191,18 +191,44 @@ pub fn read(mut event: Value, shape: Shape) -> (Vec<Unit>, Answer) {
 }
 
 fn record_work(data: Vec<u8>, stream: &str, record_id: &str, time_ms: i64) -> Work {
-    let bytes = match decode::maybe_inflate(data) {
-        Ok(bytes) => bytes,
-        Err(e) => return Work::Undecodable(format!("Firehose record {record_id}: {e}")),
-    };
+    Work::Logs(Payload::Firehose(Record {
+        data,
+        stream: stream.to_owned(),
+        record_id: record_id.to_owned(),
+        time_ms,
+    }))
+}
+
+/// A Firehose record's data, inflated only when it is forwarded.
+#[derive(Debug)]
+pub struct Record {
+    /// base64 undone; gzip or zlib not yet.
+    data: Vec<u8>,
+    /// The delivery stream, the log group of raw text.
+    stream: String,
+    record_id: String,
+    /// The record's arrival, the time of raw text lines.
+    time_ms: i64,
+}
+
+/// The CloudWatch Logs payload a record carries: the record itself, or its
+/// raw text lines as the events of a payload named after the stream, each
+/// with an id of the record's and its line's.
+pub fn payload(record: Record) -> Result<Vec<u8>, String> {
+    let Record {
+        data,
+        stream,
+        record_id,
+        time_ms,
+    } = record;
+    let bytes =
+        decode::maybe_inflate(data).map_err(|e| format!("Firehose record {record_id}: {e}"))?;
     if memchr::memmem::find(&bytes[..bytes.len().min(256)], b"\"messageType\"").is_some() {
-        return Work::Logs(bytes);
+        return Ok(bytes);
     }
     let Ok(text) = std::str::from_utf8(&bytes) else {
-        return Work::Undecodable(format!("Firehose record {record_id}: not UTF-8 text"));
+        return Err(format!("Firehose record {record_id}: not UTF-8 text"));
     };
-    // Raw log text: its lines become the events of a payload named after
-    // the stream, each with an id of the record's and its line's.
     let events: Vec<Value> = text
         .lines()
         .filter(|l| !l.trim().is_empty())
@@ -211,7 +237,7 @@ fn record_work(data: Vec<u8>, stream: &str, record_id: &str, time_ms: i64) -> Wo
         .collect();
     let payload = json!({"messageType": "DATA_MESSAGE", "owner": "", "logGroup": stream,
         "logStream": stream, "subscriptionFilters": [], "logEvents": events});
-    Work::Logs(payload.to_string().into_bytes())
+    Ok(payload.to_string().into_bytes())
 }
 
 #[cfg(test)]
@@ -249,16 +275,19 @@ mod tests {
         assert_eq!(shape, Shape::Transformation);
         let (units, answer) = read(event.clone(), shape);
         assert_eq!(units.len(), 3);
-        assert!(matches!(&units[0].work, Work::Logs(b) if b == PAYLOAD));
-        let Work::Logs(raw) = &units[1].work else {
-            panic!("{:?}", units[1].work);
+        let mut units = units.into_iter();
+        let mut decoded = || match units.next().map(|u| u.work) {
+            Some(Work::Logs(payload)) => payload.decode(),
+            other => panic!("{other:?}"),
         };
-        let raw: Value = serde_json::from_slice(raw).expect("payload");
+        assert_eq!(decoded().as_deref(), Ok(PAYLOAD));
+        let raw: Value = serde_json::from_slice(&decoded().expect("raw")).expect("payload");
         assert_eq!(raw["logGroup"], "app-logs");
         assert_eq!(
             raw["logEvents"][1],
             json!({"id": "r2-1", "timestamp": 1_700_000_000_001_i64, "message": "line two"})
         );
+        let (units, _) = read(event.clone(), shape);
         assert!(matches!(&units[2].work, Work::Undecodable(r) if r.contains("r3")));
         assert_eq!(units[2].item_id.as_deref(), Some("r3"));
         let answer = answer.response(&["r3".to_owned()]);
@@ -275,11 +304,12 @@ mod tests {
     fn a_fractional_arrival_time_neither_panics_nor_loses_the_record() {
         let event = json!({"invocationId": "i", "records": [
             {"recordId": "r1", "approximateArrivalTimestamp": 1_700_000_000_000.5, "data": b64(b"x")}]});
-        let (units, _) = read(event, Shape::Transformation);
-        let Work::Logs(payload) = &units[0].work else {
-            panic!("{:?}", units[0].work)
+        let (mut units, _) = read(event, Shape::Transformation);
+        let Work::Logs(payload) = units.remove(0).work else {
+            panic!("not a payload")
         };
-        let payload: Value = serde_json::from_slice(payload).expect("payload");
+        let payload: Value =
+            serde_json::from_slice(&payload.decode().expect("decodes")).expect("payload");
         assert_eq!(payload["logEvents"][0]["timestamp"], 1_700_000_000_000_i64);
     }
 

@@ -26,8 +26,8 @@ pub struct Unit {
 
 #[derive(Debug)]
 pub enum Work {
-    /// A decoded CloudWatch Logs payload (possibly several concatenated).
-    Logs(Vec<u8>),
+    /// A CloudWatch Logs payload, inflated only when its turn comes.
+    Logs(Payload),
     /// A log object (what S3 holds), read as a stream.
     Object(ObjectInput),
     /// Objects in S3 to read, from a notification.
@@ -38,6 +38,34 @@ pub enum Work {
     Undecodable(String),
     /// Nothing to index, with the reason.
     Skip(&'static str),
+}
+
+/// A CloudWatch Logs payload as it arrived. A batch's payloads are kept
+/// packed until each is forwarded, so that a batch of records that inflate
+/// large (Kinesis, Firehose) holds one inflated payload at a time, not all.
+#[derive(Debug)]
+pub enum Payload {
+    /// Decoded already (a captured file).
+    Decoded(Vec<u8>),
+    /// base64 of gzip or zlib, as a subscription or a Kinesis record
+    /// carries it.
+    Base64(String),
+    /// A Firehose record's bytes: a payload or raw text (see
+    /// [`firehose::payload`]).
+    Firehose(firehose::Record),
+}
+
+impl Payload {
+    /// The decoded payload, or why it cannot be had.
+    pub fn decode(self) -> Result<Vec<u8>, String> {
+        match self {
+            Payload::Decoded(bytes) => Ok(bytes),
+            Payload::Base64(text) => {
+                decode::base64_gzip(&text).map_err(|e| format!("CloudWatch Logs data: {e}"))
+            }
+            Payload::Firehose(record) => firehose::payload(record),
+        }
+    }
 }
 
 /// A log object to read: where it is and its bytes, as a stream
@@ -227,7 +255,7 @@ pub fn from_event(mut event: Value) -> Result<Event, EnvelopeError> {
 /// parser, which borrows the events from them.
 fn cloudwatch_unit(event: &Value) -> Unit {
     let work = match event.pointer("/awslogs/data").map(Value::as_str) {
-        Some(Some(text)) => logs_work(text),
+        Some(Some(text)) => logs_work(text.to_owned()),
         Some(None) => Work::Undecodable("awslogs.data is not a string".into()),
         None => Work::Undecodable("awslogs without data".into()),
     };
@@ -263,7 +291,7 @@ fn kinesis_unit(record: Value) -> Unit {
         .and_then(Value::as_str)
         .map(str::to_owned);
     let work = match KinesisRecord::deserialize(record) {
-        Ok(KinesisRecord { kinesis }) => logs_work(&kinesis.data),
+        Ok(KinesisRecord { kinesis }) => logs_work(kinesis.data),
         Err(e) => Work::Undecodable(format!("Kinesis record: {e}")),
     };
     Unit { item_id, work }
@@ -336,11 +364,8 @@ fn notification_work(notification: s3::Notification) -> Work {
     }
 }
 
-fn logs_work(data: &str) -> Work {
-    match decode::base64_gzip(data) {
-        Ok(bytes) => Work::Logs(bytes),
-        Err(e) => Work::Undecodable(format!("CloudWatch Logs data: {e}")),
-    }
+fn logs_work(data: String) -> Work {
+    Work::Logs(Payload::Base64(data))
 }
 
 /// How much of a file [`from_file`] reads to tell an event from a log object.
@@ -457,7 +482,7 @@ pub fn from_file_bytes(bytes: Vec<u8>) -> Result<Vec<Unit>, EnvelopeError> {
     match serde_json::from_slice::<Value>(&bytes) {
         Ok(value) if value.get("messageType").is_some() => Ok(vec![Unit {
             item_id: None,
-            work: Work::Logs(bytes),
+            work: Work::Logs(Payload::Decoded(bytes)),
         }]),
         Ok(value) => from_event(value).map(|event| event.units),
         // Several concatenated payloads are not one JSON value: one unit
@@ -469,7 +494,7 @@ pub fn from_file_bytes(bytes: Vec<u8>) -> Result<Vec<Unit>, EnvelopeError> {
                 .into_iter()
                 .map(|part| Unit {
                     item_id: None,
-                    work: Work::Logs(part),
+                    work: Work::Logs(Payload::Decoded(part)),
                 })
                 .collect())
         }
@@ -507,12 +532,19 @@ mod tests {
         let units = event.units;
         assert_eq!(units[0].item_id.as_deref(), Some("1"));
         assert!(matches!(units[0].work, Work::Logs(_)));
+        let decoded = decoded(units.into_iter().nth(1).expect("two"));
         assert!(
-            matches!(&units[1].work, Work::Undecodable(r) if r.starts_with("CloudWatch Logs data: invalid base64")),
-            "{:?}",
-            units[1].work
+            matches!(&decoded, Err(r) if r.starts_with("CloudWatch Logs data: invalid base64")),
+            "{decoded:?}"
         );
-        assert_eq!(units[1].item_id.as_deref(), Some("2"), "still named");
+    }
+
+    /// A unit's payload, decoded as it is when forwarded.
+    fn decoded(unit: Unit) -> Result<Vec<u8>, String> {
+        match unit.work {
+            Work::Logs(payload) => payload.decode(),
+            other => Err(format!("not a payload: {other:?}")),
+        }
     }
 
     /// A Kinesis event as Lambda sends it, with these sequence numbers and data.
@@ -624,12 +656,22 @@ mod tests {
         let units = from_event(serde_json::json!({"awslogs": {"data": data}}))
             .expect("cwl")
             .units;
-        assert!(matches!(&units[0].work, Work::Logs(bytes) if bytes == payload));
+        let mut units = units.into_iter();
+        assert_eq!(
+            decoded(units.next().expect("one")).as_deref(),
+            Ok(&payload[..])
+        );
         let units = from_event(kinesis(&[("1", &data), ("2", &truncated)]))
             .expect("kinesis")
             .units;
-        assert!(matches!(&units[0].work, Work::Logs(bytes) if bytes == payload));
-        assert!(matches!(&units[1].work, Work::Undecodable(r) if r.contains("zlib")));
+        assert_eq!(units[1].item_id.as_deref(), Some("2"), "named");
+        let mut units = units.into_iter();
+        assert_eq!(
+            decoded(units.next().expect("one")).as_deref(),
+            Ok(&payload[..])
+        );
+        let bad = decoded(units.next().expect("two"));
+        assert!(matches!(&bad, Err(r) if r.contains("zlib")), "{bad:?}");
     }
 
     #[test]

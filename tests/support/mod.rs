@@ -263,7 +263,14 @@ pub fn encode_units(
     };
     for unit in units {
         match unit.work {
-            Work::Logs(mut decoded) => {
+            Work::Logs(payload) => {
+                let mut decoded = match payload.decode() {
+                    Ok(decoded) => decoded,
+                    Err(e) => {
+                        out.errors.push(e);
+                        continue;
+                    }
+                };
                 match parse_payload(&mut PayloadParser::default(), &mut decoded) {
                     Ok(payload) => {
                         let mut bodies = PayloadBodies::new(settings, None, &payload);
