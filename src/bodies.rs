@@ -604,6 +604,15 @@ pub fn dead_letter_bodies(
                 continue;
             }
         };
+        if record.get("error_type").and_then(serde_json::Value::as_str) == Some("undecodable") {
+            // Input kept as it came, for a person to look at: nothing to send.
+            summary.skipped += 1;
+            summary.note_error(format!(
+                "dead letter {}: undecodable input, kept and not sent",
+                n + 1
+            ));
+            continue;
+        }
         let (Some(index), Some(document)) = (
             record.get("index").and_then(serde_json::Value::as_str),
             record.get("document").filter(|d| d.is_object()),

@@ -93,6 +93,29 @@ pub fn encode(letters: &[Undelivered], now_ms: i64) -> Vec<u8> {
     out
 }
 
+/// The record for input that could not be decoded at all: the reason and
+/// the input as it came, as text if it is UTF-8, else in base64
+/// (`raw_base64`). Replay counts such a record and sends nothing: it is
+/// there to be looked at.
+pub fn encode_raw(reason: &str, raw: &[u8], now_ms: i64) -> Vec<u8> {
+    let mut record = json!({
+        MARKER: 1,
+        "time": crate::time::rfc3339_millis(now_ms),
+        "error_type": "undecodable",
+        "reason": reason,
+    });
+    match std::str::from_utf8(raw) {
+        Ok(text) => record["raw"] = text.into(),
+        Err(_) => {
+            use base64::Engine as _;
+            record["raw_base64"] = base64::engine::general_purpose::STANDARD.encode(raw).into();
+        }
+    }
+    let mut out = record.to_string().into_bytes();
+    out.push(b'\n');
+    out
+}
+
 /// Writes `letters` to `destination`; returns where they went.
 pub async fn write(
     destination: &Destination,
@@ -100,7 +123,27 @@ pub async fn write(
     letters: &[Undelivered],
 ) -> Result<String, String> {
     let now_ms = crate::time::now_millis();
-    let body = encode(letters, now_ms);
+    write_records(destination, s3, encode(letters, now_ms), now_ms).await
+}
+
+/// Writes input that could not be decoded (see [`encode_raw`]).
+pub async fn write_raw(
+    destination: &Destination,
+    s3: Option<&S3Client>,
+    reason: &str,
+    raw: &[u8],
+) -> Result<String, String> {
+    let now_ms = crate::time::now_millis();
+    write_records(destination, s3, encode_raw(reason, raw, now_ms), now_ms).await
+}
+
+/// Writes NDJSON records as one object or file named after `now_ms`.
+async fn write_records(
+    destination: &Destination,
+    s3: Option<&S3Client>,
+    body: Vec<u8>,
+    now_ms: i64,
+) -> Result<String, String> {
     let date = crate::time::civil_from_days(crate::time::day_number(now_ms));
     let name = format!(
         "{}-{:016x}.ndjson",
@@ -158,6 +201,20 @@ mod tests {
         assert!("file://relative".parse::<Destination>().is_err());
         assert!("s3:///x".parse::<Destination>().is_err());
         assert!("http://x".parse::<Destination>().is_err());
+    }
+
+    #[test]
+    fn undecodable_input_is_kept_as_text_or_base64() {
+        let text: Value =
+            serde_json::from_slice(&encode_raw("bad gzip", b"H4sI!!", 0)).expect("json");
+        assert_eq!(text[MARKER], 1);
+        assert_eq!(text["error_type"], "undecodable");
+        assert_eq!(text["reason"], "bad gzip");
+        assert_eq!(text["raw"], "H4sI!!");
+        let binary: Value =
+            serde_json::from_slice(&encode_raw("not UTF-8", b"\x1f\x8b\xff", 0)).expect("json");
+        assert_eq!(binary["raw_base64"], "H4v/");
+        assert!(binary.get("raw").is_none());
     }
 
     #[test]

@@ -277,10 +277,7 @@ impl Forwarder {
         let inflating = self.inflating.acquire().await.ok();
         let mut decoded = match payload.decode() {
             Ok(decoded) => decoded,
-            Err(reason) => {
-                tracing::error!(%reason, "undecodable CloudWatch Logs payload");
-                return Summary::undecodable(reason);
-            }
+            Err(reason) => return self.undecodable(reason, payload.raw()).await,
         };
         let decoded = &mut decoded;
         let mut parser = PayloadParser::default();
@@ -290,15 +287,12 @@ impl Forwarder {
             }
             parsed => parsed,
         };
-        let payload = match parsed {
+        let parsed = match parsed {
             Ok(p) => p,
-            Err(e) => {
-                tracing::error!(error = %e, "undecodable CloudWatch Logs payload");
-                return Summary::undecodable(e.to_string());
-            }
+            Err(e) => return self.undecodable(e.to_string(), payload.raw()).await,
         };
         let own =
-            crate::bodies::own_log_group_events(self.settings.own_log_group.as_deref(), &payload);
+            crate::bodies::own_log_group_events(self.settings.own_log_group.as_deref(), &parsed);
         if own > 0 {
             return Summary {
                 skipped: own,
@@ -306,7 +300,7 @@ impl Forwarder {
             };
         }
         let mut dispatch = Dispatch::new(self, deadline);
-        let mut bodies = PayloadBodies::new(&self.settings, doc_type, &payload)
+        let mut bodies = PayloadBodies::new(&self.settings, doc_type, &parsed)
             .limit_bytes(self.pressure.bytes_handle());
         while let Some(body) = bodies.next_body() {
             dispatch.submit(body, None).await;
@@ -314,6 +308,28 @@ impl Forwarder {
         let mut summary = bodies.into_summary();
         drop(inflating);
         summary.merge(dispatch.finish().await);
+        summary
+    }
+
+    /// Input that cannot be decoded (`reason`): written as it came to the
+    /// dead-letter destination, when there is one, so that it is kept and
+    /// not retried in vain; else it fails its unit.
+    async fn undecodable(&self, reason: String, raw: &[u8]) -> Summary {
+        tracing::error!(%reason, "undecodable input");
+        let mut summary = Summary::undecodable(reason.clone());
+        if let Some(destination) = &self.settings.dead_letters {
+            match crate::dead_letter::write_raw(destination, self.s3.as_deref(), &reason, raw).await
+            {
+                Ok(location) => {
+                    tracing::warn!(%location, "undecodable input dead-lettered");
+                    summary.undecodable_kept += 1;
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "undecodable input not dead-lettered");
+                    summary.note_error(e);
+                }
+            }
+        }
         summary
     }
 
@@ -638,8 +654,12 @@ impl<'f> Dispatch<'f> {
                 } else {
                     self.forwarder.pressure.delivered();
                 }
+                // Once per body, not per document: a refused request or an
+                // outage would otherwise log every document of it.
+                if let Some(first) = report.undelivered.first() {
+                    tracing::error!(count = report.undelivered.len(), reason = %first.reason, rejected = first.rejected, "documents not delivered");
+                }
                 for undelivered in report.undelivered {
-                    tracing::error!(reason = %undelivered.reason, rejected = undelivered.rejected, "document not delivered");
                     if undelivered.rejected && self.forwarder.settings.dead_letters.is_some() {
                         self.rejected.push(undelivered);
                     } else {

@@ -17,7 +17,7 @@ pub fn emf_line(summary: &Summary, function: &str, now_ms: i64) -> String {
     latencies.sort_unstable();
     let p50 = latencies.get(latencies.len() / 2).copied().unwrap_or(0);
     let max = latencies.last().copied().unwrap_or(0);
-    let values: [(&str, &str, u64); 13] = [
+    let values: [(&str, &str, u64); 15] = [
         ("EventsIn", "Count", summary.events),
         ("Indexed", "Count", summary.indexed),
         ("Duplicates", "Count", summary.duplicates),
@@ -29,6 +29,8 @@ pub fn emf_line(summary: &Summary, function: &str, now_ms: i64) -> String {
         ("Filtered", "Count", summary.filtered),
         ("BytesSent", "Bytes", summary.bytes_sent),
         ("Throttled", "Count", summary.throttled),
+        ("Undecodable", "Count", summary.undecodable),
+        ("Refused", "Count", summary.refused),
         ("BulkLatencyP50", "Milliseconds", u64::from(p50)),
         ("BulkLatencyMax", "Milliseconds", u64::from(max)),
     ];

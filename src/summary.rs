@@ -35,6 +35,9 @@ pub struct Summary {
     pub skipped: u64,
     /// Inputs that could not be decoded at all (corrupt base64, gzip, JSON).
     pub undecodable: u64,
+    /// Of those, the ones written to the dead-letter destination as they
+    /// came, with the reason: kept, so not retried.
+    pub undecodable_kept: u64,
     /// Inputs (batch items, objects) left unfinished at the Lambda deadline:
     /// reported as failed so that they are delivered again.
     pub deferred: u64,
@@ -42,6 +45,11 @@ pub struct Summary {
     pub bytes_sent: u64,
     /// 429 answers: whole requests and single items.
     pub throttled: u64,
+    /// Requests refused whole for a reason re-sending cannot mend now (400,
+    /// 401, 403, 404: configuration, credentials, access policy): their
+    /// documents count as failed, the invocation fails, and the event
+    /// source's on-failure destination keeps it.
+    pub refused: u64,
     /// How long each bulk request took (milliseconds), for the metrics.
     #[serde(skip)]
     pub bulk_latency_ms: Vec<u32>,
@@ -80,10 +88,12 @@ impl Summary {
         self.filtered += other.filtered;
         self.skipped += other.skipped;
         self.undecodable += other.undecodable;
+        self.undecodable_kept += other.undecodable_kept;
         self.deferred += other.deferred;
         self.requests += other.requests;
         self.bytes_sent += other.bytes_sent;
         self.throttled += other.throttled;
+        self.refused += other.refused;
         self.bulk_latency_ms.extend(other.bulk_latency_ms);
         for e in other.errors {
             self.note_error(e);
@@ -92,7 +102,7 @@ impl Summary {
 
     /// Did everything that arrived get delivered (or written, in a dry run)?
     pub fn is_complete(&self) -> bool {
-        self.failed == 0 && self.undecodable == 0 && self.deferred == 0
+        self.failed == 0 && self.undecodable <= self.undecodable_kept && self.deferred == 0
     }
 
     pub fn to_json(&self) -> String {

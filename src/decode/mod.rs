@@ -80,10 +80,19 @@ pub fn unzlib(bytes: &[u8], limit: usize) -> Result<Vec<u8>, DecodeError> {
 /// returned unchanged. For payloads (CloudWatch Logs data, Kinesis and
 /// Firehose records), which producers compress either way.
 pub fn maybe_inflate(bytes: Vec<u8>) -> Result<Vec<u8>, DecodeError> {
-    if is_zlib(&bytes) {
-        return unzlib(&bytes, MAX_INFLATED);
+    Ok(inflated(&bytes)?.unwrap_or(bytes))
+}
+
+/// Inflates `bytes` if they are gzip or zlib (`None` if they are neither),
+/// leaving them to the caller: what fails to inflate can still be kept.
+pub fn inflated(bytes: &[u8]) -> Result<Option<Vec<u8>>, DecodeError> {
+    if is_zlib(bytes) {
+        return unzlib(bytes, MAX_INFLATED).map(Some);
     }
-    maybe_gunzip(bytes)
+    if is_gzip(bytes) {
+        return gunzip(bytes, MAX_INFLATED).map(Some);
+    }
+    Ok(None)
 }
 
 /// Gunzips `bytes` (all members) if they start with the gzip magic, otherwise

@@ -153,11 +153,29 @@ pub async fn deliver(
                 let reason = format!("HTTP {}: {}", resp.status.as_u16(), excerpt(&resp.body));
                 (body, reason, resp.retry_after, originals)
             }
+            Ok(resp) if resp.status == StatusCode::PAYLOAD_TOO_LARGE => {
+                // One document larger than the cluster takes: no retry or
+                // split can deliver it, the dead-letter destination keeps it.
+                let reason = format!("HTTP 413 for this document alone: {}", excerpt(&resp.body));
+                report.summary.note_error(&reason);
+                let item = match &originals {
+                    Some(o) => o.first().cloned().unwrap_or_default(),
+                    None => body.item(0).to_vec(),
+                };
+                report.undelivered.push(Undelivered {
+                    item,
+                    reason,
+                    error_type: "request_entity_too_large".into(),
+                    rejected: true,
+                });
+                continue;
+            }
             Ok(resp) => {
                 // 400 for the whole request, 401/403 (credentials, access
                 // policy), 404 (wrong endpoint): re-sending will not help now,
                 // but Lambda redelivering the batch later might.
                 let reason = format!("HTTP {}: {}", resp.status.as_u16(), excerpt(&resp.body));
+                report.summary.refused += 1;
                 fail_all(&mut report, &body, &reason);
                 continue;
             }

@@ -211,18 +211,28 @@ pub struct Record {
     time_ms: i64,
 }
 
+impl Record {
+    /// The record's bytes, base64 undone.
+    pub fn data(&self) -> &[u8] {
+        &self.data
+    }
+}
+
 /// The CloudWatch Logs payload a record carries: the record itself, or its
 /// raw text lines as the events of a payload named after the stream, each
 /// with an id of the record's and its line's.
-pub fn payload(record: Record) -> Result<Vec<u8>, String> {
+pub fn payload(record: &Record) -> Result<Vec<u8>, String> {
     let Record {
         data,
         stream,
         record_id,
         time_ms,
     } = record;
-    let bytes =
-        decode::maybe_inflate(data).map_err(|e| format!("Firehose record {record_id}: {e}"))?;
+    let bytes = match decode::inflated(data) {
+        Ok(Some(inflated)) => inflated,
+        Ok(None) => data.clone(),
+        Err(e) => return Err(format!("Firehose record {record_id}: {e}")),
+    };
     if memchr::memmem::find(&bytes[..bytes.len().min(256)], b"\"messageType\"").is_some() {
         return Ok(bytes);
     }
@@ -280,7 +290,7 @@ mod tests {
             Some(Work::Logs(payload)) => payload.decode(),
             other => panic!("{other:?}"),
         };
-        assert_eq!(decoded().as_deref(), Ok(PAYLOAD));
+        assert_eq!(decoded().ok().as_deref(), Some(PAYLOAD));
         let raw: Value = serde_json::from_slice(&decoded().expect("raw")).expect("payload");
         assert_eq!(raw["logGroup"], "app-logs");
         assert_eq!(

@@ -56,14 +56,24 @@ pub enum Payload {
 }
 
 impl Payload {
-    /// The decoded payload, or why it cannot be had.
-    pub fn decode(self) -> Result<Vec<u8>, String> {
+    /// The decoded payload, or why it cannot be had. The payload stays as
+    /// it came, so that one that does not decode or parse can be kept.
+    pub fn decode(&self) -> Result<Vec<u8>, String> {
         match self {
-            Payload::Decoded(bytes) => Ok(bytes),
+            Payload::Decoded(bytes) => Ok(bytes.clone()),
             Payload::Base64(text) => {
-                decode::base64_gzip(&text).map_err(|e| format!("CloudWatch Logs data: {e}"))
+                decode::base64_gzip(text).map_err(|e| format!("CloudWatch Logs data: {e}"))
             }
             Payload::Firehose(record) => firehose::payload(record),
+        }
+    }
+
+    /// The payload as it came (base64 text, a Firehose record's bytes).
+    pub fn raw(&self) -> &[u8] {
+        match self {
+            Payload::Decoded(bytes) => bytes,
+            Payload::Base64(text) => text.as_bytes(),
+            Payload::Firehose(record) => record.data(),
         }
     }
 }
