@@ -124,6 +124,36 @@ impl Deployed {
     }
 }
 
+/// The dead-letter bucket: the one given, or the stack's own.
+fn dead_letter_bucket(d: &Deployed) -> String {
+    let given = d.report["parameters"]["DeadLetterBucket"]
+        .as_str()
+        .unwrap_or("");
+    if !given.is_empty() {
+        return given.to_owned();
+    }
+    d.report["physical"]["DeadLettersBucket"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no DeadLettersBucket: {:#}", d.report["resources"]))
+        .to_owned()
+}
+
+/// A value of the template with the dead-letter bucket's `Fn::Sub` /
+/// `Fn::If` resolved as CloudFormation would for this deployment.
+fn resolved(d: &Deployed, value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => {
+            let text = other.to_string();
+            assert!(
+                text.contains("arn:${AWS::Partition}:s3:::${Bucket}"),
+                "{text}"
+            );
+            format!("arn:aws:s3:::{}", dead_letter_bucket(d))
+        }
+    }
+}
+
 fn statements(document: &Value) -> Vec<Value> {
     match &document["Statement"] {
         Value::Array(list) => list.iter().filter(|s| !s.is_null()).cloned().collect(),
@@ -203,6 +233,42 @@ fn common_checks(d: &Deployed, reserved: Option<u64>) {
         granting(&own, "s3:GetObject")["Resource"],
         "arn:aws:s3:::org-logs/*"
     );
+    // Only the snapshot manager deletes.
+    assert!(
+        own.iter()
+            .all(|s| !strings(&s["Action"]).iter().any(|a| a == "es:ESHttpDelete")),
+        "{own:#?}"
+    );
+    let env = &forwarder["Environment"]["Variables"];
+    assert_eq!(env["S3_BUCKETS"], "org-logs");
+    // Every scenario keeps what fails: dead letters, and Lambda's failure
+    // records of asynchronous invocations (CloudWatch Logs), in one bucket.
+    let bucket = dead_letter_bucket(d);
+    assert_eq!(
+        env["DLQ_URI"],
+        format!("s3://{bucket}/logs-forwarder/dead-letters")
+    );
+    assert_eq!(
+        granting(&own, "s3:PutObject")["Resource"],
+        format!("arn:aws:s3:::{bucket}/*")
+    );
+    assert_eq!(
+        granting(&own, "s3:ListBucket")["Resource"],
+        format!("arn:aws:s3:::{bucket}")
+    );
+    let invoke = &d
+        .resource("ForwarderEventInvokeConfig")
+        .expect("an on-failure destination for asynchronous invocations")["Properties"];
+    assert_eq!(invoke["MaximumRetryAttempts"], 2);
+    assert_eq!(
+        invoke["MaximumEventAgeInSeconds"], 21600,
+        "the longest Lambda allows"
+    );
+    assert_eq!(invoke["Qualifier"], "$LATEST");
+    assert_eq!(
+        resolved(d, &invoke["DestinationConfig"]["OnFailure"]["Destination"]),
+        format!("arn:aws:s3:::{bucket}")
+    );
     let queue_arn = d.arn("LogObjectsQueue", "QueueArn");
     assert_eq!(granting(&own, "sqs:ReceiveMessage")["Resource"], queue_arn);
     // The log objects queue: partial batch responses, bounded concurrency.
@@ -237,7 +303,8 @@ fn public_domain_with_defaults_deploys_nothing_more() {
         "LogsDestination",
         "LogsDestinationRole",
         "LogsStreamEventSource",
-        "ForwarderDeadLettersPolicy",
+        "LogBucketKeyPolicy",
+        "DeadLetterKeyPolicy",
         "DeleteIndicesRule",
     ] {
         assert!(!d.exists(absent), "{absent} without being asked for");
@@ -256,9 +323,10 @@ fn public_domain_with_defaults_deploys_nothing_more() {
     assert!(d.function("ForwarderFunction")["Policy"].is_null());
     let sqs = &d.event_sources()[0];
     assert_eq!(sqs["ScalingConfig"]["MaximumConcurrency"], 5);
-    assert!(d.function("ForwarderFunction")["Environment"]["Variables"]
-        .get("DLQ_URI")
-        .is_none());
+    assert!(
+        d.exists("DeadLettersBucket"),
+        "a bucket of its own when none is given"
+    );
 }
 
 #[test]
@@ -283,6 +351,14 @@ fn vpc_domain_many_log_groups_whole_account_and_other_accounts() {
         ("ReservedConcurrency", "20"),
         ("ObjectsMaxConcurrency", "3"),
         ("DeadLetterBucket", "org-dead-letters"),
+        (
+            "LogBucketKmsKeyArn",
+            "arn:aws:kms:us-east-1:123456789012:key/log-bucket-key",
+        ),
+        (
+            "DeadLetterKmsKeyArn",
+            "arn:aws:kms:us-east-1:123456789012:key/dead-letter-key",
+        ),
         ("DeleteIndicesPrefixes", "cloudtrail-,vpc-flowlogs-"),
         ("DeleteIndicesOlderThan", "180d"),
     ]));
@@ -382,7 +458,6 @@ fn vpc_domain_many_log_groups_whole_account_and_other_accounts() {
     assert_eq!(stream_props["StreamModeDetails"]["StreamMode"], "ON_DEMAND");
     assert!(stream_props.get("ShardCount").is_none());
     assert_eq!(stream_props["StreamEncryption"]["EncryptionType"], "KMS");
-    let failure_queue = d.arn("LogsStreamFailureQueue", "QueueArn");
     let kinesis: Vec<&Value> = d
         .event_sources()
         .iter()
@@ -397,15 +472,33 @@ fn vpc_domain_many_log_groups_whole_account_and_other_accounts() {
     assert_eq!(k["BisectBatchOnFunctionError"], true);
     assert_eq!(k["MaximumRetryAttempts"], 4);
     assert_eq!(
-        k["DestinationConfig"]["OnFailure"]["Destination"],
-        failure_queue
+        k["DestinationConfig"]["OnFailure"]["Destination"], "arn:aws:s3:::org-dead-letters",
+        "S3 keeps the records, not only their position"
     );
     let own = d.inline_statements("ForwarderFunction");
     assert_eq!(granting(&own, "kinesis:GetRecords")["Resource"], stream_arn);
-    assert_eq!(granting(&own, "sqs:SendMessage")["Resource"], failure_queue);
+    assert!(!d.exists("DeadLettersBucket"), "the given bucket is used");
     assert_eq!(
         granting(&own, "s3:PutObject")["Resource"],
-        "arn:aws:s3:::org-dead-letters/logs-forwarder/dead-letters/*"
+        "arn:aws:s3:::org-dead-letters/*"
+    );
+    assert_eq!(
+        granting(&own, "kms:GenerateDataKey")["Resource"],
+        "arn:aws:kms:us-east-1:123456789012:key/dead-letter-key"
+    );
+    let mut decrypting: Vec<String> = own
+        .iter()
+        .filter(|s| strings(&s["Action"]).iter().any(|a| a == "kms:Decrypt"))
+        .flat_map(|s| strings(&s["Resource"]))
+        .collect();
+    decrypting.sort();
+    assert_eq!(
+        decrypting,
+        [
+            "arn:aws:kms:us-east-1:123456789012:key/dead-letter-key",
+            "arn:aws:kms:us-east-1:123456789012:key/log-bucket-key"
+        ],
+        "each key for its own bucket only"
     );
     let sqs: Vec<&Value> = d
         .event_sources()

@@ -110,6 +110,8 @@ pub enum EnvelopeError {
     NotJson(String),
     #[error("unrecognised event (top-level keys: {0})")]
     Unknown(String),
+    #[error("a Lambda failure record without the event it failed on (an SQS or SNS destination keeps only the batch's position): read the records from the stream")]
+    FailureRecordWithoutPayload,
 }
 
 /// The envelopes a Lambda event can be.
@@ -455,6 +457,9 @@ pub fn looks_like_event(head: &[u8]) -> bool {
                 && (find(b"\"invocationId\"")
                     || find(b"\"deliveryStreamArn\"")
                     || find(b"\"requestId\"")))
+            // Lambda's failure record of an invocation or a stream batch.
+            || (find(b"\"requestContext\"")
+                && (find(b"\"requestPayload\"") || find(b"\"KinesisBatchInfo\"")))
             || find(b"\"detail-type\"")
             || find(b"\"s3:TestEvent\"")
             || event_source_is_aws(head))
@@ -477,6 +482,24 @@ fn event_source_is_aws(head: &[u8]) -> bool {
     false
 }
 
+/// The event a Lambda failure record wraps: what Lambda writes to an
+/// on-failure destination when an asynchronous invocation (`requestPayload`)
+/// or a stream batch (`payload`, S3 destinations only) failed every retry.
+/// The payload is the event itself, or its JSON text.
+fn failed_event(mut record: Value) -> Result<Value, EnvelopeError> {
+    let payload = ["requestPayload", "payload"]
+        .iter()
+        .find_map(|key| record.get_mut(*key).map(Value::take))
+        .filter(|p| !p.is_null())
+        .ok_or(EnvelopeError::FailureRecordWithoutPayload)?;
+    match payload {
+        Value::String(text) => {
+            serde_json::from_str(&text).map_err(|e| EnvelopeError::NotJson(e.to_string()))
+        }
+        event => Ok(event),
+    }
+}
+
 /// Unwraps a captured file: a Lambda event, or a CloudWatch Logs payload
 /// (decoded, or gzipped as CloudWatch sends it), in plain or gzip bytes.
 pub fn from_file_bytes(bytes: Vec<u8>) -> Result<Vec<Unit>, EnvelopeError> {
@@ -490,6 +513,9 @@ pub fn from_file_bytes(bytes: Vec<u8>) -> Result<Vec<Unit>, EnvelopeError> {
         }
     };
     match serde_json::from_slice::<Value>(&bytes) {
+        Ok(value) if value.get("requestContext").is_some() => {
+            from_event(failed_event(value)?).map(|event| event.units)
+        }
         Ok(value) if value.get("messageType").is_some() => Ok(vec![Unit {
             item_id: None,
             work: Work::Logs(Payload::Decoded(bytes)),

@@ -211,6 +211,8 @@ def main():
         "status": stack["StackStatus"],
         "outputs": {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])},
         "resources": {r["LogicalResourceId"]: r["ResourceType"] for r in resources},
+        "physical": physical,
+        "parameters": spec["parameters"],
     }
 
     lam = client("lambda", endpoint)
