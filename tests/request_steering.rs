@@ -121,11 +121,28 @@ fn buckets_outside_the_allow_list_are_not_read() {
     );
     // The control: the same event with the bucket allowed reaches the
     // listener, so the zero above is the allow-list's doing.
+    // At trace level, so that the dependencies' own logs would show the
+    // signed request if they were not capped.
     let allowed = run(
         &event,
-        &[("S3_ENDPOINT", &endpoint), ("S3_BUCKETS", "other-logs")],
+        &[
+            ("S3_ENDPOINT", &endpoint),
+            ("S3_BUCKETS", "other-logs"),
+            ("RUST_LOG", "trace"),
+        ],
     );
     assert!(listener.count() >= 1, "{}", allowed.stderr);
+    assert!(
+        allowed.stderr.contains("TRACE") || allowed.stderr.contains("DEBUG"),
+        "trace on"
+    );
+    for secret in ["AKIDSTEERINGTEST", "session-token-steering", "secret"] {
+        assert!(
+            !allowed.stderr.contains(secret),
+            "{secret} logged:\n{}",
+            allowed.stderr
+        );
+    }
     assert!(
         allowed.summary["errors"].to_string().contains("HTTP 404"),
         "{}",

@@ -172,7 +172,14 @@ pub fn replay(args: &[&str], env: &[(&str, &str)]) -> Replay {
             || key.starts_with("BULK_")
             || matches!(
                 key.as_str(),
-                "ROUTES" | "ROUTES_FILE" | "S3_ENDPOINT" | "S3_BUCKETS" | "DLQ_URI" | "TEMPLATES"
+                "ROUTES"
+                    | "ROUTES_FILE"
+                    | "S3_ENDPOINT"
+                    | "S3_BUCKETS"
+                    | "DLQ_URI"
+                    | "TEMPLATES"
+                    | "RUST_LOG"
+                    | "LOG_LEVEL"
             )
         {
             cmd.env_remove(key);
