@@ -6,8 +6,9 @@
 use std::time::Duration;
 
 use crate::bulk::Action;
+use crate::client::auth::Secret;
 pub use crate::client::auth::{AuthMode, AwsContext, Credentials};
-use crate::client::{ClusterConfig, Endpoint, EndpointError};
+use crate::client::{ClusterConfig, Endpoint, EndpointError, TrustedRoots};
 use crate::routing::{Router, RoutingError};
 
 /// `_type` in action lines (`ES_TYPE`).
@@ -42,6 +43,9 @@ pub struct Settings {
     /// Where S3 requests go instead of the regional endpoint (`S3_ENDPOINT`,
     /// for tests).
     pub s3_endpoint: Option<Endpoint>,
+    /// Certificate authorities trusted beside the public ones
+    /// (`ES_CA_BUNDLE`, a PEM file), for a cluster with a private CA.
+    pub roots: TrustedRoots,
     /// The only buckets log objects are read from (`S3_BUCKETS`), when
     /// set: a notification naming another is refused before any request.
     pub s3_buckets: Option<Vec<String>>,
@@ -104,12 +108,7 @@ impl Settings {
                 // Nothing is sent without an endpoint (dry-run replay).
                 None => AuthMode::None,
             },
-            "basic" => AuthMode::Basic {
-                username: var("ES_USERNAME")
-                    .ok_or_else(|| invalid("ES_USERNAME", "required with ES_AUTH=basic"))?,
-                password: var("ES_PASSWORD")
-                    .ok_or_else(|| invalid("ES_PASSWORD", "required with ES_AUTH=basic"))?,
-            },
+            "basic" => basic_from(&var, endpoint.as_ref())?,
             "none" => AuthMode::None,
             other => {
                 return Err(invalid(
@@ -193,6 +192,10 @@ impl Settings {
             },
             router,
             aws: aws_context(&var),
+            roots: var("ES_CA_BUNDLE")
+                .map(|path| ca_bundle(&path))
+                .transpose()?
+                .unwrap_or_default(),
             s3_endpoint: var("S3_ENDPOINT")
                 .map(|e| e.parse::<Endpoint>())
                 .transpose()
@@ -225,6 +228,7 @@ impl Settings {
             gzip: self.gzip,
             timeout: self.request_timeout,
             connections: self.bulk_concurrency.max(2),
+            roots: self.roots.clone(),
         }
     }
 }
@@ -288,6 +292,99 @@ fn sigv4_from(
     })
 }
 
+/// Basic auth: a user and password from Secrets Manager (`ES_SECRET_ARN`,
+/// read here, once per cold start) or from `ES_USERNAME` / `ES_PASSWORD`;
+/// over `https://` only, unless `ES_ALLOW_BASIC_OVER_HTTP=true` says that
+/// sending the password in the clear is meant (a test cluster on loopback).
+fn basic_from(
+    var: &impl Fn(&str) -> Option<String>,
+    endpoint: Option<&Endpoint>,
+) -> Result<AuthMode, ConfigError> {
+    if let Some(endpoint) = endpoint {
+        if !endpoint.is_https() && !boolean(var, "ES_ALLOW_BASIC_OVER_HTTP", false)? {
+            return Err(invalid(
+                "ES_ENDPOINT",
+                format!(
+                    "{endpoint}: basic auth over http:// sends the password in the clear; \
+                     use https://, or set ES_ALLOW_BASIC_OVER_HTTP=true"
+                ),
+            ));
+        }
+    }
+    let (username, password) = match (var("ES_SECRET_ARN"), var("ES_USERNAME"), var("ES_PASSWORD"))
+    {
+        (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
+            return Err(invalid(
+                "ES_SECRET_ARN",
+                "set ES_SECRET_ARN or ES_USERNAME / ES_PASSWORD, not both",
+            ))
+        }
+        (Some(arn), None, None) => secret_credentials(var, &arn)?,
+        (None, Some(user), Some(password)) => (user, Secret(password)),
+        (None, None, _) => {
+            return Err(invalid(
+                "ES_USERNAME",
+                "required with ES_AUTH=basic (or ES_SECRET_ARN)",
+            ))
+        }
+        (None, Some(_), None) => return Err(invalid("ES_PASSWORD", "required with ES_AUTH=basic")),
+    };
+    Ok(AuthMode::Basic { username, password })
+}
+
+/// The user and password in the secret `arn`, read with the function's
+/// credentials from Secrets Manager (or from `AWS_ENDPOINT_URL_SECRETS_MANAGER`
+/// / `AWS_ENDPOINT_URL`, as the AWS CLI has it). Settings are read before
+/// any runtime exists, so the one request runs on a runtime of its own.
+fn secret_credentials(
+    var: &impl Fn(&str) -> Option<String>,
+    arn: &str,
+) -> Result<(String, Secret), ConfigError> {
+    let aws = aws_context(var).ok_or_else(|| {
+        invalid(
+            "ES_SECRET_ARN",
+            "reading the secret needs AWS_REGION and AWS credentials (Lambda sets them)",
+        )
+    })?;
+    let endpoint = var("AWS_ENDPOINT_URL_SECRETS_MANAGER")
+        .or_else(|| var("AWS_ENDPOINT_URL"))
+        .map(|e| e.parse::<Endpoint>())
+        .transpose()
+        .map_err(|e| invalid("AWS_ENDPOINT_URL_SECRETS_MANAGER", e.to_string()))?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| invalid("ES_SECRET_ARN", format!("cannot start a runtime: {e}")))?;
+    let read = runtime.block_on(async {
+        let http = crate::client::http_client(1, &TrustedRoots::default());
+        crate::client::secrets::basic_credentials(
+            &http,
+            &aws,
+            endpoint.as_ref(),
+            arn,
+            Duration::from_secs(10),
+        )
+        .await
+    });
+    let credentials = read.map_err(|e| invalid("ES_SECRET_ARN", e.to_string()))?;
+    Ok((credentials.username, credentials.password))
+}
+
+/// The certificates of a PEM file (`ES_CA_BUNDLE`): at least one.
+fn ca_bundle(path: &str) -> Result<TrustedRoots, ConfigError> {
+    use rustls::pki_types::{pem::PemObject, CertificateDer};
+    let certificates = CertificateDer::pem_file_iter(path)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| invalid("ES_CA_BUNDLE", format!("{path}: {e}")))?;
+    if certificates.is_empty() {
+        return Err(invalid(
+            "ES_CA_BUNDLE",
+            format!("{path}: no PEM certificate in it"),
+        ));
+    }
+    Ok(std::sync::Arc::new(certificates))
+}
+
 /// `search-d-abc.eu-west-1.es.amazonaws.com` → `eu-west-1`.
 fn region_from_host(host: &str) -> Option<String> {
     let stem = host
@@ -340,6 +437,50 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         Settings::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn basic_auth_goes_over_https_with_one_source_of_credentials() {
+        let https = [
+            ("ES_ENDPOINT", "https://search.example.com"),
+            ("ES_AUTH", "basic"),
+            ("ES_USERNAME", "u"),
+            ("ES_PASSWORD", "hunter2"),
+        ];
+        let ok = settings(&https).expect("valid");
+        assert!(matches!(&ok.auth, AuthMode::Basic { username, .. } if username == "u"));
+        assert!(
+            !format!("{ok:?}").contains("hunter2"),
+            "no password in Debug"
+        );
+        let mut http = https;
+        http[0].1 = "http://127.0.0.1:9200";
+        let err = settings(&http).expect_err("in the clear").to_string();
+        assert!(err.contains("ES_ALLOW_BASIC_OVER_HTTP"), "{err}");
+        let allowed = [&http[..], &[("ES_ALLOW_BASIC_OVER_HTTP", "true")]].concat();
+        assert!(settings(&allowed).is_ok());
+        let both = [
+            &https[..],
+            &[(
+                "ES_SECRET_ARN",
+                "arn:aws:secretsmanager:us-east-1:111122223333:secret:s",
+            )],
+        ]
+        .concat();
+        assert!(settings(&both)
+            .expect_err("two sources")
+            .to_string()
+            .contains("not both"));
+        let no_password = &https[..3];
+        assert!(settings(no_password)
+            .expect_err("half")
+            .to_string()
+            .contains("ES_PASSWORD"));
+        let bundle = [("ES_CA_BUNDLE", "/nonexistent/ca.pem")];
+        assert!(settings(&bundle)
+            .expect_err("unreadable")
+            .to_string()
+            .contains("ES_CA_BUNDLE"));
     }
 
     #[test]

@@ -135,7 +135,7 @@ impl Forwarder {
     /// A forwarder that sends to `ES_ENDPOINT`, or writes to `out` without one.
     /// One HTTP client (and connection pool) serves the cluster and S3.
     pub fn from_settings(settings: Settings, out: impl FnOnce() -> Box<dyn Write + Send>) -> Self {
-        let http = client::http_client(settings.bulk_concurrency.max(2));
+        let http = client::http_client(settings.bulk_concurrency.max(2), &settings.roots);
         let sink = match &settings.endpoint {
             Some(endpoint) => Sink::Cluster(Arc::new(Cluster::with_client(
                 http.clone(),

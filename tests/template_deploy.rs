@@ -21,6 +21,7 @@ use serde_json::{json, Map, Value};
 use support::{python_json, python_json_in, root, sam_venv_bin, Moto};
 
 const ACCOUNT: &str = "123456789012";
+const SECRET: &str = "arn:aws:secretsmanager:us-east-1:123456789012:secret:es-master-AbCdEf";
 const BASIC_EXECUTION: &str = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole";
 
 /// The parameters every deployment needs, plus `extra`.
@@ -195,7 +196,12 @@ fn common_checks(d: &Deployed, reserved: Option<u64>) {
             env["ES_ENDPOINT"],
             "https://search-logs-abc.us-east-1.es.amazonaws.com"
         );
-        assert_eq!(env["ES_AUTH"], "sigv4");
+        assert_eq!(
+            env["ES_AUTH"],
+            d.report["parameters"]["AuthMode"]
+                .as_str()
+                .unwrap_or("sigv4")
+        );
         // The execution roles: CloudWatch Logs writing and nothing else that
         // AWS manages; every other grant names its resource.
         let role = format!("{logical}Role");
@@ -305,6 +311,7 @@ fn public_domain_with_defaults_deploys_nothing_more() {
         "LogsStreamEventSource",
         "LogBucketKeyPolicy",
         "DeadLetterKeyPolicy",
+        "BasicAuthSecretPolicy",
         "DeleteIndicesRule",
     ] {
         assert!(!d.exists(absent), "{absent} without being asked for");
@@ -586,8 +593,24 @@ fn one_log_group_an_organization_and_a_provisioned_stream() {
         ("LogGroupNames", "/aws/lambda/only-this-one"),
         ("SourceOrganizationId", "o-abcdef1234"),
         ("LogsStreamShardCount", "2"),
+        ("AuthMode", "basic"),
+        ("BasicAuthSecretArn", SECRET),
     ]));
     common_checks(&d, None);
+    // Basic auth: both functions read the secret, and only it; no password
+    // anywhere in the template or the environment.
+    for logical in ["ForwarderFunction", "SnapshotManagerFunction"] {
+        let env = &d.function(logical)["Environment"]["Variables"];
+        assert_eq!(env["ES_AUTH"], "basic", "{logical}");
+        assert_eq!(env["ES_SECRET_ARN"], SECRET, "{logical}");
+        assert!(env.get("ES_PASSWORD").is_none(), "{logical}");
+        let granted = d.inline_statements(logical);
+        assert_eq!(
+            granting(&granted, "secretsmanager:GetSecretValue")["Resource"],
+            SECRET,
+            "{logical}"
+        );
+    }
     let filters = d.of_type("AWS::Logs::SubscriptionFilter");
     assert_eq!(filters.len(), 1);
     assert_eq!(

@@ -14,7 +14,7 @@ pub enum AuthMode {
     },
     Basic {
         username: String,
-        password: String,
+        password: Secret,
     },
     None,
 }
@@ -32,6 +32,16 @@ impl std::fmt::Debug for Credentials {
         f.debug_struct("Credentials")
             .field("access_key_id", &self.access_key_id)
             .finish_non_exhaustive()
+    }
+}
+
+/// A value that must never reach a log line: its `Debug` says so instead.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(..)")
     }
 }
 

@@ -81,6 +81,11 @@ impl Endpoint {
         &self.authority
     }
 
+    /// Is the connection encrypted (`https`)?
+    pub fn is_https(&self) -> bool {
+        self.scheme == "https"
+    }
+
     /// The full URL of `path_and_query` (which starts with `/`).
     pub fn url(&self, path_and_query: &str) -> String {
         format!(

@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod endpoint;
 pub mod s3;
+pub mod secrets;
 pub mod sigv4;
 pub mod version;
 
@@ -33,21 +34,51 @@ pub struct ClusterConfig {
     pub gzip: bool,
     pub timeout: Duration,
     pub connections: usize,
+    /// Certificate authorities trusted beside the public ones (`ES_CA_BUNDLE`).
+    pub roots: TrustedRoots,
 }
+
+/// Certificate authorities a private cluster's certificate may chain to,
+/// trusted beside the public (webpki) ones. Certificates are always
+/// verified: this only adds roots.
+pub type TrustedRoots = std::sync::Arc<Vec<rustls::pki_types::CertificateDer<'static>>>;
 
 type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
 
 /// The one HTTP client of the process: the cluster and S3 share its pool.
 pub type HttpClient = Client<Connector, Full<Bytes>>;
 
-/// Builds the HTTP client: HTTPS through rustls with the webpki roots, or
-/// plain HTTP, keep-alive connections kept for reuse.
-pub fn http_client(max_idle_per_host: usize) -> HttpClient {
-    let connector = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_webpki_roots()
-        .https_or_http()
-        .enable_http1()
-        .build();
+/// Builds the HTTP client: HTTPS through rustls with the webpki roots (and
+/// `roots`, a private CA's), or plain HTTP, keep-alive connections kept for
+/// reuse.
+pub fn http_client(max_idle_per_host: usize, roots: &TrustedRoots) -> HttpClient {
+    let builder = hyper_rustls::HttpsConnectorBuilder::new();
+    let builder = if roots.is_empty() {
+        builder.with_webpki_roots()
+    } else {
+        let mut store = rustls::RootCertStore {
+            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+        };
+        // Each was parsed when the settings were read.
+        let (_, unusable) = store.add_parsable_certificates(roots.iter().cloned());
+        if unusable > 0 {
+            tracing::warn!(
+                unusable,
+                "ES_CA_BUNDLE certificates that are no CA were left out"
+            );
+        }
+        let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .map(|b| b.with_root_certificates(store).with_no_client_auth());
+        match config {
+            Ok(config) => builder.with_tls_config(config),
+            // ring supports the default versions: never reached.
+            Err(_) => builder.with_webpki_roots(),
+        }
+    };
+    let connector = builder.https_or_http().enable_http1().build();
     Client::builder(TokioExecutor::new())
         // Lambda freezes the environment between invocations; a pooled
         // connection older than the domain's idle timeout is likely dead.
@@ -105,7 +136,11 @@ pub struct Cluster {
 
 impl Cluster {
     pub fn new(endpoint: Endpoint, config: &ClusterConfig) -> Cluster {
-        Cluster::with_client(http_client(config.connections), endpoint, config)
+        Cluster::with_client(
+            http_client(config.connections, &config.roots),
+            endpoint,
+            config,
+        )
     }
 
     /// A cluster reached through an existing client (sharing its pool).
@@ -118,7 +153,7 @@ impl Cluster {
             } => Auth::SigV4(Signer::new(credentials, region, service)),
             AuthMode::Basic { username, password } => {
                 let token = base64::engine::general_purpose::STANDARD
-                    .encode(format!("{username}:{password}"));
+                    .encode(format!("{username}:{}", password.0));
                 let mut value = HeaderValue::from_str(&format!("Basic {token}"))
                     .unwrap_or(HeaderValue::from_static(""));
                 value.set_sensitive(true);

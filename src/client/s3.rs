@@ -431,7 +431,7 @@ mod tests {
     #[test]
     fn steering_names_build_no_request() {
         let client = S3Client::new(
-            super::super::http_client(1),
+            super::super::http_client(1, &Default::default()),
             AwsContext {
                 region: "us-east-1".into(),
                 credentials: super::super::auth::Credentials {
