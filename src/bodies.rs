@@ -16,6 +16,7 @@ use std::time::Instant;
 use crate::bulk::{BulkBody, BulkEncoder};
 use crate::client::sigv4::sha256_hex;
 use crate::config::Settings;
+use crate::dead_letter::Oversize;
 use crate::decode::records::{Layout, RecordReader};
 use crate::formats::{text, vpc_flow::FieldList, DocumentEncoder, Event, Format, Origin};
 use crate::input::cloudwatch::{LogEvent, LogsData, PayloadError, PayloadParser};
@@ -336,6 +337,8 @@ pub struct ObjectBodies {
     pending: std::collections::VecDeque<BulkBody>,
     /// The forwarder's own log group, whose events are never indexed.
     own_log_group: Option<String>,
+    /// Records too large to index whole, kept whole for the dead letters.
+    oversize: Vec<Oversize>,
     /// Whether the object's records are CloudWatch Logs payloads, decided
     /// by its first record.
     payloads: Option<bool>,
@@ -384,6 +387,7 @@ impl ObjectBodies {
             pending: Default::default(),
             own_log_group: settings.own_log_group.clone(),
             payloads: None,
+            oversize: Vec::new(),
         })
     }
 
@@ -422,6 +426,7 @@ impl ObjectBodies {
             pending,
             own_log_group,
             payloads,
+            oversize,
         } = self;
         if let Some(body) = pending.pop_front() {
             return Some(body);
@@ -440,7 +445,7 @@ impl ObjectBodies {
                 ));
                 break;
             }
-            let record = match records.next_record() {
+            let mut record = match records.next_record() {
                 Ok(Some(record)) => record,
                 Ok(None) => break,
                 Err(e) => {
@@ -505,6 +510,25 @@ impl ObjectBodies {
                 DefaultId::Derived(id_buf),
                 record.position,
             );
+            match record.whole.take() {
+                None => {}
+                Some(Ok(whole)) => oversize.push(Oversize {
+                    source: origin_name(bucket, key),
+                    position: record.position,
+                    id: id_buf.clone(),
+                    reason: problem.unwrap_or_default().to_owned(),
+                    whole,
+                }),
+                Some(Err(why)) => {
+                    let error = format!(
+                        "{}: record {}: its whole text could not be kept: {why}",
+                        origin_name(bucket, key),
+                        record.position
+                    );
+                    tracing::error!(%error, "oversized record");
+                    batcher.summary.note_error(error);
+                }
+            }
             if full.is_some() {
                 return full;
             }
@@ -515,6 +539,11 @@ impl ObjectBodies {
 
     pub fn into_summary(self) -> Summary {
         self.batcher.summary
+    }
+
+    /// What was read, and the records too large to index whole.
+    pub fn into_parts(self) -> (Summary, Vec<Oversize>) {
+        (self.batcher.summary, self.oversize)
     }
 }
 
@@ -604,11 +633,12 @@ pub fn dead_letter_bodies(
                 continue;
             }
         };
-        if record.get("error_type").and_then(serde_json::Value::as_str) == Some("undecodable") {
+        let error_type = record.get("error_type").and_then(serde_json::Value::as_str);
+        if let Some(kind @ ("undecodable" | "record_too_large")) = error_type {
             // Input kept as it came, for a person to look at: nothing to send.
             summary.skipped += 1;
             summary.note_error(format!(
-                "dead letter {}: undecodable input, kept and not sent",
+                "dead letter {}: {kind}, kept as it came and not sent",
                 n + 1
             ));
             continue;

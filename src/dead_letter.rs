@@ -23,6 +23,7 @@ use serde_json::{json, Value};
 
 use crate::client::s3::S3Client;
 use crate::delivery::Undelivered;
+use crate::spill::Spilled;
 
 /// The key every dead-letter record carries (and replay recognises).
 pub const MARKER: &str = "logs_forwarder_dead_letter";
@@ -116,6 +117,69 @@ pub fn encode_raw(reason: &str, raw: &[u8], now_ms: i64) -> Vec<u8> {
     out
 }
 
+/// A record too large to index whole (over the reader's limit): a
+/// truncated copy was indexed with `@error`; the whole of it, as it was in
+/// its object, is kept here.
+#[derive(Debug)]
+pub struct Oversize {
+    /// `s3://bucket/key`, or the replayed file.
+    pub source: String,
+    /// The record's position in its object.
+    pub position: u64,
+    /// The `_id` of the truncated copy.
+    pub id: String,
+    pub reason: String,
+    pub whole: Spilled,
+}
+
+/// Writes an oversized record: its bytes as an object (or file) of their
+/// own, `<name>.record`, and beside it one NDJSON record saying what it is
+/// (`error_type` `record_too_large`, `source`, `position`, `id`, `bytes`,
+/// `record`: where the bytes are). Returns where the bytes went.
+pub async fn write_oversize(
+    destination: &Destination,
+    s3: Option<&S3Client>,
+    oversize: &Oversize,
+) -> Result<String, String> {
+    let now_ms = crate::time::now_millis();
+    let name = object_name(now_ms);
+    let stored = match destination {
+        Destination::Dir(dir) => {
+            let path = dir.join(format!("dead-letters-{name}.record"));
+            let copy = async {
+                tokio::fs::create_dir_all(dir).await?;
+                tokio::fs::copy(oversize.whole.path(), &path).await
+            };
+            copy.await
+                .map_err(|e| format!("writing an oversized record to {}: {e}", path.display()))?;
+            path.display().to_string()
+        }
+        Destination::S3 { bucket, prefix } => {
+            let s3 = s3.ok_or("dead letters to S3 need AWS_REGION and AWS credentials")?;
+            let key = format!("{}.record", dated_key(prefix, now_ms, &name));
+            s3.put_file(bucket, &key, oversize.whole.path())
+                .await
+                .map_err(|e| format!("writing an oversized record: {e}"))?;
+            format!("s3://{bucket}/{key}")
+        }
+    };
+    let record = json!({
+        MARKER: 1,
+        "time": crate::time::rfc3339_millis(now_ms),
+        "error_type": "record_too_large",
+        "reason": oversize.reason,
+        "source": oversize.source,
+        "position": oversize.position,
+        "id": oversize.id,
+        "bytes": oversize.whole.len(),
+        "record": stored,
+    });
+    let mut body = record.to_string().into_bytes();
+    body.push(b'\n');
+    write_records(destination, s3, body, now_ms).await?;
+    Ok(stored)
+}
+
 /// Writes `letters` to `destination`; returns where they went.
 pub async fn write(
     destination: &Destination,
@@ -144,15 +208,10 @@ async fn write_records(
     body: Vec<u8>,
     now_ms: i64,
 ) -> Result<String, String> {
-    let date = crate::time::civil_from_days(crate::time::day_number(now_ms));
-    let name = format!(
-        "{}-{:016x}.ndjson",
-        crate::time::rfc3339_millis(now_ms).replace([':', '.'], "-"),
-        fastrand::u64(..)
-    );
+    let name = object_name(now_ms);
     match destination {
         Destination::Dir(dir) => {
-            let path = dir.join(format!("dead-letters-{name}"));
+            let path = dir.join(format!("dead-letters-{name}.ndjson"));
             let write = async {
                 tokio::fs::create_dir_all(dir).await?;
                 tokio::fs::write(&path, &body).await
@@ -164,21 +223,37 @@ async fn write_records(
         }
         Destination::S3 { bucket, prefix } => {
             let s3 = s3.ok_or("dead letters to S3 need AWS_REGION and AWS credentials")?;
-            let mut key = String::new();
-            if !prefix.is_empty() {
-                key.push_str(prefix);
-                key.push('/');
-            }
-            key.push_str(&format!(
-                "{:04}/{:02}/{:02}/{name}",
-                date.year, date.month, date.day
-            ));
+            let key = format!("{}.ndjson", dated_key(prefix, now_ms, &name));
             s3.put_object(bucket, &key, Bytes::from(body))
                 .await
                 .map_err(|e| format!("writing dead letters: {e}"))?;
             Ok(format!("s3://{bucket}/{key}"))
         }
     }
+}
+
+/// A name no other invocation writes: the time, and a random part.
+fn object_name(now_ms: i64) -> String {
+    format!(
+        "{}-{:016x}",
+        crate::time::rfc3339_millis(now_ms).replace([':', '.'], "-"),
+        fastrand::u64(..)
+    )
+}
+
+/// `prefix/YYYY/MM/DD/name`: dead letters sorted by day.
+fn dated_key(prefix: &str, now_ms: i64, name: &str) -> String {
+    let date = crate::time::civil_from_days(crate::time::day_number(now_ms));
+    let mut key = String::new();
+    if !prefix.is_empty() {
+        key.push_str(prefix);
+        key.push('/');
+    }
+    key.push_str(&format!(
+        "{:04}/{:02}/{:02}/{name}",
+        date.year, date.month, date.day
+    ));
+    key
 }
 
 #[cfg(test)]

@@ -415,7 +415,7 @@ impl Forwarder {
             let mut bodies = match ObjectBodies::new(&settings, doc_type, object) {
                 Ok(bodies) => bodies.stop_at(stop_at).limit_bytes(bytes_limit),
                 Err(e) => {
-                    return Summary::undecodable(format!("{source}: {e}"));
+                    return (Summary::undecodable(format!("{source}: {e}")), Vec::new());
                 }
             };
             loop {
@@ -430,18 +430,45 @@ impl Forwarder {
                     break;
                 }
             }
-            bodies.into_summary()
+            bodies.into_parts()
         });
         let mut dispatch = Dispatch::new(self, deadline);
         while let Some((body, permit)) = rx.recv().await {
             dispatch.submit(body, Some(permit)).await;
         }
-        let mut summary = match reader.await {
-            Ok(summary) => summary,
-            Err(e) => Summary::undecodable(format!("reading the object failed: {e}")),
+        let (mut summary, oversize) = match reader.await {
+            Ok(parts) => parts,
+            Err(e) => (
+                Summary::undecodable(format!("reading the object failed: {e}")),
+                Vec::new(),
+            ),
         };
         summary.merge(dispatch.finish().await);
+        for record in oversize {
+            self.keep_oversize(&record, &mut summary).await;
+        }
         summary
+    }
+
+    /// The whole of a record too large to index (its truncated copy was
+    /// indexed with `@error`), to the dead-letter destination. If it cannot
+    /// be written there, the object fails, so that it is read again.
+    async fn keep_oversize(&self, record: &crate::dead_letter::Oversize, summary: &mut Summary) {
+        let Some(destination) = &self.settings.dead_letters else {
+            tracing::warn!(source = %record.source, position = record.position, bytes = record.whole.len(),
+                "oversized record indexed truncated; set DLQ_URI to keep it whole");
+            return;
+        };
+        match crate::dead_letter::write_oversize(destination, self.s3.as_deref(), record).await {
+            Ok(location) => {
+                tracing::warn!(%location, bytes = record.whole.len(), "oversized record kept whole");
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "oversized record not kept");
+                summary.failed += 1;
+                summary.note_error(e);
+            }
+        }
     }
 
     /// The `_type` to send, per `ES_TYPE`.

@@ -12,6 +12,7 @@
 //! client     hyper + rustls, SigV4 / basic auth, gzip, timeouts
 //! delivery   retries with backoff, per-item re-sends, repairs, deadline
 //! dead_letter what the cluster will not take, with the reason (DLQ_URI)
+//! spill      a record too large to hold, kept whole in a temporary file
 //! forwarder  the pipeline that runs all of the above per invocation
 //! ```
 
@@ -36,6 +37,7 @@ pub mod metrics;
 pub mod replay;
 pub mod routing;
 pub mod snapshots;
+pub mod spill;
 pub mod summary;
 pub mod templates;
 pub mod time;

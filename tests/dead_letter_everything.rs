@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 use support::proxy::{Fault, Proxy};
-use support::{fixture, path_str, replay, Osmem};
+use support::{fixture, path_str, replay, Moto, Osmem};
 
 fn dead_letter_records(dir: &std::path::Path) -> Vec<Value> {
     let mut records = Vec::new();
@@ -162,4 +162,63 @@ fn a_request_refused_whole_is_counted_and_logged_once() {
         "once per request:\n{}",
         run.stderr
     );
+}
+
+/// A record larger than the reader holds (over 8 MiB): a truncated copy is
+/// indexed with `@error`, as before, and the whole record goes to the
+/// dead-letter bucket (a real bucket in `moto_server`, written with a
+/// multipart upload: the record is larger than one part), byte for byte.
+#[test]
+fn a_record_too_large_to_index_is_kept_whole() {
+    let moto = Moto::start();
+    moto.notify(json!({"bucket": "dead-letters", "queue": "unused", "objects": []}));
+    let dir = support::temp_dir("dlq-oversize");
+    let mut huge = b"2025-11-22T08:26:40Z huge line ".to_vec();
+    huge.extend((0..9 * 1024 * 1024).map(|i| b"abcdefghijklmnopqrstuvwxyz"[i % 26]));
+    let object = dir.join("app.log");
+    let mut text = b"first line\n".to_vec();
+    text.extend_from_slice(&huge);
+    text.extend_from_slice(b"\nlast line\n");
+    std::fs::write(&object, &text).expect("write");
+    let run = replay(
+        &["--out", "/dev/null", &path_str(&object)],
+        &[
+            ("DLQ_URI", "s3://dead-letters/forwarder"),
+            ("S3_ENDPOINT", &moto.url),
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ],
+    );
+    let s = &run.summary;
+    assert!(run.success, "{s}\n{}", run.stderr);
+    assert_eq!(
+        (s["events"].as_u64(), s["encoded"].as_u64()),
+        (Some(3), Some(3)),
+        "{s}"
+    );
+    assert_eq!(s["malformed"], 1, "the truncated copy: {s}");
+    let objects = moto.objects("dead-letters");
+    let record = objects
+        .iter()
+        .find(|(key, _)| key.ends_with(".record"))
+        .unwrap_or_else(|| panic!("{:?}", objects.iter().map(|o| &o.0).collect::<Vec<_>>()));
+    assert!(record.0.starts_with("forwarder/"), "{}", record.0);
+    assert!(
+        record.1 == huge,
+        "every byte: {} of {}",
+        record.1.len(),
+        huge.len()
+    );
+    let (_, letter) = objects
+        .iter()
+        .find(|(key, _)| key.ends_with(".ndjson"))
+        .expect("the record saying what it is");
+    let letter: Value = serde_json::from_slice(letter).expect("NDJSON");
+    assert_eq!(letter["error_type"], "record_too_large");
+    assert_eq!(letter["position"], 1);
+    assert_eq!(letter["bytes"], huge.len());
+    assert_eq!(letter["record"], format!("s3://dead-letters/{}", record.0));
+    assert_eq!(letter["source"], path_str(&object));
+    let _ = std::fs::remove_dir_all(&dir);
 }

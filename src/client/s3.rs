@@ -4,6 +4,7 @@
 //! so that an object of any size streams through a few hundred KiB.
 
 use std::io::Read;
+use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
@@ -39,6 +40,16 @@ impl S3Location {
             .or_else(|| self.etag.clone())
             .unwrap_or_default()
     }
+}
+
+/// The size of each part of a multipart upload (S3's least is 5 MiB).
+pub const PART_SIZE: usize = 8 << 20;
+
+/// An answer read whole.
+struct Answer {
+    status: http::StatusCode,
+    headers: http::HeaderMap,
+    body: Bytes,
 }
 
 /// Body chunks in flight between the network and the reader.
@@ -160,6 +171,98 @@ impl S3Client {
 
     /// Writes a small object (dead letters) in one signed PutObject.
     pub async fn put_object(&self, bucket: &str, key: &str, body: Bytes) -> Result<(), S3Error> {
+        self.call(Method::PUT, bucket, key, "", body)
+            .await
+            .map(drop)
+    }
+
+    /// Writes a file of any size (a record too large to index, kept whole)
+    /// with a multipart upload, one [`PART_SIZE`] part in memory at a time;
+    /// an upload that fails is aborted, so that no parts linger.
+    pub async fn put_file(&self, bucket: &str, key: &str, path: &Path) -> Result<(), S3Error> {
+        use tokio::io::AsyncReadExt as _;
+        let io_error = |e: std::io::Error| S3Error::Client {
+            bucket: bucket.to_owned(),
+            key: key.to_owned(),
+            source: ClientError::Request(format!("{}: {e}", path.display())),
+        };
+        let mut file = tokio::fs::File::open(path).await.map_err(io_error)?;
+        let started = self
+            .call(Method::POST, bucket, key, "uploads=", Bytes::new())
+            .await?;
+        let upload_id = xml_element(&started.body, "UploadId").ok_or_else(|| S3Error::Status {
+            bucket: bucket.to_owned(),
+            key: key.to_owned(),
+            status: started.status.as_u16(),
+            message: "CreateMultipartUpload answered no UploadId".into(),
+        })?;
+        let upload = super::endpoint::percent_encode(&upload_id, b"");
+        let mut parts = String::from("<CompleteMultipartUpload>");
+        let result: Result<(), S3Error> = async {
+            for number in 1.. {
+                let mut part = Vec::with_capacity(PART_SIZE);
+                (&mut file)
+                    .take(PART_SIZE as u64)
+                    .read_to_end(&mut part)
+                    .await
+                    .map_err(io_error)?;
+                if part.is_empty() && number > 1 {
+                    break;
+                }
+                let query = format!("partNumber={number}&uploadId={upload}");
+                let answer = self
+                    .call(Method::PUT, bucket, key, &query, Bytes::from(part))
+                    .await?;
+                let etag = answer
+                    .headers
+                    .get(http::header::ETAG)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default();
+                parts.push_str(&format!(
+                    "<Part><PartNumber>{number}</PartNumber><ETag>{etag}</ETag></Part>"
+                ));
+            }
+            parts.push_str("</CompleteMultipartUpload>");
+            let query = format!("uploadId={upload}");
+            let done = self
+                .call(Method::POST, bucket, key, &query, Bytes::from(parts))
+                .await?;
+            // S3 may answer 200 and still report an error in the body.
+            match xml_element(&done.body, "Code") {
+                Some(code) => Err(S3Error::Status {
+                    bucket: bucket.to_owned(),
+                    key: key.to_owned(),
+                    status: done.status.as_u16(),
+                    message: format!("CompleteMultipartUpload: {code}"),
+                }),
+                None => Ok(()),
+            }
+        }
+        .await;
+        if result.is_err() {
+            let query = format!("uploadId={upload}");
+            let _ = self
+                .call(Method::DELETE, bucket, key, &query, Bytes::new())
+                .await;
+        }
+        result
+    }
+
+    /// One signed request on an object, its answer read whole; a status
+    /// that is not a success is an error with S3's code and message.
+    async fn call(
+        &self,
+        method: Method,
+        bucket: &str,
+        key: &str,
+        query: &str,
+        body: Bytes,
+    ) -> Result<Answer, S3Error> {
+        let fail = |source: ClientError| S3Error::Client {
+            bucket: bucket.to_owned(),
+            key: key.to_owned(),
+            source,
+        };
         let location = S3Location {
             bucket: bucket.to_owned(),
             key: key.to_owned(),
@@ -169,27 +272,40 @@ impl S3Client {
             region: None,
             event_time_ms: None,
         };
-        let fail = |source: ClientError| S3Error::Client {
-            bucket: bucket.to_owned(),
-            key: key.to_owned(),
-            source,
-        };
         let request = self
-            .signed(Method::PUT, &location, body, SystemTime::now())
+            .signed(method, &location, query, body, SystemTime::now())
             .map_err(fail)?;
-        let response = super::exchange(&self.http, request, self.timeout)
+        let exchange = async {
+            let response = self
+                .http
+                .request(request)
+                .await
+                .map_err(|e| ClientError::Connection(error_chain(&e)))?;
+            let (parts, body) = response.into_parts();
+            let body = body
+                .collect()
+                .await
+                .map_err(|e| ClientError::Body(error_chain(&e)))?
+                .to_bytes();
+            Ok(Answer {
+                status: parts.status,
+                headers: parts.headers,
+                body,
+            })
+        };
+        let answer = tokio::time::timeout(self.timeout, exchange)
             .await
+            .map_err(|_| fail(ClientError::Timeout(self.timeout)))?
             .map_err(fail)?;
-        let (status, body) = (response.status, response.body);
-        if !status.is_success() {
+        if !answer.status.is_success() {
             return Err(S3Error::Status {
                 bucket: bucket.to_owned(),
                 key: key.to_owned(),
-                status: status.as_u16(),
-                message: s3_error_message(&body),
+                status: answer.status.as_u16(),
+                message: s3_error_message(&answer.body),
             });
         }
-        Ok(())
+        Ok(answer)
     }
 
     /// The signed GetObject request for `object` at `time`.
@@ -198,13 +314,25 @@ impl S3Client {
         object: &S3Location,
         time: SystemTime,
     ) -> Result<http::Request<Full<Bytes>>, ClientError> {
-        self.signed(Method::GET, object, Bytes::new(), time)
+        let query = object
+            .version_id
+            .as_deref()
+            .map_or_else(String::new, |version| {
+                format!(
+                    "versionId={}",
+                    super::endpoint::percent_encode(version, b"")
+                )
+            });
+        self.signed(Method::GET, object, &query, Bytes::new(), time)
     }
 
+    /// A signed request on `object`, with `query` (encoded already) if not
+    /// empty.
     fn signed(
         &self,
         method: Method,
         object: &S3Location,
+        query: &str,
         body: Bytes,
         time: SystemTime,
     ) -> Result<http::Request<Full<Bytes>>, ClientError> {
@@ -235,9 +363,9 @@ impl S3Client {
                 .map_err(|e: super::EndpointError| ClientError::Request(e.to_string()))?,
         };
         path.push_str(&encode_key(&object.key));
-        if let Some(version) = &object.version_id {
-            path.push_str("?versionId=");
-            path.push_str(&super::endpoint::percent_encode(version, b""));
+        if !query.is_empty() {
+            path.push('?');
+            path.push_str(query);
         }
         let mut request = http::Request::builder()
             .method(method)
@@ -323,15 +451,18 @@ pub fn encode_key(key: &str) -> String {
     super::endpoint::percent_encode(key, b"/")
 }
 
+/// The text of the first `<name>` element of an S3 XML body.
+fn xml_element(body: &[u8], name: &str) -> Option<String> {
+    let text = String::from_utf8_lossy(body);
+    let open = format!("<{name}>");
+    let start = text.find(&open)? + open.len();
+    let end = text[start..].find('<')? + start;
+    Some(text[start..end].to_owned())
+}
+
 /// The `<Code>` and `<Message>` of an S3 XML error body.
 fn s3_error_message(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let element = |name: &str| {
-        let open = format!("<{name}>");
-        let start = text.find(&open)? + open.len();
-        let end = text[start..].find('<')? + start;
-        Some(text[start..end].to_owned())
-    };
+    let element = |name: &str| xml_element(body, name);
     match (element("Code"), element("Message")) {
         (Some(code), Some(message)) => format!("{code}: {message}"),
         (Some(code), None) => code,

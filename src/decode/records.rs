@@ -17,6 +17,8 @@
 use std::borrow::Cow;
 use std::io::{self, BufRead, Read};
 
+use crate::spill::{Spill, Spilled};
+
 /// The largest record kept whole. A longer one is indexed as its first
 /// [`OVERSIZE_PREFIX`] bytes with an error.
 pub const MAX_RECORD: usize = 8 * 1024 * 1024;
@@ -143,16 +145,18 @@ pub struct Record<'a> {
     /// Zero-based position of the record in its object.
     pub position: u64,
     pub problem: Option<String>,
+    /// A record over [`MAX_RECORD`]: all of its bytes, in a temporary file
+    /// (for the dead-letter destination), or why they could not be kept.
+    pub whole: Option<Result<Spilled, String>>,
 }
 
 /// Reads the records of one object.
 pub struct RecordReader {
     input: Box<dyn BufRead + Send>,
     layout: Layout,
-    buf: Vec<u8>,
+    /// The record being read, when it is copied rather than lent.
+    kept: Kept,
     scanner: Scanner,
-    /// Bytes of the current record seen, kept or not.
-    record_len: usize,
     /// Bytes of the last record that were lent out of the input's buffer
     /// rather than copied, consumed when the next record is asked for.
     lent: usize,
@@ -178,13 +182,12 @@ impl RecordReader {
         Ok(RecordReader {
             input,
             layout,
-            buf: Vec::new(),
+            kept: Kept::default(),
             scanner: Scanner::new(match layout {
                 Layout::RecordsArray => 2,
                 Layout::Array => 1,
                 _ => 0,
             }),
-            record_len: 0,
             lent: 0,
             done: layout == Layout::Digest,
             position: 0,
@@ -204,8 +207,7 @@ impl RecordReader {
         if self.done {
             return Ok(None);
         }
-        self.buf.clear();
-        self.record_len = 0;
+        self.kept.clear();
         if self.layout == Layout::Lines {
             if let Some(len) = self.line_in_buffer()? {
                 let position = self.position;
@@ -216,6 +218,7 @@ impl RecordReader {
                     text,
                     position,
                     problem,
+                    whole: None,
                 }));
             }
         }
@@ -231,19 +234,23 @@ impl RecordReader {
         let position = self.position;
         self.position += 1;
         let mut problem = None;
-        if self.record_len > MAX_RECORD {
+        let mut whole = None;
+        if self.kept.len > MAX_RECORD {
             problem = Some(format!(
-                "record of more than {MAX_RECORD} bytes: only the first {OVERSIZE_PREFIX} kept"
+                "record of {} bytes, more than {MAX_RECORD}: only the first {OVERSIZE_PREFIX} indexed",
+                self.kept.len
             ));
-            self.buf.truncate(OVERSIZE_PREFIX);
+            self.kept.buf.truncate(OVERSIZE_PREFIX);
+            whole = self.kept.take_whole();
         } else if !complete {
             problem = Some("record cut off by the end of the object".to_owned());
         }
-        let text = record_text(&self.buf, &mut problem);
+        let text = record_text(&self.kept.buf, &mut problem);
         Ok(Some(Record {
             text,
             position,
             problem,
+            whole,
         }))
     }
 
@@ -284,7 +291,7 @@ impl RecordReader {
                 saw_any = true;
                 let newline = memchr::memchr(b'\n', chunk);
                 let end = newline.unwrap_or(chunk.len());
-                keep(&mut self.buf, &mut self.record_len, &chunk[..end]);
+                self.kept.keep(&chunk[..end]);
                 self.input.consume(newline.map_or(end, |p| p + 1));
                 if newline.is_some() {
                     break;
@@ -293,12 +300,11 @@ impl RecordReader {
             if !saw_any {
                 return Ok(None);
             }
-            if self.buf.last() == Some(&b'\r') {
-                self.buf.pop();
+            if self.kept.buf.last() == Some(&b'\r') {
+                self.kept.buf.pop();
             }
-            if self.buf.iter().all(u8::is_ascii_whitespace) && self.record_len <= MAX_RECORD {
-                self.buf.clear();
-                self.record_len = 0;
+            if self.kept.buf.iter().all(u8::is_ascii_whitespace) && self.kept.len <= MAX_RECORD {
+                self.kept.clear();
                 continue;
             }
             return Ok(Some(true));
@@ -340,7 +346,7 @@ impl RecordReader {
                 self.scanner.element_start
             };
             if let Some(start) = start {
-                keep(&mut self.buf, &mut self.record_len, &chunk[start..end]);
+                self.kept.keep(&chunk[start..end]);
             }
             self.input.consume(end);
             if scanned.is_some() {
@@ -384,12 +390,65 @@ fn record_text<'b>(bytes: &'b [u8], problem: &mut Option<String>) -> Cow<'b, str
     }
 }
 
-/// Appends `bytes` of the current record to `buf`, up to one byte past the
-/// limit (which tells an oversized record from one of exactly the limit).
-fn keep(buf: &mut Vec<u8>, record_len: &mut usize, bytes: &[u8]) {
-    *record_len += bytes.len();
-    let room = (MAX_RECORD + 1).saturating_sub(buf.len());
-    buf.extend_from_slice(&bytes[..bytes.len().min(room)]);
+/// The bytes of the record being read: the first [`MAX_RECORD`] + 1 in
+/// memory (one past the limit tells an oversized record from one of
+/// exactly the limit), and, once the record is larger, all of them in a
+/// temporary file, so that memory stays bounded and nothing is lost.
+#[derive(Default)]
+struct Kept {
+    buf: Vec<u8>,
+    /// Bytes of the record seen, kept in memory or not.
+    len: usize,
+    overflow: Overflow,
+}
+
+#[derive(Default)]
+enum Overflow {
+    #[default]
+    None,
+    Spilling(Spill),
+    /// The temporary file could not be made.
+    Lost(String),
+}
+
+impl Kept {
+    fn clear(&mut self) {
+        self.buf.clear();
+        self.len = 0;
+        self.overflow = Overflow::None;
+    }
+
+    fn keep(&mut self, bytes: &[u8]) {
+        let before = self.len;
+        self.len += bytes.len();
+        let room = (MAX_RECORD + 1).saturating_sub(self.buf.len());
+        self.buf.extend_from_slice(&bytes[..bytes.len().min(room)]);
+        if self.len <= MAX_RECORD {
+            return;
+        }
+        match &mut self.overflow {
+            Overflow::Spilling(spill) => spill.write(bytes),
+            Overflow::Lost(_) => {}
+            // Crossing the limit now: everything before is in `buf`.
+            Overflow::None => match Spill::create() {
+                Ok(mut spill) => {
+                    spill.write(&self.buf[..before]);
+                    spill.write(bytes);
+                    self.overflow = Overflow::Spilling(spill);
+                }
+                Err(e) => self.overflow = Overflow::Lost(format!("no temporary file: {e}")),
+            },
+        }
+    }
+
+    /// The whole of an oversized record.
+    fn take_whole(&mut self) -> Option<Result<Spilled, String>> {
+        match std::mem::take(&mut self.overflow) {
+            Overflow::None => None,
+            Overflow::Spilling(spill) => Some(spill.finish()),
+            Overflow::Lost(why) => Some(Err(why)),
+        }
+    }
 }
 
 /// Finds where JSON values begin and end in a byte stream, chunk by chunk,
@@ -700,6 +759,44 @@ mod tests {
                 let got: Vec<&str> = got.iter().map(|(t, _)| t.as_str()).collect();
                 assert_eq!(got, *expected, "{label}, chunk {chunk}");
             }
+        }
+    }
+
+    #[test]
+    fn oversized_records_are_kept_whole_on_the_side() {
+        let mut big = br#"{"Records":[{"a":""#.to_vec();
+        let record_start = br#"{"Records":["#.len();
+        big.extend(std::iter::repeat_n(b'x', MAX_RECORD + 5));
+        big.extend_from_slice(br#""},{"b":1}]}"#);
+        let record_end = big.len() - br#",{"b":1}]}"#.len();
+        let mut line = vec![b'y'; MAX_RECORD + 3];
+        line.extend_from_slice(b"\nnext\n");
+        for (data, whole_bytes) in [
+            (&big[..], &big[record_start..record_end]),
+            (&line[..], &line[..MAX_RECORD + 3]),
+        ] {
+            let reader =
+                std::io::BufReader::with_capacity(64 * 1024, std::io::Cursor::new(data.to_vec()));
+            let mut records = RecordReader::new(Box::new(reader)).expect("reader");
+            let first = records.next_record().expect("read").expect("a record");
+            assert_eq!(first.text.len(), OVERSIZE_PREFIX);
+            let whole = first.whole.expect("oversized").expect("kept");
+            assert_eq!(whole.len(), whole_bytes.len() as u64);
+            assert!(
+                std::fs::read(whole.path()).expect("spilled") == whole_bytes,
+                "every byte, in order"
+            );
+            let path = whole.path().to_owned();
+            drop(whole);
+            assert!(!path.exists());
+            let second = records
+                .next_record()
+                .expect("read")
+                .expect("the next record");
+            assert!(
+                second.whole.is_none() && second.problem.is_none(),
+                "{second:?}"
+            );
         }
     }
 

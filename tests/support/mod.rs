@@ -347,29 +347,41 @@ pub struct Moto {
 }
 
 impl Moto {
+    /// Starts `moto_server` on a free port. The port is picked by binding
+    /// and releasing it, so another listener of a test running beside may
+    /// take it first: the server is only taken once it answers as moto
+    /// (its `/moto-api/data.json`), else it is started again elsewhere.
     pub fn start() -> Moto {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let child = Command::new(venv_bin("moto_server"))
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("moto_server starts (installed by scripts/install-peers)");
-        let started = std::time::Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                started.elapsed() < std::time::Duration::from_secs(30),
-                "moto_server did not listen on {port}"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(100));
+        for _ in 0..5 {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .expect("a free port")
+                .port();
+            let mut child = Command::new(venv_bin("moto_server"))
+                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("moto_server starts (installed by scripts/install-peers)");
+            let url = format!("http://127.0.0.1:{port}");
+            let started = std::time::Instant::now();
+            while started.elapsed() < std::time::Duration::from_secs(30) {
+                if !matches!(child.try_wait(), Ok(None)) {
+                    break; // it exited: the port was taken
+                }
+                let answered = ureq::get(&format!("{url}/moto-api/data.json"))
+                    .timeout(std::time::Duration::from_secs(2))
+                    .call()
+                    .is_ok_and(|r| r.status() == 200);
+                if answered {
+                    return Moto { child, url };
+                }
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
         }
-        Moto {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-        }
+        panic!("moto_server did not start on any of five ports");
     }
 
     /// Puts objects into a bucket that notifies a queue, and returns the
