@@ -273,9 +273,8 @@ fn main() {
                 let t = Instant::now();
                 let units = vec![Unit {
                     item_id: None,
-                    work: Work::Logs(Payload::Decoded(
-                        decode::base64_gzip(&data).expect("decode"),
-                    )),
+                    // As Lambda hands it over: decoded by the forwarder.
+                    work: Work::Logs(Payload::Base64(data.clone())),
                 }];
                 let outcome = runtime
                     .block_on(forwarder.forward(units, Instant::now() + Duration::from_secs(60)));
@@ -359,9 +358,7 @@ fn filters(endpoint: &str, cluster: &Cluster, runtime: &tokio::runtime::Runtime)
             let t = Instant::now();
             let units = vec![Unit {
                 item_id: None,
-                work: Work::Logs(Payload::Decoded(
-                    decode::base64_gzip(&data).expect("decode"),
-                )),
+                work: Work::Logs(Payload::Base64(data.clone())),
             }];
             let outcome = runtime
                 .block_on(forwarders[i].forward(units, Instant::now() + Duration::from_secs(60)));
