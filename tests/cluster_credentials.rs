@@ -18,20 +18,12 @@ const PASSWORD: &str = "p4ss-w0rd-from-the-secret";
 
 /// Creates a secret in moto and returns its ARN.
 fn create_secret(moto: &Moto, text: &str) -> String {
-    let script = "import sys, botocore.session\n\
-        c = botocore.session.get_session().create_client('secretsmanager', region_name='us-east-1', \
-        endpoint_url=sys.argv[1], aws_access_key_id='testing', aws_secret_access_key='testing')\n\
-        print(c.create_secret(Name='es-master', SecretString=sys.argv[2])['ARN'])";
-    let out = Command::new(support::python())
-        .args(["-c", script, &moto.url, text])
-        .output()
-        .expect("python runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = moto.botocore(
+        "secretsmanager",
+        "print(client.create_secret(Name='es-master', SecretString=sys.argv[1])['ARN'])",
+        &[text],
     );
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    String::from_utf8_lossy(&out).trim().to_owned()
 }
 
 fn run_bin(args: &[&str], env: &[(&str, &str)]) -> (bool, String) {

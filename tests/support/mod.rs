@@ -394,23 +394,39 @@ impl Moto {
 }
 
 impl Moto {
-    /// Every object in `bucket`: (key, bytes), read with botocore.
-    pub fn objects(&self, bucket: &str) -> Vec<(String, Vec<u8>)> {
-        let script = "import base64, json, sys, botocore.session\n\
-            s3 = botocore.session.get_session().create_client('s3', region_name='us-east-1', \
-            endpoint_url=sys.argv[1], aws_access_key_id='testing', aws_secret_access_key='testing')\n\
-            keys = [o['Key'] for o in s3.list_objects_v2(Bucket=sys.argv[2]).get('Contents', [])]\n\
-            print(json.dumps([[k, base64.b64encode(s3.get_object(Bucket=sys.argv[2], Key=k)['Body'].read()).decode()] for k in keys]))";
+    /// Runs Python `code` with a botocore client of `service` talking to
+    /// this moto as `client`, `sys.argv[1..]` being `args`; returns what it
+    /// prints. A failure fails the test with Python's error.
+    pub fn botocore(&self, service: &str, code: &str, args: &[&str]) -> Vec<u8> {
+        let script = format!(
+            "import base64, json, sys, botocore.session\n\
+             client = botocore.session.get_session().create_client('{service}', region_name='us-east-1', \
+             endpoint_url='{}', aws_access_key_id='testing', aws_secret_access_key='testing')\n{code}",
+            self.url
+        );
         let out = Command::new(python())
-            .args(["-c", script, &self.url, bucket])
+            .arg("-c")
+            .arg(script)
+            .args(args)
             .output()
             .expect("python runs");
         assert!(
             out.status.success(),
-            "listing s3://{bucket}: {}",
+            "{service}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let listed: Vec<(String, String)> = serde_json::from_slice(&out.stdout).expect("listing");
+        out.stdout
+    }
+
+    /// Every object in `bucket`: (key, bytes), read with botocore.
+    pub fn objects(&self, bucket: &str) -> Vec<(String, Vec<u8>)> {
+        let out = self.botocore(
+            "s3",
+            "keys = [o['Key'] for o in client.list_objects_v2(Bucket=sys.argv[1]).get('Contents', [])]\n\
+             print(json.dumps([[k, base64.b64encode(client.get_object(Bucket=sys.argv[1], Key=k)['Body'].read()).decode()] for k in keys]))",
+            &[bucket],
+        );
+        let listed: Vec<(String, String)> = serde_json::from_slice(&out).expect("listing");
         use base64::Engine as _;
         listed
             .into_iter()
