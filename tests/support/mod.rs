@@ -164,8 +164,17 @@ pub struct Replay {
 
 /// Runs `logs-forwarder replay ARGS` with a clean configuration plus `env`.
 pub fn replay(args: &[&str], env: &[(&str, &str)]) -> Replay {
+    replay_in(None, args, env)
+}
+
+/// [`replay`] in the working directory `dir` (relative paths then name
+/// files as an S3 key would, in `@source`).
+pub fn replay_in(dir: Option<&Path>, args: &[&str], env: &[(&str, &str)]) -> Replay {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_logs-forwarder"));
     cmd.arg("replay").args(args);
+    if let Some(dir) = dir {
+        cmd.current_dir(dir);
+    }
     for (key, _) in std::env::vars() {
         if key.starts_with("ES_")
             || key.starts_with("AWS_")
