@@ -46,12 +46,18 @@ impl Flavor {
 }
 
 /// An index family: its pattern and, for the structured sources, its
-/// dashboard.
+/// dashboard (its query, and the columns of a saved search on it, if any).
 struct Family {
     id: &'static str,
     pattern: String,
     dashboard: Option<(&'static str, Vec<Panel>)>,
+    query: &'static str,
+    search: &'static [&'static str],
 }
+
+/// The address the "Investigate an address" dashboard opens on, from the
+/// documentation range (RFC 5737): the user types theirs instead.
+pub const EXAMPLE_ADDRESS: &str = "192.0.2.1";
 
 /// One visualisation: title, chart type, aggregations, and a query that
 /// narrows it (KQL, as both applications take it).
@@ -88,6 +94,67 @@ fn top(id: &str, schema: &str, field: &str, size: u32) -> Value {
 }
 
 fn families() -> Vec<Family> {
+    let mut families = source_families();
+    // One pattern over every index the forwarder writes, and a dashboard
+    // built on the common names the templates alias in each source.
+    let every = families
+        .iter()
+        .map(|f| f.pattern.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
+    families.push(Family {
+        id: "all",
+        pattern: every,
+        dashboard: Some((
+            "Investigate an address",
+            vec![
+                Panel {
+                    title: "Events by index over time",
+                    chart: "histogram",
+                    aggs: vec![count(), over_time("2"), top("3", "group", "_index", 10)],
+                    query: "",
+                },
+                Panel {
+                    title: "Top destination.port",
+                    chart: "histogram",
+                    aggs: vec![count(), top("2", "segment", "destination.port", 20)],
+                    query: "",
+                },
+                Panel {
+                    title: "Top event.action",
+                    chart: "pie",
+                    aggs: vec![count(), top("2", "segment", "event.action", 10)],
+                    query: "",
+                },
+                Panel {
+                    title: "Top source.ip and destination.ip",
+                    chart: "table",
+                    aggs: vec![
+                        count(),
+                        top("2", "bucket", "source.ip", 20),
+                        top("3", "bucket", "destination.ip", 20),
+                    ],
+                    query: "",
+                },
+            ],
+        )),
+        query: "source.ip:\"192.0.2.1\" or destination.ip:\"192.0.2.1\"",
+        search: &[
+            "_index",
+            "source.ip",
+            "source.port",
+            "destination.ip",
+            "destination.port",
+            "event.action",
+            "user.name",
+            "url.original",
+        ],
+    });
+    families
+}
+
+/// The families of each source (and their dashboards).
+fn source_families() -> Vec<Family> {
     let base = |format: crate::formats::Format| routing::default_base(&format).unwrap_or("logs");
     let vpc = |aws: &str| crate::formats::vpc_flow::document_name(aws);
     vec![
@@ -127,6 +194,8 @@ fn families() -> Vec<Family> {
                     },
                 ],
             )),
+            query: "",
+            search: &[],
         },
         Family {
             id: "vpc-flowlogs",
@@ -157,6 +226,8 @@ fn families() -> Vec<Family> {
                     },
                 ],
             )),
+            query: "",
+            search: &[],
         },
         Family {
             id: "s3-access",
@@ -188,6 +259,8 @@ fn families() -> Vec<Family> {
                     },
                 ],
             )),
+            query: "",
+            search: &[],
         },
         Family {
             id: "elb-access",
@@ -219,16 +292,22 @@ fn families() -> Vec<Family> {
                     },
                 ],
             )),
+            query: "",
+            search: &[],
         },
         Family {
             id: "cwl",
             pattern: format!("{}-*", routing::CLOUDWATCH_BASE),
             dashboard: None,
+            query: "",
+            search: &[],
         },
         Family {
             id: "logs",
             pattern: format!("{}-*", routing::OBJECT_BASE),
             dashboard: None,
+            query: "",
+            search: &[],
         },
     ]
 }
@@ -293,18 +372,53 @@ pub fn saved_objects() -> Vec<Value> {
             }));
             panel_refs.push(json!({"name": name, "type": "visualization", "id": vis_id}));
         }
+        if !family.search.is_empty() {
+            // The events themselves, their common names as columns.
+            let search_id = format!("{pattern_id}-search");
+            let source = json!({
+                "query": {"query": "", "language": "kuery"},
+                "filter": [],
+                "indexRefName": "kibanaSavedObjectMeta.searchSourceJSON.index",
+            });
+            objects.push(json!({
+                "type": "search",
+                "id": search_id,
+                "attributes": {
+                    "title": format!("{title}: events"),
+                    "description": "",
+                    "columns": family.search,
+                    "sort": [["@timestamp", "desc"]],
+                    "version": 1,
+                    "kibanaSavedObjectMeta": {"searchSourceJSON": source.to_string()},
+                },
+                "references": [{"name": "kibanaSavedObjectMeta.searchSourceJSON.index",
+                                "type": "index-pattern", "id": pattern_id}],
+            }));
+            let i = panels_json.len();
+            let name = format!("panel_{i}");
+            panels_json.push(json!({
+                "panelIndex": (i + 1).to_string(), "version": "7.10.0",
+                "gridData": {"x": 0, "y": (i / 2 + 1) * 15, "w": 48, "h": 20, "i": (i + 1).to_string()},
+                "embeddableConfig": {}, "panelRefName": name,
+            }));
+            panel_refs.push(json!({"name": name, "type": "search", "id": search_id}));
+        }
         objects.push(json!({
             "type": "dashboard",
             "id": format!("{pattern_id}-dashboard"),
             "attributes": {
                 "title": format!("{title} (logs-forwarder)"),
-                "description": format!("Starter dashboard for {}", family.pattern),
+                "description": if family.query.is_empty() {
+                    format!("Starter dashboard for {}", family.pattern)
+                } else {
+                    format!("Change {EXAMPLE_ADDRESS} in the query to the address to investigate, across {}", family.pattern)
+                },
                 "panelsJSON": Value::Array(panels_json).to_string(),
                 "optionsJSON": json!({"useMargins": true, "hidePanelTitles": false}).to_string(),
                 "timeRestore": false,
                 "version": 1,
                 "kibanaSavedObjectMeta": {"searchSourceJSON": json!({
-                    "query": {"query": "", "language": "kuery"}, "filter": []}).to_string()},
+                    "query": {"query": family.query, "language": "kuery"}, "filter": []}).to_string()},
             },
             "references": panel_refs,
         }));
@@ -458,11 +572,16 @@ mod tests {
         for vis in objects.iter().filter(|o| o["type"] == "visualization") {
             let pattern_id = vis["references"][0]["id"].as_str().expect("index pattern");
             let pattern = &patterns[pattern_id];
-            let template = plan
-                .templates
-                .iter()
-                .find(|t| t.patterns.contains(pattern))
-                .unwrap_or_else(|| panic!("a template for {pattern}"));
+            // A pattern over several families: every template of them.
+            let templates: Vec<_> = pattern
+                .split(',')
+                .map(|p| {
+                    plan.templates
+                        .iter()
+                        .find(|t| t.patterns.iter().any(|tp| tp == p))
+                        .unwrap_or_else(|| panic!("a template for {p}"))
+                })
+                .collect();
             let state: Value =
                 serde_json::from_str(vis["attributes"]["visState"].as_str().expect("visState"))
                     .expect("JSON");
@@ -470,16 +589,32 @@ mod tests {
                 let Some(field) = agg["params"]["field"].as_str() else {
                     continue;
                 };
-                let mapped = mapping(&template.mappings["properties"], field)
-                    .unwrap_or_else(|| panic!("{pattern}: {field} is not in {}", template.name));
-                let kind = mapped["type"].as_str().unwrap_or("object");
-                assert!(
-                    ["keyword", "long", "double", "ip", "date"].contains(&kind),
-                    "{pattern}: {field} is a {kind}, which does not aggregate"
-                );
-                if agg["type"] == "sum" || agg["type"] == "percentiles" {
-                    assert!(["long", "double"].contains(&kind), "{field}: {kind}");
+                if field == "_index" {
+                    continue; // every index has it
                 }
+                let mut mapped_somewhere = false;
+                for template in &templates {
+                    let properties = &template.mappings["properties"];
+                    let Some(mut mapped) = mapping(properties, field) else {
+                        continue;
+                    };
+                    // A common name: the kind of the field it aliases.
+                    if mapped["type"] == "alias" {
+                        let target = mapped["path"].as_str().expect("path");
+                        mapped = mapping(properties, target).expect("alias target mapped");
+                    }
+                    let kind = mapped["type"].as_str().unwrap_or("object");
+                    assert!(
+                        ["keyword", "long", "double", "ip", "date"].contains(&kind),
+                        "{}: {field} is a {kind}, which does not aggregate",
+                        template.name
+                    );
+                    if agg["type"] == "sum" || agg["type"] == "percentiles" {
+                        assert!(["long", "double"].contains(&kind), "{field}: {kind}");
+                    }
+                    mapped_somewhere = true;
+                }
+                assert!(mapped_somewhere, "{pattern}: {field} is mapped in none");
                 checked += 1;
             }
         }
@@ -502,7 +637,8 @@ mod tests {
                 "s3-access-*",
                 "elb-access-*",
                 "cwl-*",
-                "logs-*"
+                "logs-*",
+                "cloudtrail-*,vpc-flowlogs-*,s3-access-*,elb-access-*,cwl-*,logs-*"
             ]
         );
         for o in &objects {
@@ -522,7 +658,23 @@ mod tests {
         }
         assert_eq!(
             objects.iter().filter(|o| o["type"] == "dashboard").count(),
-            4
+            5
+        );
+        let investigate = objects
+            .iter()
+            .find(|o| o["id"] == "logs-forwarder-all-dashboard")
+            .expect("the investigation dashboard");
+        let source = investigate["attributes"]["kibanaSavedObjectMeta"]["searchSourceJSON"]
+            .as_str()
+            .expect("search source");
+        assert!(source.contains(EXAMPLE_ADDRESS), "{source}");
+        assert!(
+            investigate["references"]
+                .as_array()
+                .expect("references")
+                .iter()
+                .any(|r| r["type"] == "search"),
+            "a saved search of the events"
         );
         let (body, content_type) = multipart(&ndjson());
         let boundary = content_type.split("boundary=").nth(1).expect("boundary");

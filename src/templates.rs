@@ -23,6 +23,13 @@
 //!   7.3+ (both keep every leaf searchable), and elsewhere an object with
 //!   `enabled: false` (kept in `_source`, not searchable, never a conflict).
 //!
+//! Common names (Elastic Common Schema: `source.ip`, `destination.port`,
+//! `event.action`, ...) are field aliases in each source's template,
+//! pointing at the format's own field ([`COMMON_NAMES`]): a query, filter or
+//! aggregation on `source.ip` works across every index, and no document
+//! carries a byte more (aliases exist in the mapping only; OpenSearch, and
+//! Elasticsearch from 6.4).
+//!
 //! Templates are composable (`_index_template`) on OpenSearch and on
 //! Elasticsearch 7.8+, legacy (`_template`) before, with the `_doc` type
 //! wrapper on Elasticsearch 6.x. Applying is idempotent: each template
@@ -236,6 +243,95 @@ pub struct Plan {
     pub policies: Vec<Policy>,
 }
 
+/// Common (ECS) names and the field each source's documents hold them in,
+/// installed as field aliases. A name is listed for a source only where the
+/// format has a field that means it; a name whose target is an `ip` in one
+/// source and a keyword in another (CloudTrail's `sourceIPAddress` may be a
+/// service name) still matches a `term` query on an address in both.
+///
+/// `user_agent.original` is not among them: S3 access and load balancer
+/// logs call their field `user_agent`, which ECS uses as an object, and an
+/// alias may not turn a format's own field into one.
+pub const COMMON_NAMES: &[(&str, &[(&str, &str)])] = &[
+    (
+        "cloudtrail",
+        &[
+            ("source.ip", "sourceIPAddress"),
+            ("event.action", "eventName"),
+            ("cloud.account.id", "recipientAccountId"),
+            ("cloud.region", "awsRegion"),
+            ("user.name", "userIdentity.arn"),
+        ],
+    ),
+    (
+        "vpc-flowlogs",
+        &[
+            ("source.ip", "srcaddr"),
+            ("source.port", "srcport"),
+            ("destination.ip", "dstaddr"),
+            ("destination.port", "dstport"),
+            ("event.action", "action"),
+            ("cloud.account.id", "account_id"),
+            ("cloud.region", "region"),
+        ],
+    ),
+    (
+        "s3-access",
+        &[
+            ("source.ip", "remote_ip"),
+            ("event.action", "operation"),
+            ("http.request.method", "request_method"),
+            ("http.response.status_code", "http_status"),
+            ("url.original", "request_path"),
+            ("user.name", "requester"),
+            ("observer.name", "bucket"),
+        ],
+    ),
+    (
+        "elb-access",
+        &[
+            ("source.ip", "client_ip"),
+            ("source.port", "client_port"),
+            // ALB's target; NLB writes `destination_ip` and Classic ELB
+            // `backend_ip`, which one alias cannot also name.
+            ("destination.ip", "target_ip"),
+            ("destination.port", "target_port"),
+            ("event.action", "actions_executed"),
+            ("http.request.method", "request_method"),
+            ("http.response.status_code", "elb_status_code"),
+            ("url.original", "request_url"),
+            ("observer.name", "elb"),
+        ],
+    ),
+];
+
+/// The common names of a source's template.
+fn common_names(source: Source) -> &'static [(&'static str, &'static str)] {
+    COMMON_NAMES
+        .iter()
+        .find(|(name, _)| *name == source.name())
+        .map_or(&[], |(_, names)| names)
+}
+
+/// Adds `alias` (dotted) to `properties` as a field alias of `target`.
+fn add_alias(properties: &mut Map<String, Value>, alias: &str, target: &str) {
+    let mut node = properties;
+    let mut parts = alias.split('.').peekable();
+    while let Some(part) = parts.next() {
+        if parts.peek().is_none() {
+            node.insert(part.into(), json!({"type": "alias", "path": target}));
+            return;
+        }
+        let object = node
+            .entry(part)
+            .or_insert_with(|| json!({"properties": {}}));
+        let Some(children) = object.get_mut("properties").and_then(Value::as_object_mut) else {
+            return;
+        };
+        node = children;
+    }
+}
+
 /// The priority (composable) or order (legacy) of the source templates.
 const SOURCE_PRIORITY: u32 = 100;
 
@@ -282,6 +378,12 @@ fn template(
             for name in CLOUDTRAIL_FLATTENED {
                 properties.insert((*name).into(), flattened.clone());
             }
+            // The principal, for `user.name` (the rest of `userIdentity`
+            // is mapped as it comes).
+            properties.insert(
+                "userIdentity".into(),
+                json!({"properties": {"arn": keyword()}}),
+            );
         }
         Source::VpcFlow => {
             for (aws, kind) in vpc_flow::SCHEMA {
@@ -302,6 +404,11 @@ fn template(
     }
     if structured {
         properties.insert("extra_fields".into(), keyword());
+    }
+    if version.aliases() {
+        for (alias, target) in common_names(source) {
+            add_alias(&mut properties, alias, target);
+        }
     }
     let mut mappings = json!({
         "date_detection": false,
@@ -666,6 +773,100 @@ mod tests {
             &json!({"version": {"number": "2.13.0", "distribution": "opensearch"}}),
         )
         .expect("version")
+    }
+
+    /// Every leaf of `properties` (dotted path, mapping), aliases included.
+    fn leaves(properties: &Value, prefix: &str, out: &mut Vec<(String, Value)>) {
+        for (name, mapping) in properties.as_object().expect("properties") {
+            let path = format!("{prefix}{name}");
+            match mapping.get("properties") {
+                Some(children) => leaves(children, &format!("{path}."), out),
+                None => out.push((path, mapping.clone())),
+            }
+        }
+    }
+
+    #[test]
+    fn common_names_are_aliases_of_mapped_fields_and_collide_with_none() {
+        let version = |number: &str, distribution: &str| {
+            ClusterVersion::from_info(
+                &json!({"version": {"number": number, "distribution": distribution}}),
+            )
+            .expect("version")
+        };
+        for cluster in [
+            opensearch(),
+            version("1.3.0", "opensearch"),
+            version("7.10.2", "elasticsearch"),
+            version("8.15.0", "elasticsearch"),
+            version("6.8.23", "elasticsearch"),
+        ] {
+            let plan = build(&Router::default(), &cluster, LifecycleApi::Ism);
+            let mut every_real = std::collections::BTreeSet::new();
+            let mut per_template = Vec::new();
+            for template in &plan.templates {
+                let mut all = Vec::new();
+                leaves(&template.mappings["properties"], "", &mut all);
+                let (aliases, real): (Vec<_>, Vec<_>) =
+                    all.into_iter().partition(|(_, m)| m["type"] == "alias");
+                every_real.extend(real.iter().map(|(path, _)| path.clone()));
+                per_template.push((template, aliases, real));
+            }
+            let mut count = 0;
+            for (template, aliases, real) in &per_template {
+                for (alias, mapping) in aliases {
+                    let target = mapping["path"].as_str().expect("path");
+                    let (_, target_mapping) = real
+                        .iter()
+                        .find(|(path, _)| path == target)
+                        .unwrap_or_else(|| {
+                            panic!("{}: {alias} -> {target}, not mapped", template.name)
+                        });
+                    let kind = target_mapping["type"].as_str().unwrap_or("object");
+                    assert!(
+                        ["keyword", "long", "double", "ip", "date"].contains(&kind),
+                        "{}: {alias} -> {target} is a {kind}",
+                        template.name
+                    );
+                    // Neither the name nor any of its parents is a real
+                    // field of any format.
+                    let mut path = String::new();
+                    for part in alias.split('.') {
+                        path.push_str(part);
+                        assert!(
+                            !every_real.contains(&path),
+                            "{}: {alias} collides with the field {path}",
+                            template.name
+                        );
+                        path.push('.');
+                    }
+                    count += 1;
+                }
+            }
+            let expected: usize = COMMON_NAMES.iter().map(|(_, names)| names.len()).sum();
+            assert_eq!(count, expected, "{cluster:?}: every common name, once");
+            let names: std::collections::BTreeSet<&str> = COMMON_NAMES
+                .iter()
+                .flat_map(|(_, names)| names.iter().map(|(alias, _)| *alias))
+                .collect();
+            for wanted in [
+                "source.ip",
+                "destination.port",
+                "event.action",
+                "http.response.status_code",
+                "user.name",
+            ] {
+                assert!(names.contains(wanted), "{wanted}");
+            }
+        }
+        let old = ClusterVersion::from_info(&json!({"version": {"number": "6.3.2"}})).expect("6.3");
+        let plan = build(&Router::default(), &old, LifecycleApi::Ilm);
+        assert!(
+            plan.templates
+                .iter()
+                .all(|t| !t.mappings.to_string().contains("\"alias\"")),
+            "no aliases before Elasticsearch 6.4"
+        );
     }
 
     #[test]

@@ -154,7 +154,7 @@ fn opensearch_dashboards_under_the_domains_path_imports_everything_once() {
             .keys()
             .filter(|(kind, _)| kind == "dashboard")
             .count();
-        assert_eq!(dashboards, 4);
+        assert_eq!(dashboards, 5, "one per source, and Investigate an address");
     }
     // Again: the same ids are overwritten, nothing is added.
     let (ok, _, err) = dashboards(&["apply", "--endpoint", &endpoint]);

@@ -289,6 +289,43 @@ fn every_relative_link_resolves() {
     assert!(checked >= 10, "only {checked} links: the scan is broken");
 }
 
+/// The README's table of common names is the templates' own.
+#[test]
+fn the_common_names_table_is_the_templates() {
+    let readme = read(&support::root().join("README.md"));
+    let header = "| common name | CloudTrail | VPC flow | S3 access | ELB |";
+    let families = ["cloudtrail", "vpc-flowlogs", "s3-access", "elb-access"];
+    let rows: Vec<&str> = readme
+        .lines()
+        .skip_while(|l| *l != header)
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .collect();
+    let mut expected = 0;
+    for (family, names) in logs_forwarder::templates::COMMON_NAMES {
+        let column = 2 + families.iter().position(|f| f == family).expect("a column");
+        for (alias, target) in names.iter() {
+            let row = rows
+                .iter()
+                .find(|r| r.starts_with(&format!("| `{alias}` |")))
+                .unwrap_or_else(|| panic!("README: no row for {alias}"));
+            let cell = row.split('|').nth(column).unwrap_or_default().trim();
+            assert_eq!(cell, format!("`{target}`"), "README: {alias} in {family}");
+            expected += 1;
+        }
+    }
+    let cells: usize = rows
+        .iter()
+        .map(|r| {
+            r.split('|')
+                .skip(2)
+                .filter(|c| c.trim().starts_with('`'))
+                .count()
+        })
+        .sum();
+    assert_eq!(cells, expected, "no cell the templates do not have");
+}
+
 #[test]
 fn every_page_says_what_it_is_for_and_the_readme_stays_short() {
     for file in markdown_files() {

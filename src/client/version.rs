@@ -54,6 +54,12 @@ impl ClusterVersion {
         }
     }
 
+    /// Field aliases (`"type": "alias"`) exist on every OpenSearch and on
+    /// Elasticsearch 6.4+.
+    pub fn aliases(&self) -> bool {
+        self.opensearch || self.at_least(6, 4)
+    }
+
     /// Composable templates exist on OpenSearch and Elasticsearch 7.8+.
     pub fn composable(&self) -> bool {
         self.opensearch || self.at_least(7, 8)
