@@ -8,12 +8,16 @@ use support::{fixture, replay};
 
 #[test]
 fn an_unreachable_cluster_counts_every_event_as_failed() {
-    // A port nothing listens on: bound, then released.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("port")
-        .port();
-    let endpoint = format!("http://127.0.0.1:{port}");
+    // A cluster that hangs up on every connection: held by this test for
+    // its whole run (a port bound and released could be taken by another
+    // test's listener meanwhile).
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let endpoint = format!("http://{}", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            drop(stream);
+        }
+    });
     for file in ["cloudwatch/cloudtrail.json", "cloudwatch/vpc-flow.json"] {
         let dry = replay(&["--out", "/dev/null", &fixture(file)], &[]);
         let events = dry.summary["events"].as_u64().expect("events");
