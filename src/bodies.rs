@@ -116,6 +116,7 @@ impl Batcher {
             return None;
         }
         self.summary.events += 1;
+        self.summary.own_time_missing += u64::from(encoded.own_time_missing);
         if let Some(error) = &encoded.error {
             self.summary.malformed += 1;
             self.summary.note_error(error.clone());

@@ -28,6 +28,9 @@ pub struct Summary {
     pub encoded: u64,
     /// Events that did not fit their format, indexed as text with `@error`.
     pub malformed: u64,
+    /// JSON records without an own time that could be read, filed under
+    /// the time they were received (`@timestamp_from: received`).
+    pub own_time_missing: u64,
     /// Events a route's `drop_if` / `keep_if` left out (counted in `events`).
     pub filtered: u64,
     /// Control messages and notifications with nothing to index, and events
@@ -85,6 +88,7 @@ impl Summary {
         self.dead_lettered += other.dead_lettered;
         self.encoded += other.encoded;
         self.malformed += other.malformed;
+        self.own_time_missing += other.own_time_missing;
         self.filtered += other.filtered;
         self.skipped += other.skipped;
         self.undecodable += other.undecodable;

@@ -130,7 +130,7 @@ impl Source {
             Format::VpcFlow(_) => Source::VpcFlow,
             Format::S3Access => Source::S3Access,
             Format::Elb => Source::Elb,
-            Format::Lambda | Format::Json | Format::Text => Source::Logs,
+            Format::Lambda | Format::Json(_) | Format::Text => Source::Logs,
         }
     }
 
@@ -353,7 +353,14 @@ fn template(
     for name in ["@message", "@error"] {
         properties.insert(name.into(), json!({"type": "text"}));
     }
-    for name in ["@id", "@owner", "@log_group", "@log_stream", "@source"] {
+    for name in [
+        "@id",
+        "@owner",
+        "@log_group",
+        "@log_stream",
+        "@source",
+        "@timestamp_from",
+    ] {
         properties.insert(name.into(), keyword());
     }
     properties.insert("@original".into(), flattened.clone());

@@ -240,7 +240,8 @@ fn parse_iso8601(s: &str, bare_is_utc: bool) -> Option<i64> {
     let offset_minutes: i64 = match rest {
         b"Z" | b"z" => 0,
         b"" if bare_is_utc => 0,
-        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+        // `+hh:mm`, or `+hhmm` as Network Firewall and others write it.
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] | [sign @ (b'+' | b'-'), h1, h2, m1, m2] => {
             let minutes = i64::from(digits(&[*h1, *h2])? * 60 + digits(&[*m1, *m2])?);
             if *sign == b'+' {
                 minutes
@@ -255,6 +256,36 @@ fn parse_iso8601(s: &str, bare_is_utc: bool) -> Option<i64> {
         days * 86_400 + i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second)
             - offset_minutes * 60;
     Some(seconds * 1000 + i64::from(millis))
+}
+
+/// The earliest own time believed: 2000-01-01. A record "from" 1970 is a
+/// zero or a counter, not a time.
+const PLAUSIBLE_FROM_MS: i64 = 946_684_800_000;
+
+/// A record's own time from the text of a JSON value: a number or numeric
+/// string of epoch seconds, milliseconds, microseconds or nanoseconds (told
+/// by its size; a fraction of seconds is kept), an ISO 8601 time, or a
+/// common log format date (`22/Sep/2022:01:50:36 +0000`). `None` for
+/// anything else, and for a time that is not plausible: before 2000, or
+/// more than a day after `now_ms`.
+pub fn own_time(value: &str, now_ms: i64) -> Option<i64> {
+    let text = value.trim().trim_matches('"').trim();
+    let millis = if text.bytes().all(|b| b.is_ascii_digit() || b == b'.') && !text.is_empty() {
+        let number: f64 = text.parse().ok()?;
+        let scaled = match number {
+            n if n < 1e11 => n * 1e3,
+            n if n < 1e14 => n,
+            n if n < 1e17 => n / 1e3,
+            n if n < 1e20 => n / 1e6,
+            _ => return None,
+        };
+        scaled as i64
+    } else {
+        parse_iso8601_utc(text).or_else(|| parse_clf(text))?
+    };
+    (PLAUSIBLE_FROM_MS..=now_ms.saturating_add(DAY_MS))
+        .contains(&millis)
+        .then_some(millis)
 }
 
 /// Parses the common log format time of S3 server access logs,
@@ -422,5 +453,32 @@ mod tests {
             normalize_millis(1_737_735_732_000),
             (1_737_735_732_000, false)
         );
+    }
+
+    #[test]
+    fn own_times_in_every_shape_and_only_plausible_ones() {
+        let now = 1_764_950_400_000; // 2025-12-05T16:00:00Z
+        for (value, expected) in [
+            ("1764950400", Some(now)),
+            ("1764950400123", Some(now + 123)),
+            ("1764950400123456", Some(now + 123)),
+            ("1764950400123456789", Some(now + 123)),
+            ("1764950400.5", Some(now + 500)),
+            ("\"1764950400\"", Some(now)),
+            ("\"2025-12-05T16:00:00Z\"", Some(now)),
+            ("\"2025-12-05T16:00:00.250+00:00\"", Some(now + 250)),
+            ("\"2025-12-05T17:00:00.000123+0100\"", Some(now)),
+            ("\"05/Dec/2025:16:00:00 +0000\"", Some(now)),
+            ("0", None),
+            ("42", None),
+            ("\"1999-12-31T23:59:59Z\"", None),
+            ("\"2025-12-07T16:00:01Z\"", None),
+            ("\"yesterday\"", None),
+            ("\"\"", None),
+            ("true", None),
+            ("-5", None),
+        ] {
+            assert_eq!(own_time(value, now), expected, "{value}");
+        }
     }
 }

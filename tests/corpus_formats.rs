@@ -466,7 +466,7 @@ fn lambda_report_lines_agree_with_datadog() {
     use logs_forwarder::formats::{DocumentEncoder, Event, Format, Origin};
     let encode = |message: &str| -> Value {
         let format = if message.starts_with('{') {
-            Format::Json
+            Format::Json(None)
         } else {
             Format::Lambda
         };

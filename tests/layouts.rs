@@ -429,3 +429,52 @@ fn layout_near_misses_keep_every_line() {
         }
     }
 }
+
+/// JSON records of a log object are filed under their own time, whatever
+/// shape it has, so that they land in the index of their day (they were
+/// filed under the moment they were read); one without any says so.
+#[test]
+fn json_records_are_filed_under_their_own_time() {
+    let lines = [
+        r#"{"timestamp":1733400000123,"action":"ALLOW","httpRequest":{"clientIp":"198.51.100.7"}}"#,
+        r#"{"time":"2025-01-02T03:04:05Z","msg":"deployed"}"#,
+        r#"{"event_time":"1735700000","msg":"seconds as text"}"#,
+        r#"{"msg":"no time of its own"}"#,
+    ];
+    let encoded = as_object(&Case {
+        name: "json own time",
+        lines: &lines,
+        index: "",
+        expect: json!([]),
+    });
+    assert!(encoded.errors.is_empty(), "{:?}", encoded.errors);
+    let got: Vec<(String, String)> = encoded
+        .items
+        .iter()
+        .map(|(action, doc)| {
+            let index = action["create"]["_index"].as_str().unwrap_or_default();
+            (
+                index.rsplit('-').next().unwrap_or_default().to_owned(),
+                doc["@timestamp"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got[0],
+        ("2024.12.05".into(), "2024-12-05T12:00:00.123Z".into())
+    );
+    assert_eq!(
+        got[1],
+        ("2025.01.02".into(), "2025-01-02T03:04:05.000Z".into())
+    );
+    assert_eq!(
+        got[2],
+        ("2025.01.01".into(), "2025-01-01T02:53:20.000Z".into())
+    );
+    let last = &encoded.items[3].1;
+    assert_eq!(last["@timestamp_from"], "received", "{last}");
+    assert_eq!(encoded.summary.own_time_missing, 1);
+    assert!(encoded.items[..3]
+        .iter()
+        .all(|(_, d)| d.get("@timestamp_from").is_none()));
+}

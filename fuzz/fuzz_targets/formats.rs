@@ -21,7 +21,7 @@ fuzz_target!(|data: &[u8]| {
         3 => Format::S3Access,
         4 => Format::Elb,
         5 => Format::Lambda,
-        6 => Format::Json,
+        6 => Format::Json(None),
         7 => Format::Text,
         _ => Format::detect(message, None),
     };

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 
 use super::{is_reserved, write_cloudwatch_meta, Encoded, Event, Origin, Parsed};
 use crate::json::check::Member;
-use crate::json::ObjectWriter;
+use crate::json::{key, ObjectWriter};
 
 pub fn encode(
     parsed: &Parsed<'_, '_>,
@@ -16,6 +16,95 @@ pub fn encode(
     doc: &mut Vec<u8>,
 ) -> Result<Encoded, String> {
     encode_with_message(parsed, origin, event, None, doc)
+}
+
+/// The members tried, in this order, for the own time of JSON that no
+/// route describes. The first whose value reads as a plausible time
+/// ([`crate::time::own_time`]) is `@timestamp`.
+pub const TIME_NAMES: &[&str] = &[
+    "@timestamp",
+    "timestamp",
+    "time",
+    "eventTime",
+    "event_time",
+    "ts",
+    "datetime",
+    "date",
+];
+
+/// A JSON record (the `json` format): filed under its own time, read from
+/// `time_field` (a route's, dotted for a nested member) or the first of
+/// [`TIME_NAMES`] that holds one. A record with none is filed under the
+/// time it was received (the CloudWatch event's, or its object's) and says
+/// so in `@timestamp_from`, never silently.
+pub fn encode_record(
+    parsed: &Parsed<'_, '_>,
+    origin: &Origin,
+    event: &Event<'_>,
+    time_field: Option<&str>,
+    doc: &mut Vec<u8>,
+) -> Result<Encoded, String> {
+    let own = own_time(parsed, time_field);
+    let timestamp_ms = own.unwrap_or(event.timestamp_ms);
+    let mut w = ObjectWriter::new(doc);
+    write_cloudwatch_meta(&mut w, origin, event, timestamp_ms);
+    if own.is_none() {
+        w.rendered_str(key!("@timestamp_from"), "received");
+    }
+    write_members(&mut w, parsed);
+    w.finish();
+    Ok(Encoded {
+        timestamp_ms,
+        own_time_missing: own.is_none(),
+        ..Encoded::default()
+    })
+}
+
+/// The record's own time, in milliseconds.
+fn own_time(parsed: &Parsed<'_, '_>, time_field: Option<&str>) -> Option<i64> {
+    let mut now = None;
+    let mut read = |value: &str| {
+        let now = *now.get_or_insert_with(crate::time::now_millis);
+        crate::time::own_time(value, now)
+    };
+    match time_field {
+        Some(path) => member_at(parsed, path).and_then(read),
+        None => TIME_NAMES.iter().find_map(|name| {
+            parsed
+                .members
+                .iter()
+                .find(|m| m.name() == *name)
+                .and_then(|m| read(m.value))
+        }),
+    }
+}
+
+/// The value text of the member at `path`: a top-level member of that
+/// name, or, through objects, `a.b.c`.
+fn member_at<'i>(parsed: &Parsed<'_, 'i>, path: &str) -> Option<&'i str> {
+    let top = |name: &str| {
+        parsed
+            .members
+            .iter()
+            .find(|m| m.name() == name)
+            .map(|m| m.value)
+    };
+    if let Some(value) = top(path) {
+        return Some(value);
+    }
+    let mut parts = path.split('.');
+    let mut value = top(parts.next()?)?;
+    for part in parts {
+        let mut found = None;
+        crate::json::check::object_members(value, |m| {
+            if found.is_none() && m.name() == part {
+                found = Some(m.value);
+            }
+        })
+        .ok()?;
+        value = found?;
+    }
+    Some(value)
 }
 
 /// [`encode`], keeping `message` (the whole line the JSON came in, when
@@ -80,7 +169,7 @@ mod tests {
     #[test]
     fn members_become_fields() {
         let (doc, _) = encode_doc(
-            &Format::Json,
+            &Format::Json(None),
             &event("{\"level\":\"info\",\"n\":1.50,\"nested\":{\"a\":[1]}}\n"),
         );
         assert_eq!(doc["level"], "info");
@@ -93,12 +182,76 @@ mod tests {
     #[test]
     fn colliding_members_are_kept_under_original() {
         let (doc, _) = encode_doc(
-            &Format::Json,
-            &event(r#"{"@timestamp":"2020-01-01T00:00:00Z","msg":"x"}"#),
+            &Format::Json(None),
+            &event(r#"{"@log_group":"mine","@timestamp":"2020-01-01T00:00:00Z","msg":"x"}"#),
         );
-        assert_eq!(doc["@timestamp"], "2023-11-14T22:13:20.000Z");
+        assert_eq!(doc["@log_group"], "/test/group");
+        assert_eq!(doc["@original"]["@log_group"], "mine");
+        // A record's own `@timestamp` is its time, and kept as written.
+        assert_eq!(doc["@timestamp"], "2020-01-01T00:00:00.000Z");
         assert_eq!(doc["@original"]["@timestamp"], "2020-01-01T00:00:00Z");
         assert_eq!(doc["msg"], "x");
+    }
+
+    #[test]
+    fn records_are_filed_under_their_own_time() {
+        let at = |format: &Format, message: &str| {
+            let (doc, encoded) = encode_doc(format, &event(message));
+            (
+                doc["@timestamp"].as_str().unwrap_or_default().to_owned(),
+                doc.get("@timestamp_from").cloned(),
+                encoded.own_time_missing,
+            )
+        };
+        let own = |t: &str| (t.to_owned(), None, false);
+        let json = Format::Json(None);
+        // The well-known names, in their order, values in every shape.
+        assert_eq!(
+            at(&json, r#"{"timestamp":1764950400123,"action":"BLOCK"}"#),
+            own("2025-12-05T16:00:00.123Z")
+        );
+        assert_eq!(
+            at(&json, r#"{"time":"2025-12-05T16:00:00Z"}"#),
+            own("2025-12-05T16:00:00.000Z")
+        );
+        assert_eq!(
+            at(&json, r#"{"ts":"1764950400"}"#),
+            own("2025-12-05T16:00:00.000Z")
+        );
+        assert_eq!(
+            at(&json, r#"{"date":"05/Dec/2025:16:00:00 +0000"}"#),
+            own("2025-12-05T16:00:00.000Z")
+        );
+        assert_eq!(
+            at(&json, r#"{"time":"soon","timestamp":1764950400}"#),
+            own("2025-12-05T16:00:00.000Z"),
+            "an unreadable name gives way to the next"
+        );
+        // None, or none plausible: the time received, and said so.
+        let received = (
+            "2023-11-14T22:13:20.000Z".to_owned(),
+            Some(serde_json::json!("received")),
+            true,
+        );
+        assert_eq!(at(&json, r#"{"level":"info"}"#), received);
+        assert_eq!(at(&json, r#"{"timestamp":0}"#), received);
+        assert_eq!(at(&json, r#"{"time":"2099-01-01T00:00:00Z"}"#), received);
+        // A route's field, nested: it alone is read.
+        let nested = Format::Json(Some("event.timestamp".into()));
+        assert_eq!(
+            at(
+                &nested,
+                r#"{"time":"2020-01-01T00:00:00Z","event":{"timestamp":"2025-12-05T16:00:00.000123+0000"}}"#
+            ),
+            own("2025-12-05T16:00:00.000Z")
+        );
+        assert_eq!(at(&nested, r#"{"time":"2020-01-01T00:00:00Z"}"#), received);
+        let dotted = Format::Json(Some("event.timestamp".into()));
+        assert_eq!(
+            at(&dotted, r#"{"event.timestamp":"1764950400"}"#),
+            own("2025-12-05T16:00:00.000Z"),
+            "a top-level member whose name has a dot"
+        );
     }
 
     #[test]
@@ -108,7 +261,7 @@ mod tests {
         let message = "{\"\\u0040log_group\":\"mine\",\n \"n\": 1.50,\n \"list\": [1,\n 2],\"k\\\"q\":{\"@id\":7}}";
         let mut doc = Vec::new();
         let encoder = &mut super::super::DocumentEncoder::default();
-        encoder.encode(&Format::Json, &origin(), &event(message), &mut doc);
+        encoder.encode(&Format::Json(None), &origin(), &event(message), &mut doc);
         let text = String::from_utf8(doc).expect("utf-8");
         assert!(!text.contains('\n'), "{text}");
         assert!(
@@ -123,7 +276,7 @@ mod tests {
 
     #[test]
     fn non_object_json_falls_back_to_text() {
-        let (doc, encoded) = encode_doc(&Format::Json, &event("{not json"));
+        let (doc, encoded) = encode_doc(&Format::Json(None), &event("{not json"));
         assert_eq!(doc["@message"], "{not json");
         assert!(encoded.error.is_some());
     }

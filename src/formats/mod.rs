@@ -37,7 +37,10 @@ pub enum Format {
     Elb,
     /// Lambda function logs: platform lines typed, the rest text or JSON.
     Lambda,
-    Json,
+    /// JSON objects, with the member that holds each record's own time (a
+    /// route's `time_field`, dotted for a nested member), or `None` for the
+    /// well-known names ([`json::TIME_NAMES`]).
+    Json(Option<std::sync::Arc<str>>),
     Text,
 }
 
@@ -49,7 +52,7 @@ impl Format {
             Format::S3Access => "s3_access",
             Format::Elb => "elb",
             Format::Lambda => "lambda",
-            Format::Json => "json",
+            Format::Json(_) => "json",
             Format::Text => "text",
         }
     }
@@ -77,7 +80,7 @@ impl Format {
             return Format::Elb;
         }
         if sample.trim_start().starts_with('{') {
-            return Format::Json;
+            return Format::Json(None);
         }
         Format::Text
     }
@@ -104,7 +107,7 @@ impl FromStr for Format {
             "s3_access" | "s3-access" => Ok(Format::S3Access),
             "elb" | "alb" => Ok(Format::Elb),
             "lambda" => Ok(Format::Lambda),
-            "json" => Ok(Format::Json),
+            "json" => Ok(Format::Json(None)),
             "text" => Ok(Format::Text),
             other => Err(UnknownFormat(other.to_owned())),
         }
@@ -172,6 +175,9 @@ pub struct Encoded {
     /// The event is not a record (a load balancer's "logging enabled"
     /// line): nothing was written and nothing is to be indexed.
     pub skip: bool,
+    /// The record has no own time that could be read: it is filed under
+    /// the time it was received, and says so (`@timestamp_from`).
+    pub own_time_missing: bool,
 }
 
 /// A JSON message checked to be one object, with its top-level members.
@@ -203,8 +209,8 @@ impl DocumentEncoder {
             Format::CloudTrail => self.with_json(event.message, |parsed| {
                 cloudtrail::encode(parsed, origin, event, doc)
             }),
-            Format::Json => self.with_json(event.message, |parsed| {
-                json::encode(parsed, origin, event, doc)
+            Format::Json(time_field) => self.with_json(event.message, |parsed| {
+                json::encode_record(parsed, origin, event, time_field.as_deref(), doc)
             }),
             Format::VpcFlow(fields) => vpc_flow::encode(fields, origin, event, doc),
             Format::S3Access => self.with_line(&s3_access::FORMAT, origin, event, doc),
@@ -295,9 +301,10 @@ fn recycle<'b>(mut members: Vec<Member<'_>>) -> Vec<Member<'b>> {
 }
 
 /// Names that the forwarder itself writes into every CloudWatch document.
-pub const RESERVED: [&str; 7] = [
+pub const RESERVED: [&str; 8] = [
     "@id",
     "@timestamp",
+    "@timestamp_from",
     "@message",
     "@owner",
     "@log_group",
@@ -373,7 +380,10 @@ mod tests {
         assert_eq!(Format::detect(ct, None), Format::CloudTrail);
         let flow = "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK";
         assert!(matches!(Format::detect(flow, None), Format::VpcFlow(_)));
-        assert_eq!(Format::detect(r#"{"level":"info"}"#, None), Format::Json);
+        assert_eq!(
+            Format::detect(r#"{"level":"info"}"#, None),
+            Format::Json(None)
+        );
         assert_eq!(Format::detect("START RequestId: 1", None), Format::Text);
     }
 

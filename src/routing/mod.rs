@@ -64,6 +64,8 @@ struct Route {
     date: DateSuffix,
     /// `None` detects the format from the content.
     format: Option<Format>,
+    /// Where JSON records keep their own time (`time_field`).
+    time_field: Option<std::sync::Arc<str>>,
     rules: RuleSet,
     shards: Option<u32>,
     replicas: Option<u32>,
@@ -88,6 +90,9 @@ struct RouteConfig {
     /// A flow log format string, for `vpc_flow` routes.
     #[serde(default)]
     fields: Option<String>,
+    /// The member holding a JSON record's own time (dotted for nested).
+    #[serde(default)]
+    time_field: Option<String>,
     // Filters and enrichment (`crate::filters`); listed here rather than
     // flattened because serde cannot deny unknown keys through a flatten.
     #[serde(default)]
@@ -161,6 +166,20 @@ impl Router {
                         _ => return Err(fail("\"fields\" needs \"format\": \"vpc_flow\"".into())),
                     }
                 }
+                let time_field = match config.time_field.as_deref() {
+                    None => None,
+                    Some(f) if f.is_empty() || f.split('.').any(str::is_empty) => {
+                        return Err(fail(format!(
+                            "time_field {f:?}: a member name, dotted for a nested one"
+                        )));
+                    }
+                    Some(_) if !matches!(format, None | Some(Format::Json(_))) => {
+                        return Err(fail(
+                            "\"time_field\" applies to JSON records (format auto or json)".into(),
+                        ));
+                    }
+                    Some(f) => Some(std::sync::Arc::<str>::from(f)),
+                };
                 if let Some(prefix) = &config.index {
                     IndexPattern::new(prefix, config.date).map_err(|e| fail(e.to_string()))?;
                 }
@@ -201,6 +220,7 @@ impl Router {
                     index: config.index.clone(),
                     date: config.date,
                     format,
+                    time_field,
                     rules: RuleSet(rules),
                     shards: config.shards,
                     replicas: config.replicas,
@@ -232,7 +252,9 @@ impl Router {
             .iter()
             .find(|r| r.log_group.as_ref().is_some_and(|g| g.matches(log_group)));
         let format = self.format(route, || match Format::detect(sample, extracted) {
-            Format::Json | Format::Text if log_group.starts_with("/aws/lambda/") => Format::Lambda,
+            Format::Json(_) | Format::Text if log_group.starts_with("/aws/lambda/") => {
+                Format::Lambda
+            }
             detected => detected,
         });
         destination(route, format, CLOUDWATCH_BASE, log_group)
@@ -309,7 +331,7 @@ pub fn default_base(format: &Format) -> Option<&'static str> {
         Format::VpcFlow(_) => Some("vpc-flowlogs"),
         Format::S3Access => Some("s3-access"),
         Format::Elb => Some("elb-access"),
-        Format::Lambda | Format::Json | Format::Text => None,
+        Format::Lambda | Format::Json(_) | Format::Text => None,
     }
 }
 
@@ -340,6 +362,11 @@ fn destination(route: Option<&Route>, format: Format, base: &str, name: &str) ->
             Some(base) => IndexPattern::from_text(base, "", date),
             None => fallback(),
         },
+    };
+    // A route's `time_field` names the member of its JSON records.
+    let format = match (format, route.and_then(|r| r.time_field.clone())) {
+        (Format::Json(_), Some(field)) => Format::Json(Some(field)),
+        (format, _) => format,
     };
     Destination {
         index,
@@ -419,7 +446,7 @@ mod tests {
         let d = r.resolve("/aws/lambda/f", "x", None);
         assert_eq!(
             (name(&d), d.format),
-            ("lambda-2014.12".into(), Format::Json)
+            ("lambda-2014.12".into(), Format::Json(None))
         );
         assert_eq!(name(&r.resolve("/x", CT, None)), "other");
     }
@@ -501,6 +528,32 @@ mod tests {
         match r.resolve("tgw", "6 10.0.0.1", None).format {
             Format::VpcFlow(list) => assert_eq!(list.len(), 2),
             other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_routes_time_field_names_the_member_of_its_json_records() {
+        let r = Router::from_json(r#"[{"bucket": "app-logs", "time_field": "event.timestamp"}]"#)
+            .expect("valid");
+        assert_eq!(
+            r.resolve_object("app-logs", "k.json", r#"{"a":1}"#).format,
+            Format::Json(Some("event.timestamp".into()))
+        );
+        // Content that is not JSON keeps its own format.
+        assert_eq!(
+            r.resolve_object("app-logs", "k.log", "plain text").format,
+            Format::Text
+        );
+        assert_eq!(
+            r.resolve_object("other", "k.json", r#"{"a":1}"#).format,
+            Format::Json(None)
+        );
+        for bad in [
+            r#"[{"bucket": "b", "time_field": ""}]"#,
+            r#"[{"bucket": "b", "time_field": "a..b"}]"#,
+            r#"[{"bucket": "b", "format": "vpc_flow", "time_field": "t"}]"#,
+        ] {
+            assert!(Router::from_json(bad).is_err(), "{bad}");
         }
     }
 
