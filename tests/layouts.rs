@@ -478,3 +478,50 @@ fn json_records_are_filed_under_their_own_time() {
         .iter()
         .all(|(_, d)| d.get("@timestamp_from").is_none()));
 }
+
+/// Application log lines in an object (EMR / MSK style logs in S3) are
+/// filed under the time they start with, with their level and logger; a
+/// line that starts otherwise says it was filed under the time received.
+#[test]
+fn text_lines_are_filed_under_the_time_they_start_with() {
+    let lines = [
+        "[2025-07-04 10:00:00,123] INFO [KafkaServer id=1] started (kafka.server.KafkaServer)",
+        "2025-07-05 11:00:00,456 - app.db - WARNING - slow query",
+        "I0706 12:00:00.789012   12345 server.go:42] Starting server",
+        "just a line",
+    ];
+    let encoded = as_object(&Case {
+        name: "application lines",
+        lines: &lines,
+        index: "",
+        expect: json!([]),
+    });
+    assert!(encoded.errors.is_empty(), "{:?}", encoded.errors);
+    let docs: Vec<&Value> = encoded.docs().collect();
+    assert_eq!(docs.len(), 4);
+    assert_eq!(docs[0]["@timestamp"], "2025-07-04T10:00:00.123Z");
+    assert_eq!(docs[0]["level"], "INFO");
+    assert_eq!(docs[0]["logger"], "kafka.server.KafkaServer");
+    assert_eq!(docs[0]["@message"], lines[0]);
+    assert_eq!(docs[1]["@timestamp"], "2025-07-05T11:00:00.456Z");
+    assert_eq!(
+        (&docs[1]["level"], &docs[1]["logger"]),
+        (&json!("WARNING"), &json!("app.db"))
+    );
+    assert_eq!(docs[2]["level"], "INFO");
+    assert!(docs[2]["@timestamp"]
+        .as_str()
+        .unwrap_or("")
+        .ends_with("-07-06T12:00:00.789Z"));
+    assert_eq!(docs[3]["@timestamp_from"], "received");
+    assert!(docs[..3].iter().all(|d| d.get("@timestamp_from").is_none()));
+    assert_eq!(encoded.summary.own_time_missing, 1);
+    let index = |i: usize| {
+        encoded.items[i].0["create"]["_index"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(index(0).ends_with("-2025.07.04"), "{}", index(0));
+    assert!(index(1).ends_with("-2025.07.05"), "{}", index(1));
+}

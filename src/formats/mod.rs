@@ -13,6 +13,7 @@ pub mod elb;
 pub mod fields;
 pub mod json;
 pub mod lambda;
+pub mod line_prefix;
 pub mod s3_access;
 pub mod text;
 pub mod typed;

@@ -3,10 +3,39 @@
 
 use super::{typed, write_cloudwatch_meta, Encoded, Event, Origin};
 use crate::input::cloudwatch::{ExtractedFields, FieldValue};
-use crate::json::ObjectWriter;
+use crate::json::{key, ObjectWriter};
 
+/// A text line: filed under the time it starts with, with its `level` and
+/// `logger`, when it starts as a logging library writes
+/// ([`line_prefix`](super::line_prefix)); else under the time it was
+/// received, which `@timestamp_from` says.
 pub fn encode(origin: &Origin, event: &Event<'_>, doc: &mut Vec<u8>) -> Encoded {
-    encode_with_error(origin, event, None, doc)
+    let prefix = super::line_prefix::parse(event.message, event.timestamp_ms);
+    let timestamp_ms = prefix.as_ref().map_or(event.timestamp_ms, |p| p.millis);
+    let mut w = ObjectWriter::new(doc);
+    write_cloudwatch_meta(&mut w, origin, event, timestamp_ms);
+    super::write_message(&mut w, event.message);
+    match &prefix {
+        Some(prefix) => {
+            if let Some(level) = prefix.level {
+                w.str("level", level);
+            }
+            if let Some(logger) = prefix.logger {
+                w.str("logger", logger);
+            }
+        }
+        None => w.rendered_str(key!("@timestamp_from"), "received"),
+    }
+    if let Some(fields) = event.extracted {
+        // Cannot fail: with no fixed kinds every value is inferred.
+        let _ = write_extracted(&mut w, fields, |_| None);
+    }
+    w.finish();
+    Encoded {
+        timestamp_ms,
+        own_time_missing: prefix.is_none(),
+        ..Encoded::default()
+    }
 }
 
 /// The text document of an event that did not fit its format: `@error`
