@@ -115,7 +115,7 @@ impl ClientError {
 #[derive(Debug)]
 pub struct Response {
     pub status: StatusCode,
-    pub retry_after: Option<Duration>,
+    pub headers: http::HeaderMap,
     pub body: Bytes,
 }
 
@@ -258,6 +258,16 @@ pub fn excerpt(body: &[u8]) -> String {
 }
 
 impl Response {
+    /// How long the server asks to wait before trying again (`Retry-After`
+    /// in seconds), if it says.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.headers
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs)
+    }
+
     /// `HTTP <status>: <the body's start>`, for an answer that is not a success.
     pub fn error_text(&self) -> String {
         format!("HTTP {}: {}", self.status.as_u16(), excerpt(&self.body))
@@ -294,22 +304,15 @@ pub(crate) async fn exchange(
             .request(request)
             .await
             .map_err(|e| ClientError::Connection(error_chain(&e)))?;
-        let status = response.status();
-        let retry_after = response
-            .headers()
-            .get(RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
-        let body = response
-            .into_body()
+        let (parts, body) = response.into_parts();
+        let body = body
             .collect()
             .await
             .map_err(|e| ClientError::Body(error_chain(&e)))?
             .to_bytes();
         Ok(Response {
-            status,
-            retry_after,
+            status: parts.status,
+            headers: parts.headers,
             body,
         })
     };

@@ -45,13 +45,6 @@ impl S3Location {
 /// The size of each part of a multipart upload (S3's least is 5 MiB).
 pub const PART_SIZE: usize = 8 << 20;
 
-/// An answer read whole.
-struct Answer {
-    status: http::StatusCode,
-    headers: http::HeaderMap,
-    body: Bytes,
-}
-
 /// Body chunks in flight between the network and the reader.
 const CHUNKS_IN_FLIGHT: usize = 8;
 
@@ -257,7 +250,7 @@ impl S3Client {
         key: &str,
         query: &str,
         body: Bytes,
-    ) -> Result<Answer, S3Error> {
+    ) -> Result<super::Response, S3Error> {
         let fail = |source: ClientError| S3Error::Client {
             bucket: bucket.to_owned(),
             key: key.to_owned(),
@@ -275,27 +268,8 @@ impl S3Client {
         let request = self
             .signed(method, &location, query, body, SystemTime::now())
             .map_err(fail)?;
-        let exchange = async {
-            let response = self
-                .http
-                .request(request)
-                .await
-                .map_err(|e| ClientError::Connection(error_chain(&e)))?;
-            let (parts, body) = response.into_parts();
-            let body = body
-                .collect()
-                .await
-                .map_err(|e| ClientError::Body(error_chain(&e)))?
-                .to_bytes();
-            Ok(Answer {
-                status: parts.status,
-                headers: parts.headers,
-                body,
-            })
-        };
-        let answer = tokio::time::timeout(self.timeout, exchange)
+        let answer = super::exchange(&self.http, request, self.timeout)
             .await
-            .map_err(|_| fail(ClientError::Timeout(self.timeout)))?
             .map_err(fail)?;
         if !answer.status.is_success() {
             return Err(S3Error::Status {

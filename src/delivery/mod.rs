@@ -151,7 +151,7 @@ pub async fn deliver(
             }
             Ok(resp) if is_retryable_status(resp.status) => {
                 let reason = format!("HTTP {}: {}", resp.status.as_u16(), excerpt(&resp.body));
-                (body, reason, resp.retry_after, originals)
+                (body, reason, resp.retry_after(), originals)
             }
             Ok(resp) if resp.status == StatusCode::PAYLOAD_TOO_LARGE => {
                 // One document larger than the cluster takes: no retry or
