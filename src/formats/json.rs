@@ -7,7 +7,7 @@ use std::borrow::Cow;
 
 use super::{is_reserved, write_cloudwatch_meta, Encoded, Event, Origin, Parsed};
 use crate::json::check::Member;
-use crate::json::{key, ObjectWriter};
+use crate::json::ObjectWriter;
 
 pub fn encode(
     parsed: &Parsed<'_, '_>,
@@ -49,7 +49,7 @@ pub fn encode_record(
     let mut w = ObjectWriter::new(doc);
     write_cloudwatch_meta(&mut w, origin, event, timestamp_ms);
     if own.is_none() {
-        w.rendered_str(key!("@timestamp_from"), "received");
+        super::write_time_received(&mut w);
     }
     write_members(&mut w, parsed);
     w.finish();
@@ -69,31 +69,29 @@ fn own_time(parsed: &Parsed<'_, '_>, time_field: Option<&str>) -> Option<i64> {
     };
     match time_field {
         Some(path) => member_at(parsed, path).and_then(read),
-        None => TIME_NAMES.iter().find_map(|name| {
-            parsed
-                .members
-                .iter()
-                .find(|m| m.name() == *name)
-                .and_then(|m| read(m.value))
-        }),
+        None => TIME_NAMES
+            .iter()
+            .find_map(|name| member(parsed, name).and_then(&mut read)),
     }
+}
+
+/// The value text of the first top-level member called `name`.
+fn member<'i>(parsed: &Parsed<'_, 'i>, name: &str) -> Option<&'i str> {
+    parsed
+        .members
+        .iter()
+        .find(|m| m.name() == name)
+        .map(|m| m.value)
 }
 
 /// The value text of the member at `path`: a top-level member of that
 /// name, or, through objects, `a.b.c`.
 fn member_at<'i>(parsed: &Parsed<'_, 'i>, path: &str) -> Option<&'i str> {
-    let top = |name: &str| {
-        parsed
-            .members
-            .iter()
-            .find(|m| m.name() == name)
-            .map(|m| m.value)
-    };
-    if let Some(value) = top(path) {
+    if let Some(value) = member(parsed, path) {
         return Some(value);
     }
     let mut parts = path.split('.');
-    let mut value = top(parts.next()?)?;
+    let mut value = member(parsed, parts.next()?)?;
     for part in parts {
         let mut found = None;
         crate::json::check::object_members(value, |m| {

@@ -336,6 +336,13 @@ pub fn write_cloudwatch_meta(
     w.members(&origin.rendered);
 }
 
+/// `"@timestamp_from":"received"`: the record had no own time that could be
+/// read, and is filed under the time it was received (counted as
+/// [`Encoded::own_time_missing`]), never silently.
+pub fn write_time_received(w: &mut ObjectWriter<'_>) {
+    w.rendered_str(key!("@timestamp_from"), "received");
+}
+
 /// `"@message":…`, which most documents carry: its key rendered once.
 pub fn write_message(w: &mut ObjectWriter<'_>, message: &str) {
     w.rendered_str(key!("@message"), message);

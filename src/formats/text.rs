@@ -3,7 +3,7 @@
 
 use super::{typed, write_cloudwatch_meta, Encoded, Event, Origin};
 use crate::input::cloudwatch::{ExtractedFields, FieldValue};
-use crate::json::{key, ObjectWriter};
+use crate::json::ObjectWriter;
 
 /// A text line: filed under the time it starts with, with its `level` and
 /// `logger`, when it starts as a logging library writes
@@ -24,7 +24,7 @@ pub fn encode(origin: &Origin, event: &Event<'_>, doc: &mut Vec<u8>) -> Encoded 
                 w.str("logger", logger);
             }
         }
-        None => w.rendered_str(key!("@timestamp_from"), "received"),
+        None => super::write_time_received(&mut w),
     }
     if let Some(fields) = event.extracted {
         // Cannot fail: with no fixed kinds every value is inferred.
