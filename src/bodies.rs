@@ -18,7 +18,7 @@ use crate::client::sigv4::sha256_hex;
 use crate::config::Settings;
 use crate::dead_letter::Oversize;
 use crate::decode::records::{Layout, RecordReader};
-use crate::formats::{text, vpc_flow::FieldList, DocumentEncoder, Event, Format, Origin};
+use crate::formats::{text, DocumentEncoder, Event, Origin};
 use crate::input::cloudwatch::{LogEvent, LogsData, PayloadError, PayloadParser};
 use crate::input::ObjectInput;
 use crate::routing::{Destination, IndexPattern, Router};
@@ -485,13 +485,10 @@ impl ObjectBodies {
                 tracing::debug!(%bucket, %key, format = %d.format, index = d.index.prefix(), "object");
                 d
             });
-            if let Format::VpcFlow(fields) = &mut destination.format {
-                // Header lines (S3 writes one per file; concatenated files
-                // repeat it) set the columns of the records that follow.
-                if problem.is_none() && FieldList::is_header(&record.text) {
-                    *fields = FieldList::parse(&record.text);
-                    continue;
-                }
+            // Header lines (S3 writes one per file; concatenated files
+            // repeat it) set the columns of the records that follow.
+            if problem.is_none() && destination.format.take_header(&record.text) {
+                continue;
             }
             let event = Event {
                 id: "",

@@ -45,7 +45,11 @@ use serde_json::{json, Map, Value};
 use crate::client::Cluster;
 use crate::formats::fields::{Column, Shape};
 use crate::formats::typed::Kind;
-use crate::formats::{cloudtrail, elb, lambda, s3_access, vpc_flow, Format};
+use crate::formats::typed_json::Schema;
+use crate::formats::{
+    cloudfront, cloudtrail, elb, lambda, network_firewall, route53, s3_access, vpc_flow, waf,
+    Format,
+};
 use crate::lifecycle::{self, LifecycleApi, Policy};
 use crate::routing::{self, IndexSettings, Router};
 
@@ -120,16 +124,38 @@ enum Source {
     VpcFlow,
     S3Access,
     Elb,
+    Waf,
+    NetworkFirewall,
+    Dns,
+    CloudFront,
     Logs,
 }
 
 impl Source {
+    const ALL: [Source; 9] = [
+        Source::CloudTrail,
+        Source::VpcFlow,
+        Source::S3Access,
+        Source::Elb,
+        Source::Waf,
+        Source::NetworkFirewall,
+        Source::Dns,
+        Source::CloudFront,
+        Source::Logs,
+    ];
+
     fn of(format: &Format) -> Source {
         match format {
             Format::CloudTrail => Source::CloudTrail,
             Format::VpcFlow(_) => Source::VpcFlow,
             Format::S3Access => Source::S3Access,
             Format::Elb => Source::Elb,
+            Format::Known(schema) if *schema == &waf::SCHEMA => Source::Waf,
+            Format::Known(schema) if *schema == &network_firewall::SCHEMA => {
+                Source::NetworkFirewall
+            }
+            Format::Known(_) | Format::DnsQuery => Source::Dns,
+            Format::CloudFront(_) => Source::CloudFront,
             Format::Lambda | Format::Json(_) | Format::Text => Source::Logs,
         }
     }
@@ -142,6 +168,10 @@ impl Source {
             Source::VpcFlow => Format::VpcFlow(vpc_flow::FieldList::default()),
             Source::S3Access => Format::S3Access,
             Source::Elb => Format::Elb,
+            Source::Waf => Format::Known(&waf::SCHEMA),
+            Source::NetworkFirewall => Format::Known(&network_firewall::SCHEMA),
+            Source::Dns => Format::DnsQuery,
+            Source::CloudFront => Format::CloudFront(Default::default()),
             Source::Logs => return None,
         };
         routing::default_base(&format)
@@ -170,13 +200,7 @@ impl Source {
 pub fn build(router: &Router, version: &ClusterVersion, api: LifecycleApi) -> Plan {
     let defaults = router.index_defaults();
     let mut patterns: BTreeMap<Source, Vec<String>> = BTreeMap::new();
-    for source in [
-        Source::CloudTrail,
-        Source::VpcFlow,
-        Source::S3Access,
-        Source::Elb,
-        Source::Logs,
-    ] {
+    for source in Source::ALL {
         patterns.insert(source, source.default_patterns());
     }
     let mut own = Vec::new();
@@ -315,21 +339,7 @@ fn common_names(source: Source) -> &'static [(&'static str, &'static str)] {
 
 /// Adds `alias` (dotted) to `properties` as a field alias of `target`.
 fn add_alias(properties: &mut Map<String, Value>, alias: &str, target: &str) {
-    let mut node = properties;
-    let mut parts = alias.split('.').peekable();
-    while let Some(part) = parts.next() {
-        if parts.peek().is_none() {
-            node.insert(part.into(), json!({"type": "alias", "path": target}));
-            return;
-        }
-        let object = node
-            .entry(part)
-            .or_insert_with(|| json!({"properties": {}}));
-        let Some(children) = object.get_mut("properties").and_then(Value::as_object_mut) else {
-            return;
-        };
-        node = children;
-    }
+    add_property(properties, alias, json!({"type": "alias", "path": target}));
 }
 
 /// The priority (composable) or order (legacy) of the source templates.
@@ -403,6 +413,15 @@ fn template(
                 add_columns(&mut properties, format.columns);
             }
         }
+        Source::Waf => add_schema(&mut properties, &waf::SCHEMA, &flattened),
+        Source::NetworkFirewall => {
+            add_schema(&mut properties, &network_firewall::SCHEMA, &flattened)
+        }
+        Source::Dns => {
+            add_schema(&mut properties, &route53::RESOLVER, &flattened);
+            add_columns(&mut properties, route53::PUBLIC_COLUMNS);
+        }
+        Source::CloudFront => add_schema(&mut properties, &cloudfront::JSON, &flattened),
         Source::Logs => {
             for field in lambda::REPORT_FIELDS {
                 properties.insert(field.name.into(), kind_mapping(field.kind));
@@ -471,6 +490,36 @@ fn kind_mapping(kind: Kind) -> Value {
         Kind::EpochSeconds => {
             json!({"type": "date", "format": "epoch_second||strict_date_optional_time"})
         }
+    }
+}
+
+/// Maps the typed members of a JSON log type (dotted paths become nested
+/// properties) and its variable subtrees as one `flattened` field each.
+fn add_schema(properties: &mut Map<String, Value>, schema: &Schema, flattened: &Value) {
+    for (path, kind) in schema.fields {
+        add_property(properties, path, kind_mapping(*kind));
+    }
+    for path in schema.flattened {
+        add_property(properties, path, flattened.clone());
+    }
+}
+
+/// Adds `mapping` at the dotted `path` of `properties`.
+fn add_property(properties: &mut Map<String, Value>, path: &str, mapping: Value) {
+    let mut node = properties;
+    let mut parts = path.split('.').peekable();
+    while let Some(part) = parts.next() {
+        if parts.peek().is_none() {
+            node.insert(part.into(), mapping);
+            return;
+        }
+        let object = node
+            .entry(part)
+            .or_insert_with(|| json!({"properties": {}}));
+        let Some(children) = object.get_mut("properties").and_then(Value::as_object_mut) else {
+            return;
+        };
+        node = children;
     }
 }
 

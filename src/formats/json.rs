@@ -62,17 +62,26 @@ pub fn encode_record(
 
 /// The record's own time, in milliseconds.
 fn own_time(parsed: &Parsed<'_, '_>, time_field: Option<&str>) -> Option<i64> {
+    match time_field {
+        Some(path) => own_time_at(parsed, std::iter::once(path)),
+        None => own_time_at(parsed, TIME_NAMES.iter().copied()),
+    }
+}
+
+/// The first plausible own time among the members at `paths` (dotted for
+/// nested members), in milliseconds.
+pub fn own_time_at<'p>(
+    parsed: &Parsed<'_, '_>,
+    paths: impl Iterator<Item = &'p str>,
+) -> Option<i64> {
     let mut now = None;
     let mut read = |value: &str| {
         let now = *now.get_or_insert_with(crate::time::now_millis);
         crate::time::own_time(value, now)
     };
-    match time_field {
-        Some(path) => member_at(parsed, path).and_then(read),
-        None => TIME_NAMES
-            .iter()
-            .find_map(|name| member(parsed, name).and_then(&mut read)),
-    }
+    paths
+        .into_iter()
+        .find_map(|path| member_at(parsed, path).and_then(&mut read))
 }
 
 /// The value text of the first top-level member called `name`.

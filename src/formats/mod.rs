@@ -8,16 +8,21 @@
 //! A record that does not fit its format is never dropped: it becomes a text
 //! document with an `@error` field that says why.
 
+pub mod cloudfront;
 pub mod cloudtrail;
 pub mod elb;
 pub mod fields;
 pub mod json;
 pub mod lambda;
 pub mod line_prefix;
+pub mod network_firewall;
+pub mod route53;
 pub mod s3_access;
 pub mod text;
 pub mod typed;
+pub mod typed_json;
 pub mod vpc_flow;
+pub mod waf;
 
 use std::fmt;
 use std::str::FromStr;
@@ -38,6 +43,13 @@ pub enum Format {
     Elb,
     /// Lambda function logs: platform lines typed, the rest text or JSON.
     Lambda,
+    /// JSON logs of a known type: WAF, Network Firewall, Route 53 Resolver.
+    Known(&'static typed_json::Schema),
+    /// Route 53 public DNS query logs.
+    DnsQuery,
+    /// CloudFront standard logs, with the columns of their `#Fields`
+    /// header (W3C lines), or v2's JSON records.
+    CloudFront(cloudfront::Columns),
     /// JSON objects, with the member that holds each record's own time (a
     /// route's `time_field`, dotted for a nested member), or `None` for the
     /// well-known names ([`json::TIME_NAMES`]).
@@ -53,6 +65,9 @@ impl Format {
             Format::S3Access => "s3_access",
             Format::Elb => "elb",
             Format::Lambda => "lambda",
+            Format::Known(schema) => schema.name,
+            Format::DnsQuery => route53::PUBLIC.name,
+            Format::CloudFront(_) => "cloudfront",
             Format::Json(_) => "json",
             Format::Text => "text",
         }
@@ -80,12 +95,64 @@ impl Format {
         if elb::looks_like(sample) {
             return Format::Elb;
         }
+        if cloudfront::is_header(sample) || cloudfront::looks_like(sample) {
+            return Format::CloudFront(
+                cloudfront::Columns::from_header(sample).unwrap_or_default(),
+            );
+        }
+        if route53::looks_like_public(sample) {
+            return Format::DnsQuery;
+        }
         if sample.trim_start().starts_with('{') {
-            return Format::Json(None);
+            return Format::detect_json(sample);
         }
         Format::Text
     }
+
+    /// The JSON log type a record's members name, else generic JSON.
+    fn detect_json(sample: &str) -> Format {
+        // The names that tell the types apart come early in their records.
+        let mut end = sample.len().min(4096);
+        while !sample.is_char_boundary(end) {
+            end -= 1;
+        }
+        let head = &sample[..end];
+        if waf::looks_like(head) {
+            Format::Known(&waf::SCHEMA)
+        } else if network_firewall::looks_like(head) {
+            Format::Known(&network_firewall::SCHEMA)
+        } else if route53::looks_like_resolver(head) {
+            Format::Known(&route53::RESOLVER)
+        } else if cloudfront::looks_like_json(head) {
+            Format::CloudFront(cloudfront::Columns::default())
+        } else {
+            Format::Json(None)
+        }
+    }
+
+    /// Takes a header line of the format's files (flow logs' field list,
+    /// CloudFront's `#Version` and `#Fields`), which sets the columns of
+    /// the records after it: `true` if `line` was one (it is no record).
+    pub fn take_header(&mut self, line: &str) -> bool {
+        match self {
+            Format::VpcFlow(fields) if vpc_flow::FieldList::is_header(line) => {
+                *fields = vpc_flow::FieldList::parse(line);
+                true
+            }
+            Format::CloudFront(columns) if cloudfront::is_header(line) => {
+                if let Some(named) = cloudfront::Columns::from_header(line) {
+                    *columns = named;
+                }
+                true
+            }
+            _ => false,
+        }
+    }
 }
+
+/// The JSON log types, by name.
+pub const KNOWN: &[&typed_json::Schema] =
+    &[&waf::SCHEMA, &network_firewall::SCHEMA, &route53::RESOLVER];
 
 impl fmt::Display for Format {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -94,7 +161,7 @@ impl fmt::Display for Format {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("unknown format {0:?} (expected auto, cloudtrail, vpc_flow, s3_access, elb, lambda, json or text)")]
+#[error("unknown format {0:?} (expected auto, cloudtrail, vpc_flow, s3_access, elb, lambda, waf, network_firewall, route53_resolver, route53_public, cloudfront, json or text)")]
 pub struct UnknownFormat(String);
 
 impl FromStr for Format {
@@ -108,9 +175,15 @@ impl FromStr for Format {
             "s3_access" | "s3-access" => Ok(Format::S3Access),
             "elb" | "alb" => Ok(Format::Elb),
             "lambda" => Ok(Format::Lambda),
+            "route53_public" => Ok(Format::DnsQuery),
+            "cloudfront" => Ok(Format::CloudFront(cloudfront::Columns::default())),
             "json" => Ok(Format::Json(None)),
             "text" => Ok(Format::Text),
-            other => Err(UnknownFormat(other.to_owned())),
+            other => KNOWN
+                .iter()
+                .find(|schema| schema.name == other)
+                .map(|schema| Format::Known(schema))
+                .ok_or_else(|| UnknownFormat(other.to_owned())),
         }
     }
 }
@@ -213,6 +286,15 @@ impl DocumentEncoder {
             Format::Json(time_field) => self.with_json(event.message, |parsed| {
                 json::encode_record(parsed, origin, event, time_field.as_deref(), doc)
             }),
+            Format::Known(schema) => self.with_json(event.message, |parsed| {
+                typed_json::encode(schema, parsed, origin, event, doc)
+            }),
+            Format::CloudFront(_) if event.message.trim_start().starts_with('{') => self
+                .with_json(event.message, |parsed| {
+                    typed_json::encode(&cloudfront::JSON, parsed, origin, event, doc)
+                }),
+            Format::CloudFront(columns) => cloudfront::encode(columns, origin, event, doc),
+            Format::DnsQuery => self.with_line(&route53::PUBLIC, origin, event, doc),
             Format::VpcFlow(fields) => vpc_flow::encode(fields, origin, event, doc),
             Format::S3Access => self.with_line(&s3_access::FORMAT, origin, event, doc),
             Format::Elb => match elb::classify(event.message) {

@@ -18,7 +18,7 @@ use serde::Deserialize;
 pub use index_name::{DateSuffix, IndexPattern};
 
 use crate::filters::{GeoIp, RuleSet, Rules, RulesConfig};
-use crate::formats::{vpc_flow::FieldList, Format};
+use crate::formats::{self, vpc_flow::FieldList, Format};
 use crate::input::cloudwatch::ExtractedFields;
 use crate::lifecycle::Retention;
 
@@ -255,6 +255,10 @@ impl Router {
             Format::Json(_) | Format::Text if log_group.starts_with("/aws/lambda/") => {
                 Format::Lambda
             }
+            // WAF names its log groups and Firehose streams so.
+            Format::Json(_) if log_group.starts_with(WAF_NAME_PREFIX) => {
+                Format::Known(&formats::waf::SCHEMA)
+            }
             detected => detected,
         });
         destination(route, format, CLOUDWATCH_BASE, log_group)
@@ -331,22 +335,66 @@ pub fn default_base(format: &Format) -> Option<&'static str> {
         Format::VpcFlow(_) => Some("vpc-flowlogs"),
         Format::S3Access => Some("s3-access"),
         Format::Elb => Some("elb-access"),
+        Format::Known(schema) => Some(schema.index),
+        Format::DnsQuery => Some(formats::route53::INDEX),
+        Format::CloudFront(_) => Some(formats::cloudfront::JSON.index),
         Format::Lambda | Format::Json(_) | Format::Text => None,
     }
 }
 
+/// WAF requires its log groups, Firehose streams (and so the objects
+/// Firehose writes) to be named so.
+const WAF_NAME_PREFIX: &str = "aws-waf-logs-";
+
 /// The format of an object written where AWS services deliver their logs:
 /// `AWSLogs/<account>/CloudTrail/...`, `.../vpcflowlogs/...`,
-/// `.../elasticloadbalancing/...` (after any prefix the user chose).
+/// `.../elasticloadbalancing/...`, `.../WAFLogs/...`,
+/// `.../network-firewall/...`, `.../vpcdnsquerylogs/...` (after any prefix
+/// the user chose); CloudFront's `<distribution>.YYYY-MM-DD-HH.<id>.gz`;
+/// and objects Firehose wrote for a WAF stream (named after the stream).
 fn format_of_key(key: &str) -> Option<Format> {
+    let name = key.rsplit('/').next().unwrap_or(key);
+    if name.starts_with(WAF_NAME_PREFIX) {
+        return Some(Format::Known(&formats::waf::SCHEMA));
+    }
+    if is_cloudfront_name(name) {
+        return Some(Format::CloudFront(Default::default()));
+    }
     let (_, rest) = key.split_once("AWSLogs/")?;
     let service = rest.split('/').nth(1)?;
     match service {
         "CloudTrail" => Some(Format::CloudTrail),
         "vpcflowlogs" => Some(Format::VpcFlow(FieldList::default())),
         "elasticloadbalancing" => Some(Format::Elb),
+        "WAFLogs" => Some(Format::Known(&formats::waf::SCHEMA)),
+        "network-firewall" => Some(Format::Known(&formats::network_firewall::SCHEMA)),
+        "vpcdnsquerylogs" => Some(Format::Known(&formats::route53::RESOLVER)),
+        "CloudFront" => Some(Format::CloudFront(Default::default())),
         _ => None,
     }
+}
+
+/// A CloudFront standard log file name: `E2EXAMPLE.2025-12-05-16.a1b2c3d4.gz`
+/// (the distribution id, the hour, a unique id).
+fn is_cloudfront_name(name: &str) -> bool {
+    let mut parts = name.split('.');
+    let (Some(distribution), Some(hour), Some(id)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    let hour = hour.as_bytes();
+    !distribution.is_empty()
+        && distribution
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        && hour.len() == 13
+        && [4, 7, 10].iter().all(|&at| hour[at] == b'-')
+        && hour
+            .iter()
+            .enumerate()
+            .all(|(at, b)| [4, 7, 10].contains(&at) || b.is_ascii_digit())
+        && !id.is_empty()
+        && parts.all(|ext| ext == "gz")
 }
 
 /// The destination of a stream in `format`: the route's index, or the
@@ -517,6 +565,47 @@ mod tests {
             .expect_err("no selector")
             .to_string()
             .contains("needs"));
+    }
+
+    #[test]
+    fn network_and_edge_logs_route_by_key_group_stream_and_content() {
+        let r = Router::default();
+        let object = |key: &str, sample: &str| {
+            let d = r.resolve_object("logs", key, sample);
+            (name(&d), d.format.name())
+        };
+        let expect = |index: &str, format: &'static str| (format!("{index}-2014.12.14"), format);
+        for (key, index, format) in [
+            ("AWSLogs/111122223333/WAFLogs/eu-west-1/shop/2025/12/05/16/00/111122223333_waflogs_eu-west-1_shop_20251205T1600Z_a1b2c3d4.log.gz", "waf", "waf"),
+            ("x/AWSLogs/111122223333/network-firewall/alert/2025/12/05/16/111122223333_alert_eu-west-1_egress_202512051600_a1b2c3d4.log.gz", "network-firewall", "network_firewall"),
+            ("AWSLogs/111122223333/vpcdnsquerylogs/vpc-0a1b2c3d/2025/12/05/vpc-0a1b2c3d_vpcdnsquerylogs_111122223333_20251205T1600Z_a1b2c3d4.log.gz", "dns", "route53_resolver"),
+            ("cdn/E2EXAMPLE1234.2025-12-05-16.a1b2c3d4.gz", "cloudfront", "cloudfront"),
+            // Firehose names its objects after the delivery stream.
+            ("2025/12/05/16/aws-waf-logs-shop-1-2025-12-05-16-00-00-a1b2c3d4", "waf", "waf"),
+        ] {
+            assert_eq!(object(key, "nothing to see"), expect(index, format), "{key}");
+        }
+        assert_eq!(
+            object("cdn/E2EXAMPLE1234.2025-12-05.a1b2c3d4.gz", "plain"),
+            expect("logs-logs", "text"),
+            "not an hour"
+        );
+        // Log groups and Firehose streams (which route as log groups).
+        let waf_json = r#"{"timestamp":1,"action":"ALLOW"}"#;
+        let d = r.resolve("aws-waf-logs-shop", waf_json, None);
+        assert_eq!((name(&d), d.format.name()), expect("waf", "waf"));
+        let d = r.resolve("other", waf_json, None);
+        assert_eq!(d.format.name(), "json", "only WAF's names say so");
+        let public = "1.0 2025-12-05T16:00:00.250Z Z0123456789ABCDEFGHIJ www.example.com A NOERROR UDP FRA56-C2 192.0.2.53 -";
+        let d = r.resolve("/aws/route53/example.com", public, None);
+        assert_eq!((name(&d), d.format.name()), expect("dns", "route53_public"));
+        // User routes still win.
+        let r =
+            Router::from_json(r#"[{"log_group":"aws-waf-logs-*","index":"edge"}]"#).expect("valid");
+        assert_eq!(
+            name(&r.resolve("aws-waf-logs-shop", waf_json, None)),
+            "edge-2014.12.14"
+        );
     }
 
     #[test]
