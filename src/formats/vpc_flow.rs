@@ -553,10 +553,19 @@ fn write_values(
             Err(e) => invalid.push(e),
         }
     }
-    // A line with the wrong count of values is misaligned: its values
-    // cannot be trusted to be what their columns say.
-    if values.next().is_some() {
-        return Err(count_error(fields, line));
+    // Values beyond the format's (a field AWS added, a format string that
+    // lists fewer): the typed ones stay, the rest are kept in order. Fewer
+    // values than fields is a misaligned line, whose values cannot be
+    // trusted to be what their columns say (an error above).
+    if let Some(first) = values.next() {
+        let out = w.field("extra_fields");
+        out.push(b'[');
+        crate::json::write_str(out, first);
+        for value in values {
+            out.push(b',');
+            crate::json::write_str(out, value);
+        }
+        out.push(b']');
     }
     Ok(start)
 }
@@ -778,6 +787,15 @@ mod tests {
             Some("vpc_flow: expected 14 fields, found 5")
         );
         assert_eq!(doc["@message"], "2 1 eni-1 a b");
+        // More values than fields: typed all the same, the rest kept.
+        let (doc, encoded) = encode_doc(
+            &Format::VpcFlow(FieldList::default()),
+            &event(&format!("{V2} 7 \"x\"")),
+        );
+        assert!(encoded.error.is_none(), "{:?}", encoded.error);
+        assert_eq!(doc["srcaddr"], "172.31.16.139");
+        assert_eq!(doc["log_status"], "OK");
+        assert_eq!(doc["extra_fields"], serde_json::json!(["7", "\"x\""]));
         // One bad value costs only itself: the record keeps its other fields.
         let bad = V2.replace("172.31.16.139", "172.31.16.300");
         let (doc, encoded) = encode_doc(&Format::VpcFlow(FieldList::default()), &event(&bad));
