@@ -444,8 +444,9 @@ fn template(
     // on a map, in every source.
     let mut dynamic = vec![
         json!({"geoip_locations": {"path_match": "*_geo.location", "mapping": {"type": "geo_point"}}}),
-        // Values that did not fit their column, kept as written.
-        json!({"invalid_values": {"path_match": "@invalid.*", "mapping": keyword()}}),
+        // Values that did not fit their column, kept as written (a dotted
+        // name, `httpRequest.clientIp`, is an object whose leaf is text).
+        json!({"invalid_values": {"path_match": "@invalid.*", "match_mapping_type": "string", "mapping": keyword()}}),
     ];
     if structured {
         dynamic.extend([
