@@ -3,7 +3,8 @@
 //! import API.
 //!
 //! One index pattern per index family the forwarder writes (`cloudtrail-*`,
-//! `vpc-flowlogs-*`, `s3-access-*`, `elb-access-*`, `cwl-*`, `logs-*`), with
+//! `vpc-flowlogs-*`, `s3-access-*`, `elb-access-*`, `waf-*`,
+//! `network-firewall-*`, `dns-*`, `cloudfront-*`, `cwl-*`, `logs-*`), with
 //! `@timestamp` as the time field, and one dashboard per structured source.
 //! The visualisations are the classic aggregation-based kind (`visualization`
 //! saved objects with a `visState`), which OpenSearch Dashboards 1.x-2.x and
@@ -24,7 +25,7 @@ use http::Method;
 use serde_json::{json, Value};
 
 use crate::client::Cluster;
-use crate::routing;
+use crate::{formats, routing};
 
 /// Every saved object's id starts with this.
 pub const ID_PREFIX: &str = "logs-forwarder-";
@@ -288,6 +289,149 @@ fn source_families() -> Vec<Family> {
                         title: "Target processing time (s) percentiles",
                         chart: "line",
                         aggs: vec![percentiles("target_processing_time"), over_time("2")],
+                        query: "",
+                    },
+                ],
+            )),
+            query: "",
+            search: &[],
+        },
+        Family {
+            id: "waf",
+            pattern: format!("{}-*", formats::waf::SCHEMA.index),
+            dashboard: Some((
+                "AWS WAF",
+                vec![
+                    Panel {
+                        title: "Requests over time by action",
+                        chart: "histogram",
+                        aggs: vec![count(), over_time("2"), top("3", "group", "action", 5)],
+                        query: "",
+                    },
+                    Panel {
+                        title: "Top client addresses blocked",
+                        chart: "table",
+                        aggs: vec![count(), top("2", "bucket", "httpRequest.clientIp", 20)],
+                        query: "action:BLOCK",
+                    },
+                    Panel {
+                        title: "Requests by country",
+                        chart: "pie",
+                        aggs: vec![count(), top("2", "segment", "httpRequest.country", 15)],
+                        query: "",
+                    },
+                    Panel {
+                        title: "Top terminating rules",
+                        chart: "table",
+                        aggs: vec![
+                            count(),
+                            top("2", "bucket", "terminatingRuleId", 20),
+                            top("3", "bucket", "action", 5),
+                        ],
+                        query: "",
+                    },
+                ],
+            )),
+            query: "",
+            search: &[],
+        },
+        Family {
+            id: "network-firewall",
+            pattern: format!("{}-*", formats::network_firewall::SCHEMA.index),
+            dashboard: Some((
+                "AWS Network Firewall",
+                vec![
+                    Panel {
+                        title: "Events over time by type",
+                        chart: "histogram",
+                        aggs: vec![
+                            count(),
+                            over_time("2"),
+                            top("3", "group", "event.event_type", 5),
+                        ],
+                        query: "",
+                    },
+                    Panel {
+                        title: "Top alert signatures",
+                        chart: "table",
+                        aggs: vec![
+                            count(),
+                            top("2", "bucket", "event.alert.signature", 20),
+                            top("3", "bucket", "event.alert.action", 3),
+                        ],
+                        query: "event.event_type:alert",
+                    },
+                    Panel {
+                        title: "Bytes by destination address",
+                        chart: "table",
+                        aggs: vec![
+                            sum("event.netflow.bytes"),
+                            top("2", "bucket", "event.dest_ip", 20),
+                        ],
+                        query: "event.event_type:netflow",
+                    },
+                ],
+            )),
+            query: "",
+            search: &[],
+        },
+        Family {
+            id: "dns",
+            pattern: format!("{}-*", formats::route53::INDEX),
+            dashboard: Some((
+                "DNS queries",
+                vec![
+                    Panel {
+                        title: "Queries over time by response code",
+                        chart: "histogram",
+                        aggs: vec![count(), over_time("2"), top("3", "group", "rcode", 10)],
+                        query: "",
+                    },
+                    Panel {
+                        title: "Top queried names",
+                        chart: "table",
+                        aggs: vec![count(), top("2", "bucket", "query_name", 25)],
+                        query: "",
+                    },
+                    Panel {
+                        title: "Names that do not exist (NXDOMAIN)",
+                        chart: "table",
+                        aggs: vec![count(), top("2", "bucket", "query_name", 25)],
+                        query: "rcode:NXDOMAIN",
+                    },
+                    Panel {
+                        title: "Query types",
+                        chart: "pie",
+                        aggs: vec![count(), top("2", "segment", "query_type", 10)],
+                        query: "",
+                    },
+                ],
+            )),
+            query: "",
+            search: &[],
+        },
+        Family {
+            id: "cloudfront",
+            pattern: format!("{}-*", formats::cloudfront::JSON.index),
+            dashboard: Some((
+                "CloudFront",
+                vec![
+                    Panel {
+                        title: "Status over time",
+                        chart: "histogram",
+                        aggs: vec![count(), over_time("2"), top("3", "group", "sc-status", 10)],
+                        query: "",
+                    },
+                    Panel {
+                        title: "Top paths",
+                        chart: "table",
+                        aggs: vec![count(), top("2", "bucket", "cs-uri-stem", 20)],
+                        query: "",
+                    },
+                    Panel {
+                        title: "Time taken (s) percentiles",
+                        chart: "line",
+                        aggs: vec![percentiles("time-taken"), over_time("2")],
                         query: "",
                     },
                 ],
@@ -636,9 +780,13 @@ mod tests {
                 "vpc-flowlogs-*",
                 "s3-access-*",
                 "elb-access-*",
+                "waf-*",
+                "network-firewall-*",
+                "dns-*",
+                "cloudfront-*",
                 "cwl-*",
                 "logs-*",
-                "cloudtrail-*,vpc-flowlogs-*,s3-access-*,elb-access-*,cwl-*,logs-*"
+                "cloudtrail-*,vpc-flowlogs-*,s3-access-*,elb-access-*,waf-*,network-firewall-*,dns-*,cloudfront-*,cwl-*,logs-*"
             ]
         );
         for o in &objects {
@@ -658,7 +806,7 @@ mod tests {
         }
         assert_eq!(
             objects.iter().filter(|o| o["type"] == "dashboard").count(),
-            5
+            9
         );
         let investigate = objects
             .iter()

@@ -327,6 +327,51 @@ pub const COMMON_NAMES: &[(&str, &[(&str, &str)])] = &[
             ("observer.name", "elb"),
         ],
     ),
+    (
+        "waf",
+        &[
+            ("source.ip", "httpRequest.clientIp"),
+            ("event.action", "action"),
+            ("http.request.method", "httpRequest.httpMethod"),
+            ("url.original", "httpRequest.uri"),
+            ("rule.name", "terminatingRuleId"),
+        ],
+    ),
+    (
+        "network-firewall",
+        &[
+            ("source.ip", "event.src_ip"),
+            ("source.port", "event.src_port"),
+            ("destination.ip", "event.dest_ip"),
+            ("destination.port", "event.dest_port"),
+            // Inside the record's own `event` object, beside its members.
+            ("event.action", "event.alert.action"),
+            ("rule.name", "event.alert.signature"),
+        ],
+    ),
+    (
+        "dns",
+        &[
+            // Resolver's querying address (public DNS logs name the resolver).
+            ("source.ip", "srcaddr"),
+            ("source.port", "srcport"),
+            ("dns.question.name", "query_name"),
+            ("dns.question.type", "query_type"),
+            ("dns.response_code", "rcode"),
+            ("cloud.account.id", "account_id"),
+            ("cloud.region", "region"),
+        ],
+    ),
+    (
+        "cloudfront",
+        &[
+            ("source.ip", "c-ip"),
+            ("source.port", "c-port"),
+            ("http.request.method", "cs-method"),
+            ("http.response.status_code", "sc-status"),
+            ("url.original", "cs-uri-stem"),
+        ],
+    ),
 ];
 
 /// The common names of a source's template.
@@ -421,7 +466,11 @@ fn template(
             add_schema(&mut properties, &route53::RESOLVER, &flattened);
             add_columns(&mut properties, route53::PUBLIC_COLUMNS);
         }
-        Source::CloudFront => add_schema(&mut properties, &cloudfront::JSON, &flattened),
+        Source::CloudFront => {
+            for (name, kind) in cloudfront::all_fields() {
+                properties.insert(name.into(), kind_mapping(kind));
+            }
+        }
         Source::Logs => {
             for field in lambda::REPORT_FIELDS {
                 properties.insert(field.name.into(), kind_mapping(field.kind));

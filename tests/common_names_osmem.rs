@@ -58,6 +58,19 @@ fn objects() -> Vec<(&'static str, String)> {
             ]
             .join("\n"),
         ),
+        (
+            "AWSLogs/111122223333/WAFLogs/us-east-1/shop/2025/12/05/16/05/111122223333_waflogs_us-east-1_shop_20251205T1605Z_d.log",
+            json!({"timestamp": 1_764_950_671_000_i64, "formatVersion": 1, "webaclId": "arn:aws:wafv2:us-east-1:111122223333:regional/webacl/shop/a1b2c3d4",
+                   "terminatingRuleId": "Default_Action", "terminatingRuleType": "REGULAR", "action": "ALLOW",
+                   "httpSourceName": "ALB", "httpSourceId": "111122223333-app/my-alb/50dc6c495c0c9188",
+                   "httpRequest": {"clientIp": ADDRESS, "country": "NL", "headers": [], "uri": "/api/cart",
+                                   "args": "", "httpVersion": "HTTP/1.1", "httpMethod": "GET", "requestId": "1-6752a5c7"}})
+            .to_string(),
+        ),
+        (
+            "cdn/E2EXAMPLE1234.2025-12-05-16.e5f6a7b8",
+            format!("#Version: 1.0\n#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status\n2025-12-05\t16:04:35\tAMS58-P3\t2318\t{ADDRESS}\tGET\td111111abcdef8.cloudfront.net\t/index.html\t200"),
+        ),
     ]
 }
 
@@ -91,7 +104,7 @@ fn one_query_finds_an_address_in_every_source() {
         .collect();
     let run = replay_in(Some(&dir), &args, &[("ES_AUTH", "none")]);
     assert!(run.success, "{}\n{}", run.summary, run.stderr);
-    assert_eq!(run.summary["indexed"], 11, "{}", run.summary);
+    assert_eq!(run.summary["indexed"], 13, "{}", run.summary);
 
     osmem.request("POST", "/_refresh", None);
     let found = osmem.request(
@@ -109,10 +122,12 @@ fn one_query_finds_an_address_in_every_source() {
     assert_eq!(
         indices,
         [
+            "cloudfront-2025.12.05",
             "cloudtrail-2025.12.05",
             "elb-access-2025.12.05",
             "s3-access-2025.12.05",
-            "vpc-flowlogs-2025.12.05"
+            "vpc-flowlogs-2025.12.05",
+            "waf-2025.12.05"
         ],
         "{found:#}"
     );
@@ -133,6 +148,11 @@ fn one_query_finds_an_address_in_every_source() {
             "*",
             json!({"range": {"http.response.status_code": {"gte": 400}}})
         ),
+        1
+    );
+    // Names inside a record's own objects (WAF's httpRequest) alias too.
+    assert_eq!(
+        osmem.count("*", json!({"term": {"url.original": "/api/cart"}})),
         1
     );
 
@@ -194,7 +214,7 @@ fn no_document_carries_a_common_name() {
         }
         documents += 1;
     }
-    assert_eq!(documents, 11);
+    assert_eq!(documents, 13);
     let _ = std::fs::remove_dir_all(&dir);
 }
 

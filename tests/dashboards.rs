@@ -145,6 +145,10 @@ fn opensearch_dashboards_under_the_domains_path_imports_everything_once() {
             "vpc-flowlogs-*",
             "s3-access-*",
             "elb-access-*",
+            "waf-*",
+            "network-firewall-*",
+            "dns-*",
+            "cloudfront-*",
             "cwl-*",
             "logs-*",
         ] {
@@ -154,7 +158,7 @@ fn opensearch_dashboards_under_the_domains_path_imports_everything_once() {
             .keys()
             .filter(|(kind, _)| kind == "dashboard")
             .count();
-        assert_eq!(dashboards, 5, "one per source, and Investigate an address");
+        assert_eq!(dashboards, 9, "one per source, and Investigate an address");
     }
     // Again: the same ids are overwritten, nothing is added.
     let (ok, _, err) = dashboards(&["apply", "--endpoint", &endpoint]);

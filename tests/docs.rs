@@ -293,8 +293,17 @@ fn every_relative_link_resolves() {
 #[test]
 fn the_common_names_table_is_the_templates() {
     let readme = read(&support::root().join("README.md"));
-    let header = "| common name | CloudTrail | VPC flow | S3 access | ELB |";
-    let families = ["cloudtrail", "vpc-flowlogs", "s3-access", "elb-access"];
+    let header = "| common name | CloudTrail | VPC flow | S3 access | ELB | WAF | Network Firewall | DNS | CloudFront |";
+    let families = [
+        "cloudtrail",
+        "vpc-flowlogs",
+        "s3-access",
+        "elb-access",
+        "waf",
+        "network-firewall",
+        "dns",
+        "cloudfront",
+    ];
     let rows: Vec<&str> = readme
         .lines()
         .skip_while(|l| *l != header)

@@ -135,6 +135,22 @@ impl Columns {
     }
 }
 
+/// Every field of today's layout and of v2 with a type, with its kind
+/// (for the index template).
+pub fn all_fields() -> impl Iterator<Item = (&'static str, Kind)> {
+    DEFAULT_FIELDS
+        .split_ascii_whitespace()
+        .map(|name| (name, kind_of(name)))
+        .chain(FIELDS.iter().copied())
+}
+
+fn kind_of(name: &str) -> Kind {
+    FIELDS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or(Kind::Keyword, |(_, kind)| *kind)
+}
+
 /// A W3C header line (`#Version: 1.0`, `#Fields: ...`): never a record.
 pub fn is_header(line: &str) -> bool {
     line.starts_with("#Version:") || line.starts_with("#Fields:")
