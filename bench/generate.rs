@@ -61,3 +61,96 @@ pub fn alb(i: usize) -> String {
         i % 200 + 1,
     )
 }
+
+/// A WAF web ACL log record (JSON, ~1 KB with its headers), the `i`th of a
+/// stream: 20 requests a second.
+pub fn waf(i: usize) -> String {
+    let ms = (T0_SECONDS * 1000) + i as i64 * 50;
+    let action = if i % 11 == 0 { "BLOCK" } else { "ALLOW" };
+    format!(
+        concat!(
+            r#"{{"timestamp":{ms},"formatVersion":1,"webaclId":"arn:aws:wafv2:eu-west-1:111122223333:regional/webacl/shop/a1b2c3d4-5678-90ab-cdef-EXAMPLE11111","#,
+            r#""terminatingRuleId":"Default_Action","terminatingRuleType":"REGULAR","action":"{action}","terminatingRuleMatchDetails":[],"#,
+            r#""httpSourceName":"ALB","httpSourceId":"111122223333-app/shop/0123456789abcdef","ruleGroupList":[{{"ruleGroupId":"AWS#AWSManagedRulesCommonRuleSet","terminatingRule":null,"nonTerminatingMatchingRules":[],"excludedRules":null,"customerConfig":null}}],"#,
+            r#""rateBasedRuleList":[],"nonTerminatingMatchingRules":[],"requestHeadersInserted":null,"responseCodeSent":null,"#,
+            r#""httpRequest":{{"clientIp":"203.0.{a}.{b}","country":"{country}","headers":[{{"name":"Host","value":"shop.example.com"}},{{"name":"User-Agent","value":"Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"}},{{"name":"Accept","value":"text/html,application/xhtml+xml"}},{{"name":"Accept-Language","value":"en-GB,en;q=0.5"}},{{"name":"Cookie","value":"session={i:016x}"}}],"#,
+            r#""uri":"/items/{i}","args":"page={page}","httpVersion":"HTTP/2.0","httpMethod":"GET","requestId":"1-6921f{r:03x}-{i:024x}"}},"#,
+            r#""labels":[{{"name":"awswaf:managed:aws:core-rule-set:NoUserAgent_Header"}}],"ja3Fingerprint":"{i:032x}"}}"#
+        ),
+        ms = ms,
+        action = action,
+        i = i,
+        a = i % 256,
+        b = (i / 256) % 256,
+        country = ["NL", "US", "DE", "BR"][i % 4],
+        page = i % 10,
+        r = i % 4096,
+    )
+}
+
+/// A Network Firewall netflow record, the `i`th of a stream.
+pub fn network_firewall(i: usize) -> String {
+    let t = T0_SECONDS + i as i64 / 50;
+    let (h, m, s) = ((t / 3600) % 24, (t / 60) % 60, t % 60);
+    format!(
+        concat!(
+            r#"{{"firewall_name":"egress","availability_zone":"eu-west-1a","event_timestamp":"{t}","event":{{"#,
+            r#""timestamp":"2025-11-22T{h:02}:{m:02}:{s:02}.{us:06}+0000","flow_id":{flow},"event_type":"netflow","#,
+            r#""src_ip":"10.0.{a}.{b}","src_port":{sp},"dest_ip":"203.0.113.{c}","dest_port":{dp},"proto":"TCP","app_proto":"tls","#,
+            r#""netflow":{{"pkts":{pkts},"bytes":{bytes},"start":"2025-11-22T{h:02}:{m:02}:{s:02}.000000+0000","end":"2025-11-22T{h:02}:{m:02}:{s:02}.500000+0000","age":0,"min_ttl":63,"max_ttl":64}},"#,
+            r#""tcp":{{"tcp_flags":"1b","syn":true,"fin":true,"psh":true,"ack":true}}}}}}"#
+        ),
+        t = t,
+        h = h,
+        m = m,
+        s = s,
+        us = (i * 37) % 1_000_000,
+        flow = 1_000_000_000_000 + i * 7919,
+        a = i % 256,
+        b = (i / 256) % 256,
+        c = i % 200,
+        sp = 1024 + i % 60000,
+        dp = [443, 80, 53, 5432][i % 4],
+        pkts = 1 + i % 40,
+        bytes = 84 * (1 + i % 40),
+    )
+}
+
+/// A Route 53 Resolver query log record, the `i`th of a stream.
+pub fn resolver(i: usize) -> String {
+    let t = T0_SECONDS + i as i64 / 50;
+    let (h, m, s) = ((t / 3600) % 24, (t / 60) % 60, t % 60);
+    format!(
+        concat!(
+            r#"{{"version":"1.100000","account_id":"111122223333","region":"eu-west-1","vpc_id":"vpc-0a1b2c3d4e5f60718","#,
+            r#""query_timestamp":"2025-11-22T{h:02}:{m:02}:{s:02}Z","query_name":"svc{n}.internal.example.","query_type":"A","query_class":"IN","#,
+            r#""rcode":"NOERROR","answers":[{{"Rdata":"10.0.2.{n}","Type":"A","Class":"IN"}}],"srcaddr":"10.0.{a}.{b}","srcport":"{p}","#,
+            r#""transport":"UDP","srcids":{{"instance":"i-0123456789abc{i:04x}"}}}}"#
+        ),
+        h = h,
+        m = m,
+        s = s,
+        i = i,
+        n = i % 200,
+        a = i % 256,
+        b = (i / 256) % 256,
+        p = 1024 + i % 60000,
+    )
+}
+
+/// A CloudFront standard log line (today's 33 fields, tab-separated).
+pub fn cloudfront(i: usize) -> String {
+    let t = T0_SECONDS + i as i64 / 50;
+    let (h, m, s) = ((t / 3600) % 24, (t / 60) % 60, t % 60);
+    format!(
+        "2025-11-22\t{h:02}:{m:02}:{s:02}\tAMS58-P3\t{bytes}\t203.0.{a}.{b}\tGET\td111111abcdef8.cloudfront.net\t/items/{i}\t200\thttps://www.example.com/\tMozilla/5.0%20(X11;%20Linux%20x86_64;%20rv:133.0)%20Gecko/20100101%20Firefox/133.0\tpage={page}\t-\tHit\t{i:056x}\twww.example.com\thttps\t{cs}\t0.0{ms:02}\t-\tTLSv1.3\tTLS_AES_128_GCM_SHA256\tHit\tHTTP/2.0\t-\t-\t{port}\t0.0{ms:02}\tHit\ttext/html\t{len}\t-\t-",
+        bytes = 2000 + i % 5000,
+        a = i % 256,
+        b = (i / 256) % 256,
+        page = i % 10,
+        cs = 300 + i % 200,
+        ms = i % 100,
+        port = 1024 + i % 60000,
+        len = 1800 + i % 5000,
+    )
+}

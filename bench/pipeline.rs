@@ -1,6 +1,7 @@
 //! `cargo bench --bench pipeline`: the forwarder's pipeline against the floor.
 //!
-//! For CloudTrail, VPC flow and Lambda text payloads of 1,000 and 10,000
+//! For CloudTrail, VPC flow, Lambda text, WAF, Network Firewall, Route 53
+//! Resolver and CloudFront payloads of 1,000 and 10,000
 //! events it measures, in one run and interleaved (these machines are noisy):
 //!
 //! - floor: base64 + gunzip + one simd-json parse of the payload, the least
@@ -34,7 +35,7 @@ use logs_forwarder::input::{Payload, Unit, Work};
 mod generate;
 #[path = "loopback.rs"]
 mod loopback;
-use generate::vpc_flow;
+use generate::{cloudfront, network_firewall, resolver, vpc_flow, waf};
 
 /// The same allocator as the `logs-forwarder` binary.
 #[global_allocator]
@@ -235,10 +236,18 @@ fn main() {
     println!("| payload | events | decoded MB | bodies MB | floor ms | pipeline ms | pipeline / floor | of which SHA-256 / floor | handler ms | handler / floor | pipeline / (floor + SHA-256) |");
     println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     type Gen = fn(usize) -> String;
-    let kinds: [(&str, &str, Gen); 3] = [
+    let kinds: [(&str, &str, Gen); 7] = [
         ("CloudTrail", "aws-cloudtrail-logs-111122223333", cloudtrail),
         ("VPC flow", "/vpc/flowlogs", vpc_flow),
         ("Lambda text", "/aws/lambda/orders", lambda_text),
+        ("WAF", "aws-waf-logs-shop", waf),
+        (
+            "Network Firewall",
+            "/network-firewall/egress/flow",
+            network_firewall,
+        ),
+        ("Route 53 Resolver", "/vpc/dns-queries", resolver),
+        ("CloudFront", "/cloudfront/shop", cloudfront),
     ];
     // BENCH_ONLY=<kind> (e.g. "VPC flow") limits the run, for profiling.
     let only = std::env::var("BENCH_ONLY").ok();

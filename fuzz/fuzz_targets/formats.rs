@@ -14,7 +14,18 @@ fuzz_target!(|data: &[u8]| {
     let Ok(message) = std::str::from_utf8(rest) else {
         return;
     };
-    let format = match selector % 9 {
+    let format = match selector {
+        // The network and edge formats (issue 27), above the others' range.
+        240 => Format::Known(&logs_forwarder::formats::waf::SCHEMA),
+        241 => Format::Known(&logs_forwarder::formats::network_firewall::SCHEMA),
+        242 => Format::Known(&logs_forwarder::formats::route53::RESOLVER),
+        243 => Format::DnsQuery,
+        244 => Format::CloudFront(Default::default()),
+        245 => Format::CloudFront(
+            logs_forwarder::formats::cloudfront::Columns::from_header("#Fields: date time c-ip sc-status cs(User-Agent)")
+                .expect("a header"),
+        ),
+        _ => match selector % 9 {
         0 => Format::CloudTrail,
         1 => Format::VpcFlow(FieldList::default()),
         2 => Format::VpcFlow(FieldList::parse("version srcaddr tcp-flags start pkt-dstaddr future-field")),
@@ -26,6 +37,7 @@ fuzz_target!(|data: &[u8]| {
         6 => Format::Json(None),
         7 => Format::Text,
         _ => Format::detect(message, None),
+        },
     };
     let event = Event {
         id: "36000000000000000000000000000000000000000000000000000001",
