@@ -101,7 +101,12 @@ pub fn parse(line: &str, received_ms: i64) -> Option<Prefix<'_>> {
 /// `YYYY/MM/DD HH:MM:SS` at the start of `text`, and the rest.
 fn leading_time(text: &str) -> Option<(i64, &str)> {
     let b = text.as_bytes();
-    if b.len() < 19 || !matches!(b[4], b'-' | b'/') || b[7] != b[4] || !matches!(b[10], b' ' | b'T')
+    // ASCII, so that the slices below fall on character boundaries.
+    if b.len() < 19
+        || !b[..19].is_ascii()
+        || !matches!(b[4], b'-' | b'/')
+        || b[7] != b[4]
+        || !matches!(b[10], b' ' | b'T')
     {
         return None;
     }
@@ -125,7 +130,14 @@ fn leading_time(text: &str) -> Option<(i64, &str)> {
 /// `Lmmdd hh:mm:ss.uuuuuu threadid file:line] message`.
 fn klog(line: &str, received_ms: i64) -> Option<Prefix<'_>> {
     let b = line.as_bytes();
-    if b.len() < 21 || b[5] != b' ' || b[8] != b':' || b[11] != b':' || b[14] != b'.' {
+    // ASCII, so that the slices below fall on character boundaries.
+    if b.len() < 21
+        || !b[..21].is_ascii()
+        || b[5] != b' '
+        || b[8] != b':'
+        || b[11] != b':'
+        || b[14] != b'.'
+    {
         return None;
     }
     if !line.contains("] ") && !line.ends_with(']') {
@@ -233,6 +245,12 @@ mod tests {
             "",
             "[",
             "2025-07-04",
+            // A character of several bytes where a digit belongs (found
+            // by the formats fuzzer: slicing there panicked).
+            "[2025-07-04 10:2\0\x000\u{13294}3] INFO [KafkaServer)",
+            "2025-07-04 10:00:0\u{e9}0 INFO x",
+            "I0704 10:00:00.12345\u{e9} 1 server.go:42] started",
+            "I\u{e9}704 10:00:00.123456 1 server.go:42] started",
         ] {
             assert_eq!(parse(line, RECEIVED), None, "{line}");
         }
