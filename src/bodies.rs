@@ -18,7 +18,7 @@ use crate::client::sigv4::sha256_hex;
 use crate::config::Settings;
 use crate::dead_letter::Oversize;
 use crate::decode::records::{Layout, RecordReader};
-use crate::formats::{text, DocumentEncoder, Event, Origin};
+use crate::formats::{findings, text, DocumentEncoder, Event, Format, Origin};
 use crate::input::cloudwatch::{LogEvent, LogsData, PayloadError, PayloadParser};
 use crate::input::ObjectInput;
 use crate::routing::{Destination, IndexPattern, Router};
@@ -84,6 +84,65 @@ impl Batcher {
     /// tells apart two events that claim the same id. Returns a body when
     /// this event closed one.
     pub fn push(
+        &mut self,
+        destination: &Destination,
+        origin: &Origin,
+        event: &Event<'_>,
+        problem: Option<&str>,
+        default_id: DefaultId<'_>,
+        position: u64,
+    ) -> Option<BulkBody> {
+        // An EventBridge event of findings: a document per finding.
+        if problem.is_none() && destination.format == Format::Findings {
+            if let Some(parts) = findings::parts(event.message) {
+                return self.push_parts(destination, origin, event, &parts, default_id, position);
+            }
+        }
+        self.push_one(destination, origin, event, problem, default_id, position)
+    }
+
+    /// The findings of one event, each a document of its own (ids
+    /// `<event's>-<n>` when there are several), all in one body.
+    fn push_parts(
+        &mut self,
+        destination: &Destination,
+        origin: &Origin,
+        event: &Event<'_>,
+        parts: &[String],
+        default_id: DefaultId<'_>,
+        position: u64,
+    ) -> Option<BulkBody> {
+        if parts.is_empty() {
+            self.summary.skipped += 1;
+            return None;
+        }
+        let (base, derived) = match default_id {
+            DefaultId::Given(id) => (id, false),
+            DefaultId::Derived(id) => (id, true),
+        };
+        self.encoder.begin_group();
+        let mut full = None;
+        for (n, part) in parts.iter().enumerate() {
+            let id = match parts.len() {
+                1 => base.to_owned(),
+                _ => format!("{base}-{n}"),
+            };
+            let default_id = match derived {
+                true => DefaultId::Derived(&id),
+                false => DefaultId::Given(&id),
+            };
+            let part_event = Event {
+                message: part,
+                ..*event
+            };
+            let body = self.push_one(destination, origin, &part_event, None, default_id, position);
+            full = full.or(body);
+        }
+        self.encoder.end_group();
+        full
+    }
+
+    fn push_one(
         &mut self,
         destination: &Destination,
         origin: &Origin,
@@ -369,6 +428,12 @@ impl ObjectBodies {
             tracing::info!(%source, "CloudTrail digest file: nothing to index");
             batcher.summary.skipped += 1;
         }
+        // The object AWS Config writes to test that it may write the bucket.
+        let writability_check = crate::formats::config::is_writability_check(&input.key);
+        if writability_check {
+            tracing::info!(%source, "Config writability check: nothing to index");
+            batcher.summary.skipped += 1;
+        }
         Ok(ObjectBodies {
             records,
             router: settings.router.clone(),
@@ -382,7 +447,7 @@ impl ObjectBodies {
             batcher,
             stop_at: None,
             since_clock: 0,
-            finished: false,
+            finished: writability_check,
             payload: Vec::new(),
             parser: PayloadParser::default(),
             pending: Default::default(),

@@ -138,6 +138,10 @@ pub struct BulkEncoder {
     action_line: Vec<u8>,
     action_prefix: usize,
     action_index: String,
+    /// The first item of a group of items that stay in one body (the
+    /// documents of one input record: Security Hub's findings of one
+    /// event), while the group is open.
+    group: Option<usize>,
 }
 
 /// Capacity beyond `max_bytes`, so that the document that overflows a
@@ -158,7 +162,20 @@ impl BulkEncoder {
             action_line: Vec::with_capacity(256),
             action_prefix: 0,
             action_index: String::new(),
+            group: None,
         }
+    }
+
+    /// Opens a group: the items closed until [`Self::end_group`] go into
+    /// one body. A body may be closed before the group, never inside it;
+    /// a group larger than `max_bytes` makes a body that large (bounded by
+    /// what one input record holds).
+    pub fn begin_group(&mut self) {
+        self.group = Some(self.starts.len());
+    }
+
+    pub fn end_group(&mut self) {
+        self.group = None;
     }
 
     /// Changes the body size limit for the bodies still to come.
@@ -221,19 +238,26 @@ impl BulkEncoder {
         self.buf[start..start + width].copy_from_slice(&self.action_line);
         self.buf.push(b'\n');
         self.starts.push(start);
-        if self.buf.len() <= self.max_bytes || self.starts.len() == 1 {
+        // What overflows is carried over: the new item, or its open group.
+        let carried = self.group.unwrap_or(self.starts.len() - 1);
+        if self.buf.len() <= self.max_bytes || carried == 0 {
             return None;
         }
-        // The new item overflowed a non-empty body: close the body before it
-        // and carry the item over into the next one, which will likely fill.
+        // The new item overflowed a body with items before it (or before
+        // its group): close the body before it and carry it over into the
+        // next one, which will likely fill.
+        let from = self.starts[carried];
         self.expected = self.expected.max(self.max_bytes);
-        let mut next = Vec::with_capacity(self.initial_capacity().max(self.buf.len() - start));
-        next.extend_from_slice(&self.buf[start..]);
-        self.buf.truncate(start);
-        self.starts.pop();
+        let mut next = Vec::with_capacity(self.initial_capacity().max(self.buf.len() - from));
+        next.extend_from_slice(&self.buf[from..]);
+        self.buf.truncate(from);
+        let moved: Vec<usize> = self.starts.drain(carried..).map(|s| s - from).collect();
+        if self.group.is_some() {
+            self.group = Some(0);
+        }
         let full = BulkBody {
             bytes: Bytes::from(std::mem::replace(&mut self.buf, next)),
-            starts: std::mem::replace(&mut self.starts, vec![0]),
+            starts: std::mem::replace(&mut self.starts, moved),
         };
         Some(full)
     }
@@ -323,6 +347,59 @@ mod tests {
             .filter_map(|l| l["index"]["_id"].as_str().map(str::to_owned))
             .collect();
         assert_eq!(ids, (0..100).map(|i| i.to_string()).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_group_stays_in_one_body() {
+        let max = 1000;
+        let mut enc = BulkEncoder::new(max, Action::Index, None);
+        let doc = vec![b'1'; 100];
+        let mut bodies = Vec::new();
+        for i in 0..7 {
+            bodies.extend(enc.push("i", Some(&format!("a{i}")), &doc));
+        }
+        // Five items of one group: the body closes before them, not inside.
+        enc.begin_group();
+        for i in 0..5 {
+            bodies.extend(enc.push("i", Some(&format!("g{i}")), &doc));
+        }
+        enc.end_group();
+        // A group larger than a body is one body, as large as it is.
+        enc.begin_group();
+        for i in 0..12 {
+            bodies.extend(enc.push("i", Some(&format!("h{i}")), &doc));
+        }
+        enc.end_group();
+        bodies.extend(enc.push("i", Some("z"), &doc));
+        bodies.extend(enc.finish());
+        let ids: Vec<Vec<String>> = bodies
+            .iter()
+            .map(|b| {
+                lines(b)
+                    .iter()
+                    .filter_map(|l| l["index"]["_id"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .collect();
+        let first = |body: &[String]| body.first().cloned().unwrap_or_default();
+        assert_eq!(ids[0].len(), 7, "{ids:?}");
+        assert_eq!(first(&ids[1]), "g0", "{ids:?}");
+        assert!(ids[1].iter().filter(|i| i.starts_with('g')).count() == 5);
+        let h: Vec<_> = ids
+            .iter()
+            .filter(|b| b.iter().any(|i| i.starts_with('h')))
+            .collect();
+        assert_eq!(h.len(), 1, "the large group in one body: {ids:?}");
+        assert_eq!(h[0].iter().filter(|i| i.starts_with('h')).count(), 12);
+        assert_eq!(ids.iter().map(Vec::len).sum::<usize>(), 25);
+        // Every body but the large group's stays under the limit, and each
+        // body's items are where its starts say.
+        for body in &bodies {
+            for i in 0..body.len() {
+                assert!(body.item(i).starts_with(b"{\"index\""));
+            }
+        }
+        assert_eq!(bodies.iter().filter(|b| b.bytes.len() > max).count(), 1);
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //!
 //! S3 log objects come in four layouts: lines (flow logs, access logs,
 //! NDJSON), a sequence of JSON values (pretty-printed objects one after the
-//! other), CloudTrail's `{"Records":[...]}`, whose array elements are the
+//! other), CloudTrail's `{"Records":[...]}` (and AWS Config's
+//! `{"fileVersion":...,"configurationItems":[...]}`), whose array elements are the
 //! records, and a bare `[...]` of records (CloudTrail Lake and many tools
 //! export so), pretty-printed or on one line. [`RecordReader`] reads any of them from a `BufRead` and holds at
 //! most one record (up to [`MAX_RECORD`] bytes) plus the reader's buffer, so
@@ -113,7 +114,12 @@ fn json_layout(text: &[u8]) -> Layout {
         .iter()
         .position(|b| !b.is_ascii_whitespace())
         .map_or(&[][..], |p| &text[1 + p..]);
-    if after_brace.starts_with(b"\"Records\"") {
+    // CloudTrail's `{"Records":[...]}`, and AWS Config's snapshot and
+    // history files, `{"fileVersion":"1.0",...,"configurationItems":[...]}`
+    // (only scalars before the list, so its items are the records).
+    let config = after_brace.starts_with(b"\"fileVersion\"")
+        && memchr::memmem::find(text, b"\"configurationItems\"").is_some();
+    if after_brace.starts_with(b"\"Records\"") || config {
         return Layout::RecordsArray;
     }
     Layout::JsonValues
@@ -611,6 +617,21 @@ mod tests {
             );
         }
         assert!(texts(br#"{"Records":[]}"#, 4).is_empty());
+    }
+
+    #[test]
+    fn config_files_are_read_item_by_item() {
+        let file = br#"{"fileVersion":"1.0","configSnapshotId":"a1b2","configurationItems":[{"resourceType":"AWS::S3::Bucket","configuration":{"x":[1,2]}},
+  {"resourceType":"AWS::EC2::VPC"}]}"#;
+        let (layout, _) = records(file, 64);
+        assert_eq!(layout, Layout::RecordsArray);
+        assert_eq!(
+            texts(file, 64),
+            [
+                r#"{"resourceType":"AWS::S3::Bucket","configuration":{"x":[1,2]}}"#,
+                r#"{"resourceType":"AWS::EC2::VPC"}"#
+            ]
+        );
     }
 
     #[test]

@@ -65,6 +65,7 @@ pub const JSON: Schema = Schema {
     fields: FIELDS,
     flattened: &[],
     dash_is_absent: true,
+    id: None,
 };
 
 /// What a column means for the record's time.

@@ -95,7 +95,7 @@ fn member<'i>(parsed: &Parsed<'_, 'i>, name: &str) -> Option<&'i str> {
 
 /// The value text of the member at `path`: a top-level member of that
 /// name, or, through objects, `a.b.c`.
-fn member_at<'i>(parsed: &Parsed<'_, 'i>, path: &str) -> Option<&'i str> {
+pub fn member_at<'i>(parsed: &Parsed<'_, 'i>, path: &str) -> Option<&'i str> {
     if let Some(value) = member(parsed, path) {
         return Some(value);
     }

@@ -8,14 +8,20 @@
 //! A record that does not fit its format is never dropped: it becomes a text
 //! document with an `@error` field that says why.
 
+pub mod apigateway;
 pub mod cloudfront;
 pub mod cloudtrail;
+pub mod config;
+pub mod eks;
 pub mod elb;
+pub mod eventbridge;
 pub mod fields;
+pub mod findings;
 pub mod json;
 pub mod lambda;
 pub mod line_prefix;
 pub mod network_firewall;
+pub mod rds;
 pub mod route53;
 pub mod s3_access;
 pub mod text;
@@ -50,6 +56,11 @@ pub enum Format {
     /// CloudFront standard logs, with the columns of their `#Fields`
     /// header (W3C lines), or v2's JSON records.
     CloudFront(cloudfront::Columns),
+    /// GuardDuty and Security Hub findings, one document per finding.
+    Findings,
+    /// RDS and Aurora logs: MySQL audit, error and slow query lines,
+    /// PostgreSQL lines.
+    Rds,
     /// JSON objects, with the member that holds each record's own time (a
     /// route's `time_field`, dotted for a nested member), or `None` for the
     /// well-known names ([`json::TIME_NAMES`]).
@@ -68,6 +79,8 @@ impl Format {
             Format::Known(schema) => schema.name,
             Format::DnsQuery => route53::PUBLIC.name,
             Format::CloudFront(_) => "cloudfront",
+            Format::Findings => "findings",
+            Format::Rds => "rds",
             Format::Json(_) => "json",
             Format::Text => "text",
         }
@@ -117,7 +130,17 @@ impl Format {
             end -= 1;
         }
         let head = &sample[..end];
-        if waf::looks_like(head) {
+        if eventbridge::looks_like(head) {
+            eventbridge::format_of(head)
+        } else if findings::looks_like(head) {
+            Format::Findings
+        } else if config::looks_like(head) {
+            Format::Known(&config::ITEM)
+        } else if eks::looks_like(head) {
+            Format::Known(&eks::AUDIT)
+        } else if apigateway::looks_like(head) {
+            Format::Known(&apigateway::ACCESS)
+        } else if waf::looks_like(head) {
             Format::Known(&waf::SCHEMA)
         } else if network_firewall::looks_like(head) {
             Format::Known(&network_firewall::SCHEMA)
@@ -161,7 +184,7 @@ impl fmt::Display for Format {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("unknown format {0:?} (expected auto, cloudtrail, vpc_flow, s3_access, elb, lambda, waf, network_firewall, route53_resolver, route53_public, cloudfront, json or text)")]
+#[error("unknown format {0:?} (expected auto, cloudtrail, vpc_flow, s3_access, elb, lambda, waf, network_firewall, route53_resolver, route53_public, cloudfront, eventbridge, findings, config, eks_audit, apigateway, rds, json or text)")]
 pub struct UnknownFormat(String);
 
 impl FromStr for Format {
@@ -176,6 +199,8 @@ impl FromStr for Format {
             "elb" | "alb" => Ok(Format::Elb),
             "lambda" => Ok(Format::Lambda),
             "route53_public" => Ok(Format::DnsQuery),
+            "findings" => Ok(Format::Findings),
+            "rds" => Ok(Format::Rds),
             "cloudfront" => Ok(Format::CloudFront(cloudfront::Columns::default())),
             "json" => Ok(Format::Json(None)),
             "text" => Ok(Format::Text),
@@ -295,6 +320,10 @@ impl DocumentEncoder {
                 }),
             Format::CloudFront(columns) => cloudfront::encode(columns, origin, event, doc),
             Format::DnsQuery => self.with_line(&route53::PUBLIC, origin, event, doc),
+            Format::Findings => self.with_json(event.message, |parsed| {
+                findings::encode(parsed, origin, event, doc)
+            }),
+            Format::Rds => Ok(rds::encode(origin, event, doc)),
             Format::VpcFlow(fields) => vpc_flow::encode(fields, origin, event, doc),
             Format::S3Access => self.with_line(&s3_access::FORMAT, origin, event, doc),
             Format::Elb => match elb::classify(event.message) {

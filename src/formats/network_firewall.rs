@@ -56,6 +56,7 @@ pub const SCHEMA: Schema = Schema {
         "event.revocation_check",
     ],
     dash_is_absent: false,
+    id: None,
 };
 
 /// A cheap test for "this JSON text is a Network Firewall log record".

@@ -46,6 +46,7 @@ pub const RESOLVER: Schema = Schema {
     ],
     flattened: &[],
     dash_is_absent: false,
+    id: None,
 };
 
 /// A cheap test for "this JSON text is a Resolver query log record".

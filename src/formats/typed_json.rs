@@ -12,7 +12,7 @@
 use super::json::{own_time_at, write_members};
 use super::typed::{self, Invalid, Kind};
 use super::{is_reserved, write_cloudwatch_meta, Encoded, Event, Origin, Parsed};
-use crate::json::check::{object_members, Member};
+use crate::json::check::{array_elements, object_members, Member};
 use crate::json::ObjectWriter;
 
 /// A JSON log type.
@@ -33,6 +33,9 @@ pub struct Schema {
     /// A top-level member whose value is `"-"` has no value and is left
     /// out (CloudFront writes every field it has no value for so).
     pub dash_is_absent: bool,
+    /// The member holding the record's own unique id (EventBridge's `id`,
+    /// EKS's `auditID`), the document's `_id`: delivered twice, stored once.
+    pub id: Option<&'static str>,
 }
 
 /// Writes the document of a record of `schema`.
@@ -43,6 +46,19 @@ pub fn encode(
     event: &Event<'_>,
     doc: &mut Vec<u8>,
 ) -> Result<Encoded, String> {
+    encode_with(schema, parsed, origin, event, doc, |_| {})
+}
+
+/// [`encode`], with members of the forwarder's own written by `more`
+/// (findings' common summary).
+pub fn encode_with(
+    schema: &Schema,
+    parsed: &Parsed<'_, '_>,
+    origin: &Origin,
+    event: &Event<'_>,
+    doc: &mut Vec<u8>,
+    more: impl FnOnce(&mut ObjectWriter<'_>),
+) -> Result<Encoded, String> {
     let own = own_time_at(parsed, schema.time.iter().copied());
     let timestamp_ms = own.unwrap_or(event.timestamp_ms);
     let mut w = ObjectWriter::new(doc);
@@ -52,6 +68,7 @@ pub fn encode(
     }
     let mut invalid = Invalid::default();
     write_typed(&mut w, parsed, schema, &mut invalid);
+    more(&mut w);
     let error = invalid
         .finish(&mut w)
         .map(|reason| format!("{}: {reason}", schema.name));
@@ -60,6 +77,11 @@ pub fn encode(
         timestamp_ms,
         error,
         own_time_missing: own.is_none(),
+        id: schema
+            .id
+            .and_then(|name| super::json::str_member(parsed, name))
+            .filter(|id| !id.is_empty())
+            .map(std::borrow::Cow::into_owned),
         ..Encoded::default()
     })
 }
@@ -170,6 +192,12 @@ fn fits_as_written(value: &str, kind: Kind) -> bool {
     match kind {
         Kind::Keyword => true,
         _ if first == b'n' => true,
+        // A list of values of the kind (EKS's `sourceIPs`).
+        _ if first == b'[' => {
+            let mut fit = true;
+            let parsed = array_elements(value, |e| fit = fit && fits_as_written(e, kind));
+            parsed.is_ok() && fit
+        }
         Kind::Integer | Kind::Float | Kind::EpochSeconds => first == b'-' || first.is_ascii_digit(),
         Kind::Ip => match value.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
             Some(text) => !text.contains('\\') && typed::is_verbatim(text, Kind::Ip),
@@ -218,6 +246,9 @@ fn write_value(
     if fits_as_written(member.value, kind) {
         return w.member(member);
     }
+    if member.value.starts_with('[') {
+        return write_list(w, member, path, kind, invalid);
+    }
     let text = match member.str_value() {
         Some(text) => text,
         None if kind == Kind::Ip => {
@@ -241,6 +272,44 @@ fn write_value(
     }
 }
 
+/// A list whose values are not all of `kind` as written: each made so
+/// where it can be; one that cannot sends the whole list to `@invalid`.
+fn write_list(
+    w: &mut ObjectWriter<'_>,
+    member: &Member<'_>,
+    path: &str,
+    kind: Kind,
+    invalid: &mut Invalid,
+) {
+    let mut error = None;
+    w.try_members(|out| {
+        out.extend_from_slice(member.key.as_bytes());
+        out.extend_from_slice(b":[");
+        let mut first = true;
+        let parsed = array_elements(member.value, |element| {
+            if error.is_some() {
+                return;
+            }
+            if !std::mem::take(&mut first) {
+                out.push(b',');
+            }
+            if fits_as_written(element, kind) {
+                out.extend_from_slice(element.as_bytes());
+                return;
+            }
+            let text = serde_json::from_str::<String>(element).unwrap_or_default();
+            if let Err(e) = typed::write_value(out, path, &text, kind) {
+                error = Some(e);
+            }
+        });
+        out.push(b']');
+        (parsed.is_ok() && error.is_none()).then_some(())
+    });
+    if error.is_some() {
+        invalid.push(typed::not_a(path, member.value, "a list of such values"));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::test_support::*;
@@ -259,6 +328,7 @@ mod tests {
         ],
         flattened: &[],
         dash_is_absent: false,
+        id: None,
     };
 
     fn encode(message: &str) -> (serde_json::Value, Encoded) {

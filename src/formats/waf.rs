@@ -54,6 +54,7 @@ pub const SCHEMA: Schema = Schema {
         "oversizeFields",
     ],
     dash_is_absent: false,
+    id: None,
 };
 
 /// A cheap test for "this JSON text is a WAF log record".

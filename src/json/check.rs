@@ -120,6 +120,50 @@ pub fn object_members<'i>(text: &'i str, mut each: impl FnMut(Member<'i>)) -> Re
     Ok(())
 }
 
+/// Checks that `text` is one JSON array (whitespace around it allowed),
+/// handing the text of each element to `each` in order.
+pub fn array_elements<'i>(text: &'i str, mut each: impl FnMut(&'i str)) -> Result<(), Invalid> {
+    let mut s = Scanner {
+        bytes: text.as_bytes(),
+        at: 0,
+    };
+    s.skip_whitespace();
+    if s.peek() != Some(b'[') {
+        return s.fail("not a JSON array");
+    }
+    s.at += 1;
+    s.skip_whitespace();
+    if s.peek() == Some(b']') {
+        s.at += 1;
+    } else {
+        loop {
+            let start = s.at;
+            s.value()?;
+            let Some(element) = text.get(start..s.at) else {
+                return s.fail("not at a character boundary");
+            };
+            each(element);
+            s.skip_whitespace();
+            match s.peek() {
+                Some(b',') => {
+                    s.at += 1;
+                    s.skip_whitespace();
+                }
+                Some(b']') => {
+                    s.at += 1;
+                    break;
+                }
+                _ => return s.fail("expected ',' or ']'"),
+            }
+        }
+    }
+    s.skip_whitespace();
+    if s.at != s.bytes.len() {
+        return s.fail("text after the array");
+    }
+    Ok(())
+}
+
 struct Scanner<'i> {
     bytes: &'i [u8],
     at: usize,
@@ -452,6 +496,19 @@ mod tests {
         assert_eq!((bad.at, bad.what), (8, "expected ',' or ']'"));
         let bad = members("{\"a\":\"x\u{1}\"}").expect_err("control");
         assert_eq!((bad.at, bad.what), (7, "control character in a string"));
+    }
+
+    #[test]
+    fn array_elements_are_the_top_level_ones_as_written() {
+        let mut got = Vec::new();
+        array_elements(" [1, {\"a\":[2]} ,\"x\",[]] ", |e| got.push(e)).expect("array");
+        assert_eq!(got, ["1", "{\"a\":[2]}", "\"x\"", "[]"]);
+        got.clear();
+        array_elements("[]", |e| got.push(e)).expect("empty");
+        assert!(got.is_empty());
+        for bad in ["[1,]", "[1 2]", "{}", "[1] x", "[\"a"] {
+            assert!(array_elements(bad, |_| {}).is_err(), "{bad}");
+        }
     }
 
     #[test]

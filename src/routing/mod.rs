@@ -259,8 +259,17 @@ impl Router {
             Format::Json(_) if log_group.starts_with(WAF_NAME_PREFIX) => {
                 Format::Known(&formats::waf::SCHEMA)
             }
+            // RDS's groups hold its engines' lines, recognised one by one.
+            Format::Text | Format::Json(_) if formats::rds::is_rds_group(log_group) => Format::Rds,
             detected => detected,
         });
+        // API Gateway's execution logs are text, in indices of their own.
+        if route.is_none()
+            && format == Format::Text
+            && log_group.starts_with(formats::apigateway::EXECUTION_GROUP_PREFIX)
+        {
+            return destination(route, format, APIGATEWAY_EXECUTION_BASE, "");
+        }
         destination(route, format, CLOUDWATCH_BASE, log_group)
     }
 
@@ -326,6 +335,9 @@ impl Router {
 pub const CLOUDWATCH_BASE: &str = "cwl";
 /// The same for log objects: `logs-<bucket-slug>`.
 pub const OBJECT_BASE: &str = "logs";
+/// API Gateway's execution logs (text, from `API-Gateway-Execution-Logs_*`
+/// groups).
+pub const APIGATEWAY_EXECUTION_BASE: &str = "apigateway-execution";
 
 /// The index a format has of its own when no route names one (`None`: the
 /// index is named after where the events came from).
@@ -338,6 +350,8 @@ pub fn default_base(format: &Format) -> Option<&'static str> {
         Format::Known(schema) => Some(schema.index),
         Format::DnsQuery => Some(formats::route53::INDEX),
         Format::CloudFront(_) => Some(formats::cloudfront::JSON.index),
+        Format::Findings => Some(formats::findings::INDEX),
+        Format::Rds => Some(formats::rds::INDEX),
         Format::Lambda | Format::Json(_) | Format::Text => None,
     }
 }
@@ -370,6 +384,8 @@ fn format_of_key(key: &str) -> Option<Format> {
         "network-firewall" => Some(Format::Known(&formats::network_firewall::SCHEMA)),
         "vpcdnsquerylogs" => Some(Format::Known(&formats::route53::RESOLVER)),
         "CloudFront" => Some(Format::CloudFront(Default::default())),
+        "GuardDuty" => Some(Format::Findings),
+        "Config" => Some(Format::Known(&formats::config::ITEM)),
         _ => None,
     }
 }
