@@ -94,12 +94,17 @@ fn top(id: &str, schema: &str, field: &str, size: u32) -> Value {
                       "otherBucket": false, "missingBucket": false}})
 }
 
+/// Families whose documents have a `source` field of their own (an
+/// EventBridge event's), left out of the view across every source.
+const OWN_SOURCE_FIELD: &[&str] = &["events", "config"];
+
 fn families() -> Vec<Family> {
     let mut families = source_families();
     // One pattern over every index the forwarder writes, and a dashboard
     // built on the common names the templates alias in each source.
     let every = families
         .iter()
+        .filter(|f| !OWN_SOURCE_FIELD.contains(&f.id))
         .map(|f| f.pattern.as_str())
         .collect::<Vec<_>>()
         .join(",");
@@ -436,6 +441,103 @@ fn source_families() -> Vec<Family> {
                     },
                 ],
             )),
+            query: "",
+            search: &[],
+        },
+        Family {
+            id: "findings",
+            pattern: format!("{}-*", formats::findings::INDEX),
+            dashboard: Some((
+                "Security findings",
+                vec![
+                    Panel {
+                        title: "Findings over time by severity",
+                        chart: "histogram",
+                        aggs: vec![
+                            count(),
+                            over_time("2"),
+                            top("3", "group", "finding.severity_label", 5),
+                        ],
+                        query: "",
+                    },
+                    Panel {
+                        title: "Top finding types",
+                        chart: "table",
+                        aggs: vec![
+                            count(),
+                            top("2", "bucket", "finding.type", 20),
+                            top("3", "bucket", "finding.product", 3),
+                        ],
+                        query: "",
+                    },
+                    Panel {
+                        title: "Findings by account",
+                        chart: "pie",
+                        aggs: vec![count(), top("2", "segment", "finding.account", 20)],
+                        query: "",
+                    },
+                    Panel {
+                        title: "High and critical findings by resource type",
+                        chart: "table",
+                        aggs: vec![count(), top("2", "bucket", "finding.resource_type", 20)],
+                        query: "finding.severity >= 7",
+                    },
+                ],
+            )),
+            query: "",
+            search: &[],
+        },
+        Family {
+            id: "eks-audit",
+            pattern: format!("{}-*", formats::eks::AUDIT.index),
+            dashboard: None,
+            query: "",
+            search: &[],
+        },
+        Family {
+            id: "apigateway",
+            pattern: format!("{}-*", formats::apigateway::ACCESS.index),
+            dashboard: Some((
+                "API Gateway access",
+                vec![
+                    Panel {
+                        title: "Status over time",
+                        chart: "histogram",
+                        aggs: vec![count(), over_time("2"), top("3", "group", "status", 10)],
+                        query: "",
+                    },
+                    Panel {
+                        title: "Response latency (ms) percentiles",
+                        chart: "line",
+                        aggs: vec![percentiles("responseLatency"), over_time("2")],
+                        query: "",
+                    },
+                ],
+            )),
+            query: "",
+            search: &[],
+        },
+        Family {
+            id: "rds",
+            pattern: format!("{}-*", formats::rds::INDEX),
+            dashboard: None,
+            query: "",
+            search: &[],
+        },
+        // EventBridge's events and Config's items keep the event's own
+        // `source` (a keyword), which the common `source.ip` of the other
+        // families would make a conflicting field in one view across them.
+        Family {
+            id: "events",
+            pattern: format!("{}-*", formats::eventbridge::EVENT.index),
+            dashboard: None,
+            query: "",
+            search: &[],
+        },
+        Family {
+            id: "config",
+            pattern: format!("{}-*", formats::config::INDEX),
+            dashboard: None,
             query: "",
             search: &[],
         },
@@ -784,9 +886,15 @@ mod tests {
                 "network-firewall-*",
                 "dns-*",
                 "cloudfront-*",
+                "findings-*",
+                "eks-audit-*",
+                "apigateway-*",
+                "rds-*",
+                "events-*",
+                "config-*",
                 "cwl-*",
                 "logs-*",
-                "cloudtrail-*,vpc-flowlogs-*,s3-access-*,elb-access-*,waf-*,network-firewall-*,dns-*,cloudfront-*,cwl-*,logs-*"
+                "cloudtrail-*,vpc-flowlogs-*,s3-access-*,elb-access-*,waf-*,network-firewall-*,dns-*,cloudfront-*,findings-*,eks-audit-*,apigateway-*,rds-*,cwl-*,logs-*"
             ]
         );
         for o in &objects {
@@ -806,7 +914,7 @@ mod tests {
         }
         assert_eq!(
             objects.iter().filter(|o| o["type"] == "dashboard").count(),
-            9
+            11
         );
         let investigate = objects
             .iter()

@@ -398,6 +398,46 @@ pub const COMMON_NAMES: &[(&str, &[(&str, &str)])] = &[
             ("url.original", "cs-uri-stem"),
         ],
     ),
+    (
+        "findings",
+        &[
+            ("cloud.account.id", "finding.account"),
+            ("cloud.region", "finding.region"),
+        ],
+    ),
+    (
+        "config",
+        &[
+            ("cloud.account.id", "awsAccountId"),
+            ("cloud.region", "awsRegion"),
+        ],
+    ),
+    (
+        "eks-audit",
+        &[
+            ("source.ip", "sourceIPs"),
+            ("event.action", "verb"),
+            // Inside the record's own `user` object, beside its members.
+            ("user.name", "user.username"),
+        ],
+    ),
+    (
+        "apigateway",
+        &[
+            ("source.ip", "ip"),
+            ("http.request.method", "httpMethod"),
+            ("http.response.status_code", "status"),
+            ("url.original", "path"),
+        ],
+    ),
+    (
+        "rds",
+        &[
+            ("source.ip", "client_ip"),
+            ("source.port", "client_port"),
+            ("event.action", "operation"),
+        ],
+    ),
 ];
 
 /// The common names of a source's template.
@@ -1093,7 +1133,7 @@ mod tests {
         assert_eq!(s3["remote_ip"]["type"], "ip");
         assert_eq!(s3["bytes_sent"]["type"], "long");
         let logs = by_name("logs");
-        assert_eq!(logs.patterns, ["cwl-*", "logs-*", "apigateway-execution-*"]);
+        assert_eq!(logs.patterns, ["cwl-*", "logs-*", "apigw-execution-*"]);
         assert_eq!(logs.mappings["properties"]["duration_ms"]["type"], "double");
     }
 
@@ -1130,7 +1170,7 @@ mod tests {
             .expect("logs");
         assert_eq!(
             logs.patterns,
-            ["cwl-*", "logs-*", "apigateway-execution-*", "apps"]
+            ["cwl-*", "logs-*", "apigw-execution-*", "apps"]
         );
     }
 

@@ -149,6 +149,12 @@ fn opensearch_dashboards_under_the_domains_path_imports_everything_once() {
             "network-firewall-*",
             "dns-*",
             "cloudfront-*",
+            "findings-*",
+            "eks-audit-*",
+            "apigateway-*",
+            "rds-*",
+            "events-*",
+            "config-*",
             "cwl-*",
             "logs-*",
         ] {
@@ -158,7 +164,7 @@ fn opensearch_dashboards_under_the_domains_path_imports_everything_once() {
             .keys()
             .filter(|(kind, _)| kind == "dashboard")
             .count();
-        assert_eq!(dashboards, 9, "one per source, and Investigate an address");
+        assert_eq!(dashboards, 11, "one per source, and Investigate an address");
     }
     // Again: the same ids are overwritten, nothing is added.
     let (ok, _, err) = dashboards(&["apply", "--endpoint", &endpoint]);

@@ -293,7 +293,7 @@ fn every_relative_link_resolves() {
 #[test]
 fn the_common_names_table_is_the_templates() {
     let readme = read(&support::root().join("README.md"));
-    let header = "| common name | CloudTrail | VPC flow | S3 access | ELB | WAF | Network Firewall | DNS | CloudFront |";
+    let header = "| common name | CloudTrail | VPC flow | S3 access | ELB | WAF | Network Firewall | DNS | CloudFront | findings | Config | EKS audit | API Gateway | RDS |";
     let families = [
         "cloudtrail",
         "vpc-flowlogs",
@@ -303,6 +303,11 @@ fn the_common_names_table_is_the_templates() {
         "network-firewall",
         "dns",
         "cloudfront",
+        "findings",
+        "config",
+        "eks-audit",
+        "apigateway",
+        "rds",
     ];
     let rows: Vec<&str> = readme
         .lines()

@@ -116,8 +116,15 @@ fn json_layout(text: &[u8]) -> Layout {
         .map_or(&[][..], |p| &text[1 + p..]);
     // CloudTrail's `{"Records":[...]}`, and AWS Config's snapshot and
     // history files, `{"fileVersion":"1.0",...,"configurationItems":[...]}`
-    // (only scalars before the list, so its items are the records).
-    let config = after_brace.starts_with(b"\"fileVersion\"")
+    // (only scalars before the list, so its items are the records; tools
+    // that rewrite them may sort the keys).
+    let config = [
+        &b"\"fileVersion\""[..],
+        b"\"configSnapshotId\"",
+        b"\"configurationItems\"",
+    ]
+    .iter()
+    .any(|first| after_brace.starts_with(first))
         && memchr::memmem::find(text, b"\"configurationItems\"").is_some();
     if after_brace.starts_with(b"\"Records\"") || config {
         return Layout::RecordsArray;
@@ -625,6 +632,9 @@ mod tests {
   {"resourceType":"AWS::EC2::VPC"}]}"#;
         let (layout, _) = records(file, 64);
         assert_eq!(layout, Layout::RecordsArray);
+        let sorted =
+            br#"{"configSnapshotId":"a1b2","configurationItems":[{"a":1}],"fileVersion":"1.0"}"#;
+        assert_eq!(texts(sorted, 64), [r#"{"a":1}"#]);
         assert_eq!(
             texts(file, 64),
             [

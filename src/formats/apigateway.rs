@@ -11,7 +11,7 @@
 //! document's `_id`. Recognised by content (a JSON object holding
 //! `requestId`, a method or route, `status` and a request time), whatever
 //! the group's name. Execution logs (`API-Gateway-Execution-Logs_*`
-//! groups) are text, routed to `apigateway-execution-*`.
+//! groups) are text, routed to `apigw-execution-*`.
 
 use super::typed::Kind;
 use super::typed_json::Schema;

@@ -337,7 +337,7 @@ pub const CLOUDWATCH_BASE: &str = "cwl";
 pub const OBJECT_BASE: &str = "logs";
 /// API Gateway's execution logs (text, from `API-Gateway-Execution-Logs_*`
 /// groups).
-pub const APIGATEWAY_EXECUTION_BASE: &str = "apigateway-execution";
+pub const APIGATEWAY_EXECUTION_BASE: &str = "apigw-execution";
 
 /// The index a format has of its own when no route names one (`None`: the
 /// index is named after where the events came from).
