@@ -184,7 +184,7 @@ impl fmt::Display for Format {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("unknown format {0:?} (expected auto, cloudtrail, vpc_flow, s3_access, elb, lambda, waf, network_firewall, route53_resolver, route53_public, cloudfront, eventbridge, findings, config, eks_audit, apigateway, rds, json or text)")]
+#[error("unknown format {0:?} (expected auto, cloudtrail, vpc_flow, s3_access, elb, lambda, waf, network_firewall, route53_resolver, route53_public, cloudfront, eventbridge, config_event, findings, config, eks_audit, apigateway, rds, json or text)")]
 pub struct UnknownFormat(String);
 
 impl FromStr for Format {
