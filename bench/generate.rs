@@ -154,3 +154,130 @@ pub fn cloudfront(i: usize) -> String {
         len = 1800 + i % 5000,
     )
 }
+
+/// A GuardDuty finding as GuardDuty exports it to S3 (one a line).
+pub fn guardduty(i: usize) -> String {
+    let t = T0_SECONDS + i as i64 / 10;
+    let (h, m, s) = ((t / 3600) % 24, (t / 60) % 60, t % 60);
+    format!(
+        concat!(
+            r#"{{"schemaVersion":"2.0","accountId":"111122223333","region":"eu-west-1","partition":"aws","id":"{i:032x}","arn":"arn:aws:guardduty:eu-west-1:111122223333:detector/d1/finding/{i:032x}","type":"Recon:EC2/PortProbeUnprotectedPort","#,
+            r#""resource":{{"resourceType":"Instance","instanceDetails":{{"instanceId":"i-0123456789a{r:06x}","instanceType":"t3.micro","networkInterfaces":[{{"privateIpAddress":"10.0.{a}.{b}","publicIp":"203.0.113.{c}","subnetId":"subnet-0a1b2c3d","vpcId":"vpc-0a1b2c3d"}}],"tags":[{{"key":"team","value":"shop"}}]}}}},"#,
+            r#""service":{{"serviceName":"guardduty","detectorId":"d1","archived":false,"count":{count},"eventFirstSeen":"2025-11-22T{h:02}:{m:02}:{s:02}.000Z","eventLastSeen":"2025-11-22T{h:02}:{m:02}:{s:02}.000Z","resourceRole":"TARGET","#,
+            r#""action":{{"actionType":"NETWORK_CONNECTION","networkConnectionAction":{{"connectionDirection":"INBOUND","protocol":"TCP","blocked":false,"remoteIpDetails":{{"ipAddressV4":"198.51.{a}.{b}","organization":{{"asn":"64496","asnOrg":"EXAMPLE"}},"country":{{"countryName":"Netherlands"}}}},"remotePortDetails":{{"port":{p}}},"localPortDetails":{{"port":22}}}}}},"#,
+            r#""additionalInfo":{{"threatListName":"ProofPoint","sample":false}}}},"severity":{sev},"createdAt":"2025-11-22T{h:02}:{m:02}:{s:02}.000Z","updatedAt":"2025-11-22T{h:02}:{m:02}:{s:02}.500Z","#,
+            r#""title":"Unprotected port on EC2 instance is being probed.","description":"EC2 instance has an unprotected port which is being probed by a known malicious host."}}"#
+        ),
+        i = i,
+        r = i % 4096,
+        a = i % 256,
+        b = (i / 256) % 256,
+        c = i % 200,
+        count = 1 + i % 9,
+        h = h,
+        m = m,
+        s = s,
+        p = 1024 + i % 60000,
+        sev = [2.0, 5.0, 8.0][i % 3],
+    )
+}
+
+/// A Security Hub finding (ASFF).
+fn asff(i: usize) -> String {
+    format!(
+        concat!(
+            r#"{{"SchemaVersion":"2018-10-08","Id":"arn:aws:securityhub:eu-west-1:111122223333:subscription/aws-foundational-security-best-practices/v/1.0.0/S3.8/finding/{i:032x}","#,
+            r#""ProductArn":"arn:aws:securityhub:eu-west-1::product/aws/securityhub","ProductName":"Security Hub","CompanyName":"AWS","Region":"eu-west-1","#,
+            r#""GeneratorId":"aws-foundational-security-best-practices/v/1.0.0/S3.8","AwsAccountId":"111122223333","Types":["Software and Configuration Checks/Industry and Regulatory Standards"],"#,
+            r#""FirstObservedAt":"2025-11-20T10:00:00.000Z","LastObservedAt":"2025-11-22T10:00:00.000Z","CreatedAt":"2025-11-20T10:00:00.000Z","UpdatedAt":"2025-11-22T10:{m:02}:00.000Z","#,
+            r#""Severity":{{"Label":"MEDIUM","Normalized":40,"Original":"MEDIUM"}},"Title":"S3 general purpose buckets should block public access","#,
+            r#""ProductFields":{{"StandardsArn":"arn:aws:securityhub:::standards/aws-foundational-security-best-practices/v/1.0.0","ControlId":"S3.8","aws/securityhub/ProductName":"Security Hub"}},"#,
+            r#""Resources":[{{"Type":"AwsS3Bucket","Id":"arn:aws:s3:::bucket-{i}","Partition":"aws","Region":"eu-west-1","Details":{{"AwsS3Bucket":{{"OwnerId":"abc","CreatedAt":"2025-01-01T00:00:00.000Z"}}}}}}],"#,
+            r#""Compliance":{{"Status":"FAILED"}},"Workflow":{{"Status":"NEW"}},"RecordState":"ACTIVE"}}"#
+        ),
+        i = i,
+        m = i % 60,
+    )
+}
+
+/// A Security Hub EventBridge event holding two findings.
+pub fn security_hub_event(i: usize) -> String {
+    format!(
+        r#"{{"version":"0","id":"{i:08x}-d81c-4d81-612a-9319e7ee2506","detail-type":"Security Hub Findings - Imported","source":"aws.securityhub","account":"111122223333","time":"2025-11-22T10:00:05Z","region":"eu-west-1","resources":[],"detail":{{"findings":[{},{}]}}}}"#,
+        asff(2 * i),
+        asff(2 * i + 1),
+    )
+}
+
+/// A GuardDuty finding as EventBridge delivers it.
+pub fn guardduty_event(i: usize) -> String {
+    format!(
+        r#"{{"version":"0","id":"{i:08x}-0c0e-4b6a-8c4f-b0e1f2a3b4c5","detail-type":"GuardDuty Finding","source":"aws.guardduty","account":"111122223333","time":"2025-11-22T10:00:05Z","region":"eu-west-1","resources":[],"detail":{}}}"#,
+        guardduty(i)
+    )
+}
+
+/// An AWS Config configuration item.
+pub fn config_item(i: usize) -> String {
+    format!(
+        concat!(
+            r#"{{"relatedEvents":[],"relationships":[{{"resourceId":"vpc-0a1b2c3d","resourceName":null,"resourceType":"AWS::EC2::VPC","name":"Is contained in Vpc"}}],"#,
+            r#""configuration":{{"description":"web tier","groupName":"sg-{i}","ipPermissions":[{{"fromPort":443,"ipProtocol":"tcp","ipv4Ranges":[{{"cidrIp":"0.0.0.0/0"}}],"toPort":443}}],"ownerId":"111122223333","groupId":"sg-{i:017x}","vpcId":"vpc-0a1b2c3d"}},"#,
+            r#""supplementaryConfiguration":{{}},"tags":{{"team":"shop"}},"configurationItemVersion":"1.3","configurationItemCaptureTime":"2025-11-22T10:{m:02}:00.123Z","configurationStateId":{id},"#,
+            r#""awsAccountId":"111122223333","configurationItemStatus":"OK","resourceType":"AWS::EC2::SecurityGroup","resourceId":"sg-{i:017x}","resourceName":"sg-{i}","#,
+            r#""ARN":"arn:aws:ec2:eu-west-1:111122223333:security-group/sg-{i:017x}","awsRegion":"eu-west-1","availabilityZone":"Not Applicable","configurationStateMd5Hash":""}}"#
+        ),
+        i = i,
+        m = i % 60,
+        id = 1_763_800_000_000_i64 + i as i64,
+    )
+}
+
+/// An EKS audit event.
+pub fn eks_audit(i: usize) -> String {
+    let t = T0_SECONDS + i as i64 / 50;
+    let (h, m, s) = ((t / 3600) % 24, (t / 60) % 60, t % 60);
+    format!(
+        concat!(
+            r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"{i:08x}-7d43-4b0e-9f44-8c2c1c0b1a10","stage":"ResponseComplete","#,
+            r#""requestURI":"/api/v1/namespaces/shop/pods?limit=500","verb":"list","user":{{"username":"system:serviceaccount:shop:app","uid":"{i:08x}","groups":["system:serviceaccounts","system:authenticated"]}},"#,
+            r#""sourceIPs":["10.0.{a}.{b}"],"userAgent":"kubectl/v1.31.0 (linux/amd64)","objectRef":{{"resource":"pods","namespace":"shop","apiVersion":"v1"}},"#,
+            r#""responseStatus":{{"metadata":{{}},"code":200}},"requestReceivedTimestamp":"2025-11-22T{h:02}:{m:02}:{s:02}.{us:06}Z","stageTimestamp":"2025-11-22T{h:02}:{m:02}:{s:02}.{us:06}Z","#,
+            r#""annotations":{{"authorization.k8s.io/decision":"allow","authorization.k8s.io/reason":"RBAC: allowed by ClusterRoleBinding"}}}}"#
+        ),
+        i = i,
+        a = i % 256,
+        b = (i / 256) % 256,
+        h = h,
+        m = m,
+        s = s,
+        us = (i * 37) % 1_000_000,
+    )
+}
+
+/// An API Gateway JSON access log line.
+pub fn apigateway(i: usize) -> String {
+    let t = T0_SECONDS + i as i64 / 50;
+    let (h, m, s) = ((t / 3600) % 24, (t / 60) % 60, t % 60);
+    format!(
+        r#"{{"requestId":"{i:08x}-7b61-11e6-9a41-93e8deadbeef","ip":"198.51.{a}.{b}","caller":"-","user":"-","requestTime":"22/Nov/2025:{h:02}:{m:02}:{s:02} +0000","httpMethod":"GET","resourcePath":"/orders/{{id}}","status":"{status}","protocol":"HTTP/1.1","responseLength":"{len}","integrationLatency":"{lat}","responseLatency":"{rl}"}}"#,
+        a = i % 256,
+        b = (i / 256) % 256,
+        status = [200, 200, 404, 502][i % 4],
+        len = 100 + i % 900,
+        lat = 5 + i % 50,
+        rl = 10 + i % 60,
+    )
+}
+
+/// An Aurora MySQL audit line.
+pub fn rds_audit(i: usize) -> String {
+    format!(
+        "{},ip-10-0-1-5,app,10.0.{}.{},{},{},QUERY,orders,'SELECT id, total FROM orders WHERE id = {i}',0",
+        (T0_SECONDS * 1_000_000) + i as i64 * 20_000,
+        i % 256,
+        (i / 256) % 256,
+        100 + i % 50,
+        i * 3,
+    )
+}

@@ -18,8 +18,10 @@
 //!   measured against.
 //!
 //! S3 server access logs, ALB access logs, WAF, Network Firewall and
-//! Route 53 Resolver logs (JSON lines: their floor parses each line with
-//! simd-json) and CloudFront logs (~100 MB each) are reported beside them. Last, a dry-run `replay --out /dev/null` of the flow log
+//! Route 53 Resolver logs, GuardDuty exports, Security Hub events and EKS
+//! audit logs (JSON lines: their floor parses each line with simd-json),
+//! CloudFront logs and a Config snapshot (~100 MB each) are reported beside
+//! them. Last, a dry-run `replay --out /dev/null` of the flow log
 //! object (the release binary, a process of its own) against a bare gunzip
 //! of it (`gzip -dc > /dev/null`).
 //!
@@ -39,6 +41,7 @@ use logs_forwarder::decode;
 use logs_forwarder::input::ObjectInput;
 
 #[path = "generate.rs"]
+#[allow(dead_code)] // The pipeline bench uses the CloudWatch-only generators.
 mod generate;
 
 #[global_allocator]
@@ -153,6 +156,43 @@ fn network_firewall_file(path: &Path) -> usize {
 
 fn resolver_file(path: &Path) -> usize {
     lines_file(path, None, generate::resolver)
+}
+
+fn guardduty_file(path: &Path) -> usize {
+    lines_file(path, None, generate::guardduty)
+}
+
+fn security_hub_file(path: &Path) -> usize {
+    lines_file(path, None, generate::security_hub_event)
+}
+
+/// A Config snapshot file: one object, its items in `configurationItems`.
+fn config_file(path: &Path) -> usize {
+    let mut gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(path).expect("create"),
+        flate2::Compression::default(),
+    );
+    let head = r#"{"fileVersion":"1.0","configSnapshotId":"a1b2c3d4","configurationItems":["#;
+    gz.write_all(head.as_bytes()).expect("write");
+    let mut written = head.len();
+    let mut i = 0;
+    while written < TARGET {
+        let item = generate::config_item(i);
+        if i > 0 {
+            gz.write_all(b",").expect("write");
+            written += 1;
+        }
+        gz.write_all(item.as_bytes()).expect("write");
+        written += item.len();
+        i += 1;
+    }
+    gz.write_all(b"]}").expect("write");
+    gz.finish().expect("gzip");
+    written + 2
+}
+
+fn eks_audit_file(path: &Path) -> usize {
+    lines_file(path, None, generate::eks_audit)
 }
 
 fn cloudfront_file(path: &Path) -> usize {
@@ -384,7 +424,7 @@ fn main() {
     println!("| object | decompressed MB | gzip MB | records | floor MB/s | pipeline MB/s | pipeline / floor (time) | SHA-256 share of floor + SHA | pipeline / (floor + SHA) |");
     println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     type Make = fn(&Path) -> usize;
-    let objects: [(&str, &str, Make, Parse); 8] = [
+    let objects: [(&str, &str, Make, Parse); 12] = [
         (
             "CloudTrail .json.gz",
             "cloudtrail.json.gz",
@@ -422,6 +462,30 @@ fn main() {
             "E2EXAMPLE1234.2025-11-22-16.a1b2c3d4.gz",
             cloudfront_file,
             Parse::Values,
+        ),
+        (
+            "GuardDuty export .jsonl.gz",
+            "guardduty.jsonl.gz",
+            guardduty_file,
+            Parse::JsonLines,
+        ),
+        (
+            "Security Hub events (Firehose) .gz",
+            "findings-1-2025-11-22-10-00-00-a1b2c3d4.gz",
+            security_hub_file,
+            Parse::JsonLines,
+        ),
+        (
+            "Config snapshot .json.gz",
+            "config-snapshot.json.gz",
+            config_file,
+            Parse::Whole,
+        ),
+        (
+            "EKS audit .log.gz",
+            "eks-audit.log.gz",
+            eks_audit_file,
+            Parse::JsonLines,
         ),
     ];
     let mut flow_object = None;

@@ -1,7 +1,8 @@
 //! `cargo bench --bench pipeline`: the forwarder's pipeline against the floor.
 //!
 //! For CloudTrail, VPC flow, Lambda text, WAF, Network Firewall, Route 53
-//! Resolver and CloudFront payloads of 1,000 and 10,000
+//! Resolver, CloudFront, GuardDuty, Security Hub, EKS audit, API Gateway and
+//! RDS audit payloads of 1,000 and 10,000
 //! events it measures, in one run and interleaved (these machines are noisy):
 //!
 //! - floor: base64 + gunzip + one simd-json parse of the payload, the least
@@ -35,7 +36,10 @@ use logs_forwarder::input::{Payload, Unit, Work};
 mod generate;
 #[path = "loopback.rs"]
 mod loopback;
-use generate::{cloudfront, network_firewall, resolver, vpc_flow, waf};
+use generate::{
+    apigateway, cloudfront, eks_audit, guardduty_event, network_firewall, rds_audit, resolver,
+    security_hub_event, vpc_flow, waf,
+};
 
 /// The same allocator as the `logs-forwarder` binary.
 #[global_allocator]
@@ -236,7 +240,7 @@ fn main() {
     println!("| payload | events | decoded MB | bodies MB | floor ms | pipeline ms | pipeline / floor | of which SHA-256 / floor | handler ms | handler / floor | pipeline / (floor + SHA-256) |");
     println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     type Gen = fn(usize) -> String;
-    let kinds: [(&str, &str, Gen); 7] = [
+    let kinds: [(&str, &str, Gen); 12] = [
         ("CloudTrail", "aws-cloudtrail-logs-111122223333", cloudtrail),
         ("VPC flow", "/vpc/flowlogs", vpc_flow),
         ("Lambda text", "/aws/lambda/orders", lambda_text),
@@ -248,6 +252,19 @@ fn main() {
         ),
         ("Route 53 Resolver", "/vpc/dns-queries", resolver),
         ("CloudFront", "/cloudfront/shop", cloudfront),
+        (
+            "GuardDuty (EventBridge)",
+            "/aws/events/guardduty",
+            guardduty_event,
+        ),
+        (
+            "Security Hub (2 findings an event)",
+            "/aws/events/securityhub",
+            security_hub_event,
+        ),
+        ("EKS audit", "/aws/eks/shop/cluster", eks_audit),
+        ("API Gateway", "/api/access", apigateway),
+        ("RDS audit", "/aws/rds/cluster/shop/audit", rds_audit),
     ];
     // BENCH_ONLY=<kind> (e.g. "VPC flow") limits the run, for profiling.
     let only = std::env::var("BENCH_ONLY").ok();
@@ -288,7 +305,10 @@ fn main() {
                 let outcome = runtime
                     .block_on(forwarder.forward(units, Instant::now() + Duration::from_secs(60)));
                 h.push(t.elapsed());
-                assert_eq!(outcome.summary.indexed, n as u64, "{:?}", outcome.summary);
+                // Every event indexed (Security Hub's: a document per finding).
+                let s = &outcome.summary;
+                assert!(s.indexed == s.events && s.events >= n as u64, "{s:?}");
+                assert_eq!(s.malformed + s.own_time_missing, 0, "{s:?}");
             }
             let (f, p, h, sha) = (median(f), median(p), median(h), median(sha));
             let ms = |d: Duration| d.as_secs_f64() * 1000.0;

@@ -25,6 +25,13 @@ fuzz_target!(|data: &[u8]| {
             logs_forwarder::formats::cloudfront::Columns::from_header("#Fields: date time c-ip sc-status cs(User-Agent)")
                 .expect("a header"),
         ),
+        // Findings, configuration and audit logs (issue 28).
+        246 => Format::Findings,
+        247 => Format::Rds,
+        248 => Format::Known(&logs_forwarder::formats::eventbridge::EVENT),
+        249 => Format::Known(&logs_forwarder::formats::config::ITEM),
+        250 => Format::Known(&logs_forwarder::formats::eks::AUDIT),
+        251 => Format::Known(&logs_forwarder::formats::apigateway::ACCESS),
         _ => match selector % 9 {
         0 => Format::CloudTrail,
         1 => Format::VpcFlow(FieldList::default()),
@@ -39,6 +46,20 @@ fuzz_target!(|data: &[u8]| {
         _ => Format::detect(message, None),
         },
     };
+    // An EventBridge event of findings is a record per finding, as the
+    // forwarder splits it: each must encode as one line of valid JSON.
+    if format == Format::Findings {
+        if let Some(parts) = logs_forwarder::formats::findings::parts(message) {
+            for part in &parts {
+                check(&format, part);
+            }
+            return;
+        }
+    }
+    check(&format, message);
+});
+
+fn check(format: &Format, message: &str) {
     let event = Event {
         id: "36000000000000000000000000000000000000000000000000000001",
         timestamp_ms: 1_700_000_000_000,
@@ -47,7 +68,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let mut doc = Vec::new();
     let origin = Origin::new("123456789012", "/fuzz", "stream");
-    let encoded = DocumentEncoder::default().encode(&format, &origin, &event, &mut doc);
+    let encoded = DocumentEncoder::default().encode(format, &origin, &event, &mut doc);
     if encoded.skip {
         return;
     }
@@ -62,4 +83,4 @@ fuzz_target!(|data: &[u8]| {
         let value: serde_json::Value = serde_json::from_slice(&doc).expect("checked above");
         assert_eq!(value["@message"].as_str(), Some(message), "{format}");
     }
-});
+}

@@ -318,3 +318,70 @@ fn guardduty_label(severity: f64) -> &'static str {
         _ => "CRITICAL",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+    use super::super::Format;
+    use super::*;
+
+    fn asff(id: &str, normalized: u32) -> String {
+        format!(
+            r#"{{"SchemaVersion":"2018-10-08","Id":"{id}","ProductArn":"arn:aws:securityhub:eu-west-1::product/aws/securityhub","ProductName":"Security Hub","AwsAccountId":"111122223333","Region":"eu-west-1","Types":["Effects/Data Exposure"],"CreatedAt":"2025-12-01T00:00:00Z","UpdatedAt":"2025-12-05T16:00:00.000Z","Severity":{{"Label":"HIGH","Normalized":{normalized}}},"Title":"t","Resources":[{{"Type":"AwsS3Bucket","Id":"arn:aws:s3:::b"}}]}}"#
+        )
+    }
+
+    #[test]
+    fn an_event_of_findings_is_a_record_per_finding() {
+        let event = format!(
+            r#"{{"version":"0","id":"ev1","detail-type":"Security Hub Findings - Imported","source":"aws.securityhub","account":"111122223333","time":"2025-12-05T16:00:05Z","region":"eu-west-1","resources":[],"detail":{{"findings":[{},{}]}}}}"#,
+            asff("f1", 70),
+            asff("f2", 90)
+        );
+        assert_eq!(Format::detect(&event, None), Format::Findings);
+        let parts = parts(&event).expect("an event");
+        assert_eq!(parts.len(), 2);
+        let (doc, encoded) = encode_doc(
+            &Format::Findings,
+            &super::super::test_support::event(&parts[1]),
+        );
+        assert_eq!(doc["Id"], "f2");
+        assert_eq!(doc["eventbridge"]["id"], "ev1");
+        assert_eq!(doc["@timestamp"], "2025-12-05T16:00:00.000Z");
+        assert_eq!(doc["finding"]["severity"], 9.0);
+        assert_eq!(doc["finding"]["severity_label"], "HIGH");
+        assert_eq!(doc["finding"]["type"], "Effects/Data Exposure");
+        assert_eq!(doc["finding"]["resource_type"], "AwsS3Bucket");
+        assert!(encoded.error.is_none());
+        // A finding alone is no event; an event without findings has none.
+        assert!(parts_of(&asff("f3", 10)).is_none());
+        let empty = r#"{"detail-type":"Security Hub Findings - Imported","source":"aws.securityhub","id":"e","detail":{"findings":[]}}"#;
+        assert_eq!(parts_of(empty), Some(0));
+    }
+
+    fn parts_of(message: &str) -> Option<usize> {
+        parts(message).map(|p| p.len())
+    }
+
+    #[test]
+    fn guardduty_findings_from_events_and_exports_are_alike() {
+        let finding = r#"{"schemaVersion":"2.0","accountId":"111122223333","region":"eu-west-1","id":"gd1","type":"UnauthorizedAccess:EC2/SSHBruteForce","resource":{"resourceType":"Instance"},"service":{"serviceName":"guardduty","count":4,"action":{"actionType":"NETWORK_CONNECTION","networkConnectionAction":{"remoteIpDetails":{"ipAddressV4":"198.51.100.7"}}}},"severity":7.5,"createdAt":"2025-12-04T00:00:00.000Z","updatedAt":"2025-12-05T16:00:00.000Z","title":"SSH brute force"}"#;
+        let event = format!(
+            r#"{{"version":"0","id":"ev2","detail-type":"GuardDuty Finding","source":"aws.guardduty","account":"111122223333","time":"2025-12-05T16:00:09Z","region":"eu-west-1","resources":[],"detail":{finding}}}"#
+        );
+        let parts = parts(&event).expect("an event");
+        assert_eq!(parts.len(), 1);
+        for record in [finding, parts[0].as_str()] {
+            let (doc, encoded) = encode_doc(
+                &Format::Findings,
+                &super::super::test_support::event(record),
+            );
+            assert_eq!(doc["@timestamp"], "2025-12-05T16:00:00.000Z");
+            assert_eq!(doc["finding"]["product"], "GuardDuty");
+            assert_eq!(doc["finding"]["severity_label"], "HIGH");
+            assert_eq!(doc["finding"]["resource_type"], "Instance");
+            assert_eq!(doc["severity"], 7.5);
+            assert!(encoded.error.is_none());
+        }
+    }
+}
