@@ -13,11 +13,8 @@
 
 mod support;
 
-use std::io::Write as _;
-
-use base64::Engine as _;
 use serde_json::{json, Value};
-use support::{path_str, replay_in, temp_dir, Osmem};
+use support::{firehose_event, path_str, replay_in, replay_to, temp_dir, write_object, Osmem};
 
 fn day(d: u32) -> String {
     format!("2025-12-{d:02}T16:00:00Z")
@@ -96,30 +93,6 @@ fn apigateway(d: u32, id: &str, status: &str) -> String {
     .to_string()
 }
 
-fn gzip(text: &str) -> Vec<u8> {
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    gz.write_all(text.as_bytes()).expect("gzip");
-    gz.finish().expect("gzip")
-}
-
-fn object(dir: &std::path::Path, key: &str, bytes: &[u8]) -> String {
-    let path = dir.join(key);
-    std::fs::create_dir_all(path.parent().expect("parent")).expect("dirs");
-    std::fs::write(&path, bytes).expect("object");
-    key.to_owned()
-}
-
-fn firehose_event(dir: &std::path::Path, stream: &str, record: &str) -> String {
-    let data = base64::engine::general_purpose::STANDARD.encode(format!("{record}\n"));
-    let event = json!({"invocationId": "inv-1",
-        "deliveryStreamArn": format!("arn:aws:firehose:eu-west-1:111122223333:deliverystream/{stream}"),
-        "region": "eu-west-1",
-        "records": [{"recordId": format!("{stream}-r1"), "approximateArrivalTimestamp": 1_700_000_000_000_i64, "data": data}]});
-    let path = dir.join(format!("firehose-{stream}.json"));
-    std::fs::write(&path, event.to_string()).expect("event");
-    path_str(&path)
-}
-
 fn cloudwatch(dir: &std::path::Path, group: &str, messages: &[&str]) -> String {
     path_str(&support::cloudwatch_event(dir, group, messages))
 }
@@ -171,7 +144,7 @@ fn every_type_by_every_path_lands_typed_in_its_own_index() {
         documents: 1,
         typed: term("detail-type", "EC2 Instance State-change Notification"),
     });
-    inputs.push(object(
+    inputs.push(write_object(
         &dir,
         "events/2025/12/03/16/events-1-2025-12-03-16-00-00-0a1b2c3d",
         format!("{}{}", ec2(3, "e-fo1"), ec2(3, "e-fo2")).as_bytes(),
@@ -213,8 +186,8 @@ fn every_type_by_every_path_lands_typed_in_its_own_index() {
             term("eventbridge.detail-type", "GuardDuty Finding"),
         ),
     });
-    inputs.push(object(&dir, "AWSLogs/111122223333/GuardDuty/eu-west-1/2025/12/03/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9.jsonl.gz",
-        &gzip(&format!("{}\n{}\n", guardduty(3, "gd-s3a"), guardduty(3, "gd-s3b")))));
+    inputs.push(write_object(&dir, "AWSLogs/111122223333/GuardDuty/eu-west-1/2025/12/03/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9.jsonl.gz",
+        &support::gzip(&format!("{}\n{}\n", guardduty(3, "gd-s3a"), guardduty(3, "gd-s3b")))));
     cases.push(Case {
         what: "GuardDuty's S3 export",
         index: "findings-2025.12.03",
@@ -256,7 +229,7 @@ fn every_type_by_every_path_lands_typed_in_its_own_index() {
         documents: 3,
         typed: hub_typed(),
     });
-    inputs.push(object(
+    inputs.push(write_object(
         &dir,
         "securityhub/2025/12/06/16/findings-1-2025-12-06-16-00-00-0a1b2c3d",
         format!("{}\n{}\n", hub(6, "sh-fo1", 2), hub(6, "sh-fo2", 2)).as_bytes(),
@@ -272,8 +245,8 @@ fn every_type_by_every_path_lands_typed_in_its_own_index() {
     // the writability check (nothing), a compliance change event.
     let snapshot = json!({"fileVersion": "1.0", "configSnapshotId": "a1b2c3d4",
         "configurationItems": [config_item(7, "sg-1"), config_item(7, "sg-2"), config_item(7, "sg-3")]});
-    inputs.push(object(&dir, "AWSLogs/111122223333/Config/eu-west-1/2025/12/7/ConfigSnapshot/111122223333_Config_eu-west-1_ConfigSnapshot_20251207T160000Z_a1b2c3d4.json.gz",
-        &gzip(&snapshot.to_string())));
+    inputs.push(write_object(&dir, "AWSLogs/111122223333/Config/eu-west-1/2025/12/7/ConfigSnapshot/111122223333_Config_eu-west-1_ConfigSnapshot_20251207T160000Z_a1b2c3d4.json.gz",
+        &support::gzip(&snapshot.to_string())));
     cases.push(Case {
         what: "Config snapshot",
         index: "config-2025.12.07",
@@ -281,15 +254,15 @@ fn every_type_by_every_path_lands_typed_in_its_own_index() {
         typed: term("resourceType", "AWS::EC2::SecurityGroup"),
     });
     let history = json!({"fileVersion": "1.0", "configurationItems": [config_item(8, "sg-4")]});
-    inputs.push(object(&dir, "AWSLogs/111122223333/Config/eu-west-1/2025/12/8/ConfigHistory/111122223333_Config_eu-west-1_ConfigHistory_AWS::EC2::SecurityGroup_20251208T160000Z_20251208T170000Z_1.json.gz",
-        &gzip(&history.to_string())));
+    inputs.push(write_object(&dir, "AWSLogs/111122223333/Config/eu-west-1/2025/12/8/ConfigHistory/111122223333_Config_eu-west-1_ConfigHistory_AWS::EC2::SecurityGroup_20251208T160000Z_20251208T170000Z_1.json.gz",
+        &support::gzip(&history.to_string())));
     cases.push(Case {
         what: "Config history",
         index: "config-2025.12.08",
         documents: 1,
         typed: term("configuration.groupName", "sg-4"),
     });
-    inputs.push(object(
+    inputs.push(write_object(
         &dir,
         "AWSLogs/111122223333/Config/ConfigWritabilityCheckFile",
         b"ConfigWritabilityCheckFile",
@@ -393,11 +366,7 @@ fn every_type_by_every_path_lands_typed_in_its_own_index() {
         typed: term("error_code", "MY-010068"),
     });
 
-    let args: Vec<&str> = ["--endpoint", osmem.url.as_str()]
-        .into_iter()
-        .chain(inputs.iter().map(String::as_str))
-        .collect();
-    let run = replay_in(Some(&dir), &args, &[("ES_AUTH", "none")]);
+    let run = replay_to(&osmem.url, &dir, &inputs);
     assert!(run.success, "{}\n{}", run.summary, run.stderr);
     // The execution log line and the two lines of the EKS control plane.
     let expected: u64 = cases.iter().map(|c| c.documents).sum::<u64>() + 3;
@@ -515,11 +484,7 @@ fn a_bad_value_costs_only_itself_and_nothing_is_rejected() {
             &[&apigateway(5, "r-bad", "5xx")],
         ),
     ];
-    let args: Vec<&str> = ["--endpoint", osmem.url.as_str()]
-        .into_iter()
-        .chain(inputs.iter().map(String::as_str))
-        .collect();
-    let run = replay_in(Some(&dir), &args, &[("ES_AUTH", "none")]);
+    let run = replay_to(&osmem.url, &dir, &inputs);
     assert!(run.success, "{}\n{}", run.summary, run.stderr);
     assert_eq!(run.summary["indexed"], 3, "{}", run.summary);
     assert_eq!(run.summary["failed"], 0, "{}", run.summary);

@@ -12,11 +12,8 @@
 
 mod support;
 
-use std::io::Write as _;
-
-use base64::Engine as _;
 use serde_json::{json, Value};
-use support::{path_str, replay_in, temp_dir, Osmem};
+use support::{firehose_event, path_str, replay_to, temp_dir, write_object, Osmem};
 
 fn waf(day: u32, marker: &str) -> String {
     // 2025-12-<day>T16:00:00.123Z in epoch milliseconds.
@@ -100,35 +97,6 @@ fn cloudfront_w3c(day: u32, marker: &str) -> String {
     format!("#Version: 1.0\n#Fields: {fields}\n{line}\n")
 }
 
-fn gzip(text: &str) -> Vec<u8> {
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    gz.write_all(text.as_bytes()).expect("gzip");
-    gz.finish().expect("gzip")
-}
-
-fn b64(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(bytes)
-}
-
-/// A Firehose data-transformation event of `stream` with one record.
-fn firehose_event(dir: &std::path::Path, stream: &str, record: &str) -> String {
-    let event = json!({"invocationId": "inv-1",
-        "deliveryStreamArn": format!("arn:aws:firehose:eu-west-1:111122223333:deliverystream/{stream}"),
-        "region": "eu-west-1",
-        "records": [{"recordId": format!("{stream}-r1"), "approximateArrivalTimestamp": 1_700_000_000_000_i64,
-                     "data": b64(format!("{record}\n").as_bytes())}]});
-    let path = dir.join(format!("firehose-{stream}.json"));
-    std::fs::write(&path, event.to_string()).expect("event");
-    path_str(&path)
-}
-
-fn object(dir: &std::path::Path, key: &str, bytes: &[u8]) -> String {
-    let path = dir.join(key);
-    std::fs::create_dir_all(path.parent().expect("parent")).expect("dirs");
-    std::fs::write(&path, bytes).expect("object");
-    key.to_owned()
-}
-
 /// One delivery of one log type: where it should land, and a query on a
 /// typed field that must find its record.
 struct Case {
@@ -173,8 +141,8 @@ fn every_type_by_every_path_lands_typed_in_its_own_index() {
         "waf-cw",
         waf_typed(),
     );
-    inputs.push(object(&dir, "AWSLogs/111122223333/WAFLogs/eu-west-1/shop/2025/12/02/16/00/111122223333_waflogs_eu-west-1_shop_20251202T1600Z_a1b2c3d4.log.gz",
-        &gzip(&(waf(2, "waf-s3") + "\n"))));
+    inputs.push(write_object(&dir, "AWSLogs/111122223333/WAFLogs/eu-west-1/shop/2025/12/02/16/00/111122223333_waflogs_eu-west-1_shop_20251202T1600Z_a1b2c3d4.log.gz",
+        &support::gzip(&(waf(2, "waf-s3") + "\n"))));
     case(
         "WAF via S3",
         "waf-2025.12.02",
@@ -190,7 +158,7 @@ fn every_type_by_every_path_lands_typed_in_its_own_index() {
         "waf-fh",
         waf_typed(),
     );
-    inputs.push(object(&dir, "waf-firehose/2025/12/04/16/aws-waf-logs-shop-1-2025-12-04-16-00-00-0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9",
+    inputs.push(write_object(&dir, "waf-firehose/2025/12/04/16/aws-waf-logs-shop-1-2025-12-04-16-00-00-0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9",
         (waf(4, "waf-fo") + &waf(4, "waf-fo2")).as_bytes()));
     case(
         "WAF via a Firehose object",
@@ -225,8 +193,8 @@ fn every_type_by_every_path_lands_typed_in_its_own_index() {
         "nfw-cw",
         nfw_typed(),
     );
-    inputs.push(object(&dir, "fw/AWSLogs/111122223333/network-firewall/flow/eu-west-1/egress/2025/12/02/16/111122223333_network-firewall_flow_eu-west-1_egress_202512021600_a1b2c3d4.log.gz",
-        &gzip(&(network_firewall(2, "nfw-s3") + "\n"))));
+    inputs.push(write_object(&dir, "fw/AWSLogs/111122223333/network-firewall/flow/eu-west-1/egress/2025/12/02/16/111122223333_network-firewall_flow_eu-west-1_egress_202512021600_a1b2c3d4.log.gz",
+        &support::gzip(&(network_firewall(2, "nfw-s3") + "\n"))));
     case(
         "Network Firewall via S3",
         "network-firewall-2025.12.02",
@@ -246,7 +214,7 @@ fn every_type_by_every_path_lands_typed_in_its_own_index() {
         "nfw-fh",
         nfw_typed(),
     );
-    inputs.push(object(
+    inputs.push(write_object(
         &dir,
         "nfw-firehose/2025/12/04/16/nfw-flow-1-2025-12-04-16-00-00-0a1b2c3d",
         (network_firewall(4, "nfw-fo") + "\n").as_bytes(),
@@ -275,8 +243,8 @@ fn every_type_by_every_path_lands_typed_in_its_own_index() {
         "dns-cw.internal.example.",
         dns_typed(),
     );
-    inputs.push(object(&dir, "AWSLogs/111122223333/vpcdnsquerylogs/vpc-0a1b2c3d4e5f60718/2025/12/02/vpc-0a1b2c3d4e5f60718_vpcdnsquerylogs_111122223333_20251202T1600Z_a1b2c3d4.log.gz",
-        &gzip(&(resolver(2, "dns-s3") + "\n"))));
+    inputs.push(write_object(&dir, "AWSLogs/111122223333/vpcdnsquerylogs/vpc-0a1b2c3d4e5f60718/2025/12/02/vpc-0a1b2c3d4e5f60718_vpcdnsquerylogs_111122223333_20251202T1600Z_a1b2c3d4.log.gz",
+        &support::gzip(&(resolver(2, "dns-s3") + "\n"))));
     case(
         "Resolver via S3",
         "dns-2025.12.02",
@@ -292,7 +260,7 @@ fn every_type_by_every_path_lands_typed_in_its_own_index() {
         "dns-fh.internal.example.",
         dns_typed(),
     );
-    inputs.push(object(
+    inputs.push(write_object(
         &dir,
         "dns-firehose/2025/12/04/16/dns-queries-1-2025-12-04-16-00-00-0a1b2c3d",
         (resolver(4, "dns-fo") + "\n").as_bytes(),
@@ -320,10 +288,10 @@ fn every_type_by_every_path_lands_typed_in_its_own_index() {
         {"term": {"c-ip": "203.0.113.0/24"}}, {"range": {"sc-status": {"gte": 400}}},
         {"range": {"time-taken": {"lt": 0.01}}}]}})
     };
-    inputs.push(object(
+    inputs.push(write_object(
         &dir,
         "cdn/E2EXAMPLE1234.2025-12-01-16.a1b2c3d4.gz",
-        &gzip(&cloudfront_w3c(1, "cdn-legacy")),
+        &support::gzip(&cloudfront_w3c(1, "cdn-legacy")),
     ));
     case(
         "CloudFront legacy file in S3",
@@ -344,8 +312,8 @@ fn every_type_by_every_path_lands_typed_in_its_own_index() {
         "cdn-cw",
         cdn_typed(),
     );
-    inputs.push(object(&dir, "AWSLogs/111122223333/CloudFront/E1A2B3C4D5E6F7/2025/12/03/16/E1A2B3C4D5E6F7.2025-12-03-16.a1b2c3d4.json.gz",
-        &gzip(&(cloudfront_json(3, "cdn-s3") + "\n"))));
+    inputs.push(write_object(&dir, "AWSLogs/111122223333/CloudFront/E1A2B3C4D5E6F7/2025/12/03/16/E1A2B3C4D5E6F7.2025-12-03-16.a1b2c3d4.json.gz",
+        &support::gzip(&(cloudfront_json(3, "cdn-s3") + "\n"))));
     case(
         "CloudFront v2 via S3",
         "cloudfront-2025.12.03",
@@ -366,11 +334,7 @@ fn every_type_by_every_path_lands_typed_in_its_own_index() {
         cdn_typed(),
     );
 
-    let args: Vec<&str> = ["--endpoint", osmem.url.as_str()]
-        .into_iter()
-        .chain(inputs.iter().map(String::as_str))
-        .collect();
-    let run = replay_in(Some(&dir), &args, &[("ES_AUTH", "none")]);
+    let run = replay_to(&osmem.url, &dir, &inputs);
     assert!(run.success, "{}\n{}", run.summary, run.stderr);
     assert_eq!(run.summary["indexed"], cases.len(), "{}", run.summary);
     assert_eq!(
@@ -448,11 +412,7 @@ fn a_bad_value_costs_only_itself_and_nothing_is_rejected() {
         ),
     ];
     let inputs: Vec<String> = inputs.iter().map(|p| path_str(p)).collect();
-    let args: Vec<&str> = ["--endpoint", osmem.url.as_str()]
-        .into_iter()
-        .chain(inputs.iter().map(String::as_str))
-        .collect();
-    let run = replay_in(Some(&dir), &args, &[("ES_AUTH", "none")]);
+    let run = replay_to(&osmem.url, &dir, &inputs);
     assert!(run.success, "{}\n{}", run.summary, run.stderr);
     assert_eq!(run.summary["indexed"], 4, "{}", run.summary);
     assert_eq!(run.summary["failed"], 0, "{}", run.summary);

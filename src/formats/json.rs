@@ -9,15 +9,6 @@ use super::{is_reserved, write_cloudwatch_meta, Encoded, Event, Origin, Parsed};
 use crate::json::check::Member;
 use crate::json::ObjectWriter;
 
-pub fn encode(
-    parsed: &Parsed<'_, '_>,
-    origin: &Origin,
-    event: &Event<'_>,
-    doc: &mut Vec<u8>,
-) -> Result<Encoded, String> {
-    encode_with_message(parsed, origin, event, None, doc)
-}
-
 /// The members tried, in this order, for the own time of JSON that no
 /// route describes. The first whose value reads as a plausible time
 /// ([`crate::time::own_time`]) is `@timestamp`.

@@ -22,7 +22,8 @@
 //! (`duration_ms`, `billed_duration_ms`, `memory_size_mb`,
 //! `max_memory_used_mb`, `init_duration_ms`, ...). Application lines add
 //! `level` and `request_id`, and their own time is `@timestamp`. Messages
-//! that are JSON objects (the JSON log format) are handled as JSON; so is a
+//! that are JSON objects (the JSON log format) are handled as JSON, filed
+//! under their own `timestamp` or `time` ([`super::json::TIME_NAMES`]); so is a
 //! JSON platform line (`{"time":…,"type":"platform.report",…}`) with an
 //! extension's unterminated output glued in front of it, which keeps the
 //! whole line in `@message` as well.
@@ -230,6 +231,29 @@ fn application_prefix(line: &str) -> Option<(i64, &str, &str)> {
 mod tests {
     use super::super::test_support::*;
     use super::super::Format;
+
+    /// Lambda's JSON log format (the Lambda developer guide's examples):
+    /// an application line's `timestamp`, a platform line's `time`.
+    #[test]
+    fn json_lines_are_filed_under_their_own_time() {
+        for (line, time) in [
+            (
+                r#"{"timestamp":"2025-12-05T16:00:00.250Z","level":"INFO","requestId":"79b4f56e-95b1-4643-9700-2807f4e68189","message":"order placed"}"#,
+                "2025-12-05T16:00:00.250Z",
+            ),
+            (
+                r#"{"time":"2025-12-05T16:00:01.000Z","type":"platform.start","record":{"requestId":"79b4f56e-95b1-4643-9700-2807f4e68189","version":"$LATEST"}}"#,
+                "2025-12-05T16:00:01.000Z",
+            ),
+        ] {
+            let (doc, encoded) = encode_doc(&Format::Lambda, &event(line));
+            assert_eq!(doc["@timestamp"], time, "{line}");
+            assert!(!encoded.own_time_missing, "{line}");
+        }
+        let (doc, encoded) = encode_doc(&Format::Lambda, &event(r#"{"level":"INFO"}"#));
+        assert_eq!(doc["@timestamp_from"], "received");
+        assert!(encoded.own_time_missing);
+    }
 
     #[test]
     fn start_lines_split_where_the_first_version_label_is() {

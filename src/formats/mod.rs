@@ -334,9 +334,11 @@ impl DocumentEncoder {
                 }),
                 Err(e) => Err(e),
             },
+            // Lambda's JSON log format: `timestamp` (application lines) or
+            // `time` (platform lines) is the line's own time.
             Format::Lambda if event.message.trim_start().starts_with('{') => self
                 .with_json(event.message, |parsed| {
-                    json::encode(parsed, origin, event, doc)
+                    json::encode_record(parsed, origin, event, None, doc)
                 }),
             Format::Lambda => match lambda::glued_platform_json(event.message) {
                 Some(at) => self.with_json(&event.message[at..], |parsed| {

@@ -490,3 +490,44 @@ pub fn cloudwatch_event(dir: &Path, log_group: &str, messages: &[&str]) -> PathB
     .expect("event written");
     path
 }
+
+/// `text`, gzipped (as AWS writes its log objects).
+pub fn gzip(text: &str) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(text.as_bytes()).expect("gzip");
+    gz.finish().expect("gzip")
+}
+
+/// Writes a log object under `dir` at `key` (replayed from `dir`, its
+/// path is the key it routes by) and returns the key.
+pub fn write_object(dir: &Path, key: &str, bytes: &[u8]) -> String {
+    let path = dir.join(key);
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("dirs");
+    std::fs::write(&path, bytes).expect("object");
+    key.to_owned()
+}
+
+/// A Firehose data-transformation event of `stream` with one raw record
+/// (`record` and a line break, as AWS services write them), in `dir`.
+pub fn firehose_event(dir: &Path, stream: &str, record: &str) -> String {
+    use base64::Engine as _;
+    let data = base64::engine::general_purpose::STANDARD.encode(format!("{record}\n"));
+    let event = serde_json::json!({"invocationId": "inv-1",
+        "deliveryStreamArn": format!("arn:aws:firehose:eu-west-1:111122223333:deliverystream/{stream}"),
+        "region": "eu-west-1",
+        "records": [{"recordId": format!("{stream}-r1"), "approximateArrivalTimestamp": 1_700_000_000_000_i64, "data": data}]});
+    let path = dir.join(format!("firehose-{stream}.json"));
+    std::fs::write(&path, event.to_string()).expect("event");
+    path_str(&path)
+}
+
+/// Replays `inputs` (paths, or keys under `dir`) from `dir` into the
+/// cluster at `endpoint`, unauthenticated.
+pub fn replay_to(endpoint: &str, dir: &Path, inputs: &[String]) -> Replay {
+    let args: Vec<&str> = ["--endpoint", endpoint]
+        .into_iter()
+        .chain(inputs.iter().map(String::as_str))
+        .collect();
+    replay_in(Some(dir), &args, &[("ES_AUTH", "none")])
+}
