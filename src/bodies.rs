@@ -92,6 +92,12 @@ impl Batcher {
         default_id: DefaultId<'_>,
         position: u64,
     ) -> Option<BulkBody> {
+        // An EventBridge event goes where its own source says.
+        if problem.is_none() {
+            if let Some(own) = destination.for_record(event.message) {
+                return self.push(&own, origin, event, problem, default_id, position);
+            }
+        }
         // An EventBridge event of findings: a document per finding.
         if problem.is_none() && destination.format == Format::Findings {
             if let Some(parts) = findings::parts(event.message) {

@@ -156,6 +156,50 @@ fn every_type_by_every_path_lands_typed_in_its_own_index() {
         typed: term("source", "aws.ec2"),
     });
 
+    // One group for every rule: each event goes where its source says.
+    let mixed = [
+        ec2(12, "mixed-ec2").to_string(),
+        event(
+            12,
+            "mixed-gd",
+            "GuardDuty Finding",
+            "aws.guardduty",
+            guardduty(12, "gd-mixed"),
+        )
+        .to_string(),
+        event(
+            12,
+            "mixed-cfg",
+            "Config Configuration Item Change",
+            "aws.config",
+            json!({"configurationItem": {}}),
+        )
+        .to_string(),
+    ];
+    inputs.push(cloudwatch(
+        &dir,
+        "/aws/events/all",
+        &mixed.iter().map(String::as_str).collect::<Vec<_>>(),
+    ));
+    cases.push(Case {
+        what: "an EC2 event of a catch-all group",
+        index: "events-2025.12.12",
+        documents: 1,
+        typed: term("id", "mixed-ec2"),
+    });
+    cases.push(Case {
+        what: "a finding of a catch-all group",
+        index: "findings-2025.12.12",
+        documents: 1,
+        typed: term("id", "gd-mixed"),
+    });
+    cases.push(Case {
+        what: "a Config event of a catch-all group",
+        index: "config-2025.12.12",
+        documents: 1,
+        typed: term("id", "mixed-cfg"),
+    });
+
     // GuardDuty: EventBridge (log group, Firehose), and its S3 export.
     let gd_event = |d, id: &str| {
         event(

@@ -103,6 +103,10 @@ impl IndexPattern {
         };
     }
 
+    pub fn date(&self) -> DateSuffix {
+        self.date
+    }
+
     pub fn prefix(&self) -> &str {
         &self.prefix
     }

@@ -29,6 +29,39 @@ pub struct Destination {
     pub format: Format,
     /// The route's filters and enrichment (none without a route).
     pub rules: RuleSet,
+    /// Format and index came from the content, no route fixed them.
+    pub by_content: bool,
+}
+
+impl Destination {
+    /// Where one EventBridge event of this stream goes, when that is not
+    /// where the stream goes: one log group or Firehose stream often takes
+    /// every rule's events, and each event's `source` says what it is
+    /// (findings, Config's, any other). `None` for the stream's own
+    /// destination, for every other format, and where a route fixed the
+    /// format or the index.
+    pub fn for_record(&self, message: &str) -> Option<Destination> {
+        use formats::eventbridge;
+        let family = matches!(self.format, Format::Findings)
+            || matches!(self.format, Format::Known(s) if s == &eventbridge::EVENT || s == &eventbridge::CONFIG_EVENT);
+        if !self.by_content || !family {
+            return None;
+        }
+        let head = message.get(..message.len().min(4096)).unwrap_or(message);
+        if !eventbridge::looks_like(head) {
+            return None;
+        }
+        let own = eventbridge::format_of(head);
+        if own == self.format {
+            return None;
+        }
+        Some(Destination {
+            index: IndexPattern::from_text(default_base(&own)?, "", self.index.date()),
+            format: own,
+            rules: self.rules.clone(),
+            by_content: true,
+        })
+    }
 }
 
 /// How indices are kept: their shard and replica counts (set by the index
@@ -268,9 +301,16 @@ impl Router {
             && format == Format::Text
             && log_group.starts_with(formats::apigateway::EXECUTION_GROUP_PREFIX)
         {
-            return destination(route, format, APIGATEWAY_EXECUTION_BASE, "");
+            return destination(route, format, false, APIGATEWAY_EXECUTION_BASE, "");
         }
-        destination(route, format, CLOUDWATCH_BASE, log_group)
+        let by_content = self.by_content(route);
+        destination(route, format, by_content, CLOUDWATCH_BASE, log_group)
+    }
+
+    /// Did the content decide the format and index (no route, no forced
+    /// format fixed them)?
+    fn by_content(&self, route: Option<&Route>) -> bool {
+        self.forced.is_none() && route.is_none_or(|r| r.format.is_none() && r.index.is_none())
     }
 
     /// Where the records of an S3 object go, given its first record.
@@ -285,7 +325,8 @@ impl Router {
         let format = self.format(route, || {
             format_of_key(key).unwrap_or_else(|| Format::detect(sample, None))
         });
-        destination(route, format, OBJECT_BASE, bucket)
+        let by_content = self.by_content(route);
+        destination(route, format, by_content, OBJECT_BASE, bucket)
     }
 
     /// Shards, replicas and retention for indices whose route sets none
@@ -415,7 +456,13 @@ fn is_cloudfront_name(name: &str) -> bool {
 
 /// The destination of a stream in `format`: the route's index, or the
 /// format's default (`<base>-<slug of name>` for formats without their own).
-fn destination(route: Option<&Route>, format: Format, base: &str, name: &str) -> Destination {
+fn destination(
+    route: Option<&Route>,
+    format: Format,
+    by_content: bool,
+    base: &str,
+    name: &str,
+) -> Destination {
     let date = route.map_or(DateSuffix::Daily, |r| r.date);
     let rules = route.map(|r| r.rules.clone()).unwrap_or_default();
     let fallback = || IndexPattern::from_text(base, name, date);
@@ -436,6 +483,7 @@ fn destination(route: Option<&Route>, format: Format, base: &str, name: &str) ->
         index,
         format,
         rules,
+        by_content,
     }
 }
 
@@ -622,6 +670,37 @@ mod tests {
             name(&r.resolve("aws-waf-logs-shop", waf_json, None)),
             "edge-2014.12.14"
         );
+    }
+
+    #[test]
+    fn eventbridge_events_of_one_stream_go_where_their_source_says() {
+        let event = |source: &str, detail_type: &str| {
+            format!(
+                r#"{{"version":"0","id":"e","detail-type":"{detail_type}","source":"{source}","account":"1","time":"2025-12-05T16:00:00Z","region":"eu-west-1","resources":[],"detail":{{}}}}"#
+            )
+        };
+        let ec2 = event("aws.ec2", "EC2 Instance State-change Notification");
+        let finding = event("aws.guardduty", "GuardDuty Finding");
+        let config = event("aws.config", "Config Rules Compliance Change");
+        let r = Router::default();
+        let stream = r.resolve("/aws/events/all", &ec2, None);
+        assert_eq!(name(&stream), "events-2014.12.14");
+        assert!(stream.for_record(&ec2).is_none(), "the stream's own");
+        let own = stream.for_record(&finding).expect("a finding");
+        assert_eq!(
+            (name(&own), own.format),
+            ("findings-2014.12.14".into(), Format::Findings)
+        );
+        let own = stream.for_record(&config).expect("Config's");
+        assert_eq!(name(&own), "config-2014.12.14");
+        // Other formats, and streams a route placed, stay where they are.
+        assert!(r.resolve("/x", "text", None).for_record(&finding).is_none());
+        let routed = Router::from_json(r#"[{"log_group":"/aws/events/*","index":"all-events"}]"#)
+            .expect("valid");
+        assert!(routed
+            .resolve("/aws/events/all", &ec2, None)
+            .for_record(&finding)
+            .is_none());
     }
 
     #[test]
