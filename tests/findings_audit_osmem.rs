@@ -452,16 +452,23 @@ fn every_type_by_every_path_lands_typed_in_its_own_index() {
             "{field}"
         );
     }
-    // Only the execution log line and the authenticator's logfmt line (no
-    // time at their start) say they were dated by their arrival.
+    // Only the execution log line (no time at its start) says it was
+    // dated by its arrival; the authenticator's logfmt line has its own.
     assert_eq!(
         osmem.count("*", json!({"exists": {"field": "@timestamp_from"}})),
-        2
+        1
     );
+    let logfmt = osmem.sources(
+        "cwl-aws-eks-shop-cluster-2025.12.10",
+        json!({"match_all": {}}),
+    );
+    assert_eq!(logfmt.len(), 1, "{logfmt:?}");
+    assert_eq!(logfmt[0]["@timestamp"], "2025-12-10T16:00:01.000Z");
+    assert_eq!(logfmt[0]["level"], "info");
     // The scheduler's klog line: its level, and its own time (the year of
     // its arrival, 2023 here, taken back a year as it would be ahead of it).
     let klog = osmem.sources(
-        "cwl-aws-eks-shop-cluster-*",
+        "cwl-aws-eks-shop-cluster-2022.12.10",
         json!({"match": {"level": "INFO"}}),
     );
     assert_eq!(klog.len(), 1, "{klog:?}");

@@ -10,7 +10,9 @@
 //! - Go's `log`: `2025/07/04 10:00:00 listening` (a time, no level);
 //! - klog (Kubernetes): `I0704 10:00:00.123456   12345 server.go:42] started`
 //!   (no year: the year of the time the line was received, or the one
-//!   before for a line from late December read in January).
+//!   before for a line from late December read in January);
+//! - logfmt as Go's logrus writes it (EKS's authenticator):
+//!   `time="2025-07-04T10:00:00Z" level=info msg="started"`.
 //!
 //! Times without an offset are UTC. Anything else is no prefix: the line
 //! stays plain text under the time it was received.
@@ -39,6 +41,9 @@ pub fn parse(line: &str, received_ms: i64) -> Option<Prefix<'_>> {
     let first = *line.as_bytes().first()?;
     if matches!(first, b'I' | b'W' | b'E' | b'F') {
         return klog(line, received_ms);
+    }
+    if first == b't' {
+        return logfmt(line);
     }
     let (bracketed, line) = match line.strip_prefix('[') {
         Some(rest) => (true, rest),
@@ -127,6 +132,24 @@ fn leading_time(text: &str) -> Option<(i64, &str)> {
     Some((time::parse_iso8601_utc(iso)?, &text[end..]))
 }
 
+/// `time="<RFC 3339>" level=<level> ...`: logrus's text layout.
+fn logfmt(line: &str) -> Option<Prefix<'_>> {
+    let rest = line.strip_prefix("time=\"")?;
+    let (stamp, rest) = rest.split_once('"')?;
+    let millis = time::parse_iso8601_utc(stamp)?;
+    let level = rest
+        .trim_start()
+        .strip_prefix("level=")
+        .and_then(|r| r.split(' ').next())
+        .map(|l| l.trim_matches('"'))
+        .filter(|l| is_level(l));
+    Some(Prefix {
+        millis,
+        level,
+        logger: None,
+    })
+}
+
 /// `Lmmdd hh:mm:ss.uuuuuu threadid file:line] message`.
 fn klog(line: &str, received_ms: i64) -> Option<Prefix<'_>> {
     let b = line.as_bytes();
@@ -190,6 +213,14 @@ mod tests {
     fn the_layouts_of_the_common_libraries() {
         let cases: &[(&str, Expected<'_>)] = &[
             (
+                r#"time="2025-07-04T10:00:00Z" level=info msg="access granted" arn="arn:aws:iam::111122223333:role/dev""#,
+                ("2025-07-04T10:00:00.000Z", Some("info"), None),
+            ),
+            (
+                r#"time="2025-07-04T10:00:00.5+02:00" level=warning msg="x""#,
+                ("2025-07-04T08:00:00.500Z", Some("warning"), None),
+            ),
+            (
                 "[2025-07-04 10:00:00,123] INFO [KafkaServer id=1] started (kafka.server.KafkaServer)",
                 ("2025-07-04T10:00:00.123Z", Some("INFO"), Some("kafka.server.KafkaServer")),
             ),
@@ -245,6 +276,8 @@ mod tests {
             "",
             "[",
             "2025-07-04",
+            "time=\"soon\" level=info",
+            "the end",
             // A character of several bytes where a digit belongs (found
             // by the formats fuzzer: slicing there panicked).
             "[2025-07-04 10:2\0\x000\u{13294}3] INFO [KafkaServer)",
