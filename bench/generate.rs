@@ -281,3 +281,17 @@ pub fn rds_audit(i: usize) -> String {
         i * 3,
     )
 }
+
+/// A Route 53 public DNS query log line.
+pub fn route53_public(i: usize) -> String {
+    let t = T0_SECONDS + i as i64 / 50;
+    let (h, m, s) = ((t / 3600) % 24, (t / 60) % 60, t % 60);
+    format!(
+        "1.0 2025-11-22T{h:02}:{m:02}:{s:02}.{ms:03}Z Z0123456789ABCDEFGHIJ host{n}.example.com {qt} NOERROR UDP FRA56-C2 192.0.2.{r} 198.51.{a}.0/24",
+        ms = i % 1000,
+        n = i % 500,
+        qt = ["A", "AAAA", "MX", "TXT"][i % 4],
+        r = i % 250,
+        a = i % 256,
+    )
+}

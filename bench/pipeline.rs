@@ -38,7 +38,7 @@ mod generate;
 mod loopback;
 use generate::{
     apigateway, cloudfront, eks_audit, guardduty_event, network_firewall, rds_audit, resolver,
-    security_hub_event, vpc_flow, waf,
+    route53_public, security_hub_event, vpc_flow, waf,
 };
 
 /// The same allocator as the `logs-forwarder` binary.
@@ -240,7 +240,7 @@ fn main() {
     println!("| payload | events | decoded MB | bodies MB | floor ms | pipeline ms | pipeline / floor | of which SHA-256 / floor | handler ms | handler / floor | pipeline / (floor + SHA-256) |");
     println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     type Gen = fn(usize) -> String;
-    let kinds: [(&str, &str, Gen); 12] = [
+    let kinds: [(&str, &str, Gen); 13] = [
         ("CloudTrail", "aws-cloudtrail-logs-111122223333", cloudtrail),
         ("VPC flow", "/vpc/flowlogs", vpc_flow),
         ("Lambda text", "/aws/lambda/orders", lambda_text),
@@ -251,6 +251,11 @@ fn main() {
             network_firewall,
         ),
         ("Route 53 Resolver", "/vpc/dns-queries", resolver),
+        (
+            "Route 53 public DNS",
+            "/aws/route53/example.com",
+            route53_public,
+        ),
         ("CloudFront", "/cloudfront/shop", cloudfront),
         (
             "GuardDuty (EventBridge)",
