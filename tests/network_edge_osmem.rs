@@ -439,24 +439,7 @@ fn a_bad_value_costs_only_itself_and_nothing_is_rejected() {
             json!({"term": {"c-ip": "203.0.113.9"}}),
         ),
     ] {
-        let docs = osmem.sources(index, json!({"match_all": {}}));
-        assert_eq!(docs.len(), 1, "{index}");
-        assert!(
-            docs[0]["@invalid"][invalid].is_string(),
-            "{index}: {}",
-            docs[0]
-        );
-        assert!(
-            docs[0]["@error"]
-                .as_str()
-                .is_some_and(|e| e.contains(invalid)),
-            "{index}"
-        );
-        assert_eq!(
-            osmem.count(index, still_typed),
-            1,
-            "{index}: the rest stays typed"
-        );
+        support::assert_one_bad_value(&osmem, index, invalid, still_typed);
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -522,6 +522,26 @@ pub fn firehose_event(dir: &Path, stream: &str, record: &str) -> String {
     path_str(&path)
 }
 
+/// The one document in `index` holds a bad value of `field` in `@invalid`
+/// (named by `@error`), and is still found by `still_typed`, a query on
+/// its other typed values.
+pub fn assert_one_bad_value(osmem: &Osmem, index: &str, field: &str, still_typed: Value) {
+    let docs = osmem.sources(index, serde_json::json!({"match_all": {}}));
+    assert_eq!(docs.len(), 1, "{index}");
+    assert!(
+        docs[0]["@invalid"][field].is_string(),
+        "{index}: {}",
+        docs[0]
+    );
+    let error = docs[0]["@error"].as_str().unwrap_or_default();
+    assert!(error.contains(field), "{index}: {error}");
+    assert_eq!(
+        osmem.count(index, still_typed),
+        1,
+        "{index}: the rest stays typed"
+    );
+}
+
 /// Replays `inputs` (paths, or keys under `dir`) from `dir` into the
 /// cluster at `endpoint`, unauthenticated.
 pub fn replay_to(endpoint: &str, dir: &Path, inputs: &[String]) -> Replay {
