@@ -370,6 +370,9 @@ impl DocumentEncoder {
         let time = fields::write_line(&mut w, format, line, &self.values, &mut invalid)?;
         let timestamp_ms = time.unwrap_or(event.timestamp_ms);
         write_cloudwatch_meta(&mut w, origin, event, timestamp_ms);
+        if time.is_none() {
+            write_time_received(&mut w);
+        }
         let error = invalid
             .finish(&mut w)
             .map(|reason| format!("{}: {reason}", format.name));
@@ -377,6 +380,7 @@ impl DocumentEncoder {
         Ok(Encoded {
             timestamp_ms,
             error,
+            own_time_missing: time.is_none(),
             ..Encoded::default()
         })
     }

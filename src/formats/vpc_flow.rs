@@ -306,12 +306,12 @@ pub fn encode(
     event: &Event<'_>,
     doc: &mut Vec<u8>,
 ) -> Result<Encoded, String> {
-    let timestamp_ms;
+    let own;
     let mut w = ObjectWriter::new(doc);
     let mut invalid = typed::Invalid::default();
     match event.extracted.filter(|f| looks_like_extracted(f)) {
         Some(extracted) => {
-            timestamp_ms = extracted
+            own = extracted
                 .0
                 .iter()
                 .find(|(k, _)| *k == "start")
@@ -321,9 +321,8 @@ pub fn encode(
                     _ => None,
                 })
                 .and_then(EpochTime::from_number)
-                .map(EpochTime::millis)
-                .unwrap_or(event.timestamp_ms);
-            write_cloudwatch_meta(&mut w, origin, event, timestamp_ms);
+                .map(EpochTime::millis);
+            write_cloudwatch_meta(&mut w, origin, event, own.unwrap_or(event.timestamp_ms));
             write_extracted(&mut w, extracted, kind_of).map_err(|e| e.to_string())?;
         }
         None => {
@@ -336,20 +335,25 @@ pub fn encode(
                 Some(whole) => whole.start,
                 None => write_values(&mut w, fields, line, clean, &mut invalid)?,
             };
-            timestamp_ms = start
+            own = start
                 .and_then(EpochTime::from_number)
-                .map(EpochTime::millis)
-                .unwrap_or(event.timestamp_ms);
-            write_cloudwatch_meta(&mut w, origin, event, timestamp_ms);
+                .map(EpochTime::millis);
+            write_cloudwatch_meta(&mut w, origin, event, own.unwrap_or(event.timestamp_ms));
         }
+    }
+    // A format without `start` (or a record with `-` there) has no own
+    // time: filed under the time received, and says so.
+    if own.is_none() {
+        super::write_time_received(&mut w);
     }
     let error = invalid
         .finish(&mut w)
         .map(|reason| format!("vpc_flow: {reason}"));
     w.finish();
     Ok(Encoded {
-        timestamp_ms,
+        timestamp_ms: own.unwrap_or(event.timestamp_ms),
         error,
+        own_time_missing: own.is_none(),
         ..Encoded::default()
     })
 }
@@ -842,6 +846,18 @@ mod tests {
         assert_eq!(encoded.timestamp_ms, 1_700_000_000_000);
         assert_eq!(doc["@invalid"]["start"], "222222222222222202");
         assert_eq!(doc["future_field"], "x");
+        assert_eq!(doc["@timestamp_from"], "received");
+        assert!(encoded.own_time_missing);
+        // A format without `start` has no own time either, and says so.
+        let list = FieldList::parse("version srcaddr dstaddr action");
+        let (doc, encoded) = encode_doc(
+            &Format::VpcFlow(list),
+            &event("4 10.1.0.7 192.0.2.1 REJECT"),
+        );
+        assert_eq!(doc["@timestamp_from"], "received");
+        assert!(encoded.own_time_missing && encoded.error.is_none());
+        let (doc, encoded) = encode_doc(&Format::VpcFlow(FieldList::default()), &event(V2));
+        assert!(doc.get("@timestamp_from").is_none() && !encoded.own_time_missing);
     }
 
     #[test]
