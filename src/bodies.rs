@@ -93,11 +93,11 @@ impl Batcher {
         position: u64,
     ) -> Option<BulkBody> {
         // An EventBridge event goes where its own source says.
-        if problem.is_none() {
-            if let Some(own) = destination.for_record(event.message) {
-                return self.push(&own, origin, event, problem, default_id, position);
-            }
-        }
+        let own = problem
+            .is_none()
+            .then(|| destination.for_record(event.message))
+            .flatten();
+        let destination = own.as_ref().unwrap_or(destination);
         // An EventBridge event of findings: a document per finding.
         if problem.is_none() && destination.format == Format::Findings {
             if let Some(parts) = findings::parts(event.message) {

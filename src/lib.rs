@@ -34,6 +34,7 @@ pub mod lambda;
 pub mod lifecycle;
 pub mod logging;
 pub mod metrics;
+pub mod percent;
 pub mod replay;
 pub mod routing;
 pub mod snapshots;

@@ -197,6 +197,20 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
     parse_iso8601(s, false)
 }
 
+/// A date (`2025-12-05`) and a time of day (`16:00:00`, UTC) written
+/// apart, as CloudFront's and database logs write them.
+pub fn parse_date_and_time(date: &str, time: &str) -> Option<i64> {
+    if date.len() != 10 || time.len() != 8 {
+        return None;
+    }
+    let mut text = [0u8; 20];
+    text[..10].copy_from_slice(date.as_bytes());
+    text[10] = b'T';
+    text[11..19].copy_from_slice(time.as_bytes());
+    text[19] = b'Z';
+    parse_iso8601_utc(std::str::from_utf8(&text).ok()?)
+}
+
 /// [`parse_rfc3339`], also taking a time without an offset as UTC (Network
 /// Load Balancer logs write `2018-12-20T02:59:40`).
 pub fn parse_iso8601_utc(s: &str) -> Option<i64> {

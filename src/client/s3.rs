@@ -189,7 +189,7 @@ impl S3Client {
             status: started.status.as_u16(),
             message: "CreateMultipartUpload answered no UploadId".into(),
         })?;
-        let upload = super::endpoint::percent_encode(&upload_id, b"");
+        let upload = crate::percent::encode(&upload_id, b"");
         let mut parts = String::from("<CompleteMultipartUpload>");
         let result: Result<(), S3Error> = async {
             for number in 1.. {
@@ -292,10 +292,7 @@ impl S3Client {
             .version_id
             .as_deref()
             .map_or_else(String::new, |version| {
-                format!(
-                    "versionId={}",
-                    super::endpoint::percent_encode(version, b"")
-                )
+                format!("versionId={}", crate::percent::encode(version, b""))
             });
         self.signed(Method::GET, object, &query, Bytes::new(), time)
     }
@@ -422,7 +419,7 @@ pub fn check_region(region: &str) -> Result<(), String> {
 /// Percent-encodes a key for a URL path: everything but unreserved
 /// characters and `/`.
 pub fn encode_key(key: &str) -> String {
-    super::endpoint::percent_encode(key, b"/")
+    crate::percent::encode(key, b"/")
 }
 
 /// The text of the first `<name>` element of an S3 XML body.

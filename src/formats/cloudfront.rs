@@ -165,10 +165,7 @@ pub fn looks_like(line: &str) -> bool {
     else {
         return false;
     };
-    date.len() == 10
-        && time.len() == 8
-        && crate::time::parse_iso8601_utc(&format!("{date}T{time}Z")).is_some()
-        && values.count() >= 6
+    crate::time::parse_date_and_time(date, time).is_some() && values.count() >= 6
 }
 
 /// A cheap test for "this JSON text is a CloudFront v2 log record".
@@ -231,18 +228,7 @@ pub fn encode(
             invalid.push(e);
         }
     }
-    let extra: Vec<&str> = values.collect();
-    if !extra.is_empty() {
-        let out = w.field("extra_fields");
-        out.push(b'[');
-        for (n, value) in extra.iter().enumerate() {
-            if n > 0 {
-                out.push(b',');
-            }
-            crate::json::write_str(out, value);
-        }
-        out.push(b']');
-    }
+    super::fields::write_extra_fields(&mut w, values);
     let own = own_time(date, time, epoch);
     let timestamp_ms = own.unwrap_or(event.timestamp_ms);
     write_cloudwatch_meta(&mut w, origin, event, timestamp_ms);
@@ -266,15 +252,7 @@ fn own_time(date: &str, time: &str, epoch: Option<&str>) -> Option<i64> {
     if let Some(epoch) = epoch {
         return crate::time::own_time(epoch, crate::time::now_millis());
     }
-    let mut text = [0u8; 20];
-    if date.len() != 10 || time.len() != 8 {
-        return None;
-    }
-    text[..10].copy_from_slice(date.as_bytes());
-    text[10] = b'T';
-    text[11..19].copy_from_slice(time.as_bytes());
-    text[19] = b'Z';
-    crate::time::parse_iso8601_utc(std::str::from_utf8(&text).ok()?)
+    crate::time::parse_date_and_time(date, time)
 }
 
 /// `value` with its `%XX` escapes undone, when it has any and the result is
@@ -283,23 +261,7 @@ fn percent_decoded(value: &str) -> Cow<'_, str> {
     if !value.contains('%') {
         return Cow::Borrowed(value);
     }
-    let bytes = value.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut at = 0;
-    while at < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        match (bytes[at], bytes.get(at + 1), bytes.get(at + 2)) {
-            (b'%', Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
-                out.push((hex(h).unwrap_or(0) * 16 + hex(l).unwrap_or(0)) as u8);
-                at += 3;
-            }
-            (b, _, _) => {
-                out.push(b);
-                at += 1;
-            }
-        }
-    }
-    match String::from_utf8(out) {
+    match String::from_utf8(crate::percent::decode(value, false)) {
         Ok(decoded) => Cow::Owned(decoded),
         Err(_) => Cow::Borrowed(value),
     }

@@ -147,6 +147,25 @@ fn closing_at(bytes: &[u8], from: usize, close: u8) -> Option<usize> {
     None
 }
 
+/// Writes the values beyond a record's known columns, in order, as
+/// `extra_fields` (a list of text), so that a field AWS adds tomorrow is
+/// never lost; nothing when there are none.
+pub fn write_extra_fields<'v>(w: &mut ObjectWriter<'_>, values: impl Iterator<Item = &'v str>) {
+    let mut values = values.peekable();
+    if values.peek().is_none() {
+        return;
+    }
+    let out = w.field("extra_fields");
+    out.push(b'[');
+    for (n, value) in values.enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        crate::json::write_str(out, value);
+    }
+    out.push(b']');
+}
+
 /// Splits `host:port`, `[v6]:port` and `v6:port` (the port is after the last
 /// colon) into the address and the port.
 pub fn split_endpoint(value: &str) -> Option<(&str, &str)> {
@@ -309,17 +328,11 @@ pub fn write_line(
             }
         }
     }
-    if values.len() > format.columns.len() {
-        let out = w.field("extra_fields");
-        out.push(b'[');
-        for index in format.columns.len()..values.len() {
-            if index > format.columns.len() {
-                out.push(b',');
-            }
-            crate::json::write_str(out, values.get(line, index).unwrap_or_default());
-        }
-        out.push(b']');
-    }
+    write_extra_fields(
+        w,
+        (format.columns.len()..values.len())
+            .map(|index| values.get(line, index).unwrap_or_default()),
+    );
     Ok(time)
 }
 

@@ -162,8 +162,7 @@ fn is_guardduty(head: &str) -> bool {
 /// (the finding's members, and the event's under `eventbridge`); `None`
 /// for a record that is a finding itself, or no event.
 pub fn parts(message: &str) -> Option<Vec<String>> {
-    let head = message.get(..message.len().min(512)).unwrap_or(message);
-    if !head.contains("\"detail-type\"") && !message.contains("\"detail-type\"") {
+    if !message.contains("\"detail-type\"") {
         return None;
     }
     let mut meta = Vec::new();

@@ -132,22 +132,35 @@ pub fn encode_with_message(
 /// cluster rejects; they are kept under `@original` instead.
 /// Members are written as they came (key, value and all).
 pub fn write_members(w: &mut ObjectWriter<'_>, parsed: &Parsed<'_, '_>) {
-    let reserved = |m: &Member<'_>| is_reserved(&m.name());
-    if !parsed.members.iter().any(reserved) {
+    if !parsed.members.iter().any(|m| is_reserved(&m.name())) {
         w.splice_object(parsed.text.as_bytes());
         return;
     }
+    write_each_member(w, parsed, |w, member| w.member(member));
+}
+
+/// Writes each member of the parsed object with `write` (a format's own
+/// typing of it), except those whose names the forwarder writes itself,
+/// which are kept as they came under `@original`.
+pub fn write_each_member(
+    w: &mut ObjectWriter<'_>,
+    parsed: &Parsed<'_, '_>,
+    mut write: impl FnMut(&mut ObjectWriter<'_>, &Member<'_>),
+) {
     let mut original = Vec::new();
     let mut ow = ObjectWriter::new(&mut original);
     for member in parsed.members {
-        if reserved(member) {
+        if is_reserved(&member.name()) {
             ow.member(member);
         } else {
-            w.member(member);
+            write(w, member);
         }
     }
+    let none = ow.is_empty();
     ow.finish();
-    w.raw("@original", &original);
+    if !none {
+        w.raw("@original", &original);
+    }
 }
 
 /// The value of the first top-level member called `name` that is a string.

@@ -125,11 +125,7 @@ impl Format {
     /// The JSON log type a record's members name, else generic JSON.
     fn detect_json(sample: &str) -> Format {
         // The names that tell the types apart come early in their records.
-        let mut end = sample.len().min(4096);
-        while !sample.is_char_boundary(end) {
-            end -= 1;
-        }
-        let head = &sample[..end];
+        let head = head(sample);
         if eventbridge::looks_like(head) {
             eventbridge::format_of(head)
         } else if findings::looks_like(head) {
@@ -171,6 +167,16 @@ impl Format {
             _ => false,
         }
     }
+}
+
+/// The start of a record (its first 4 KiB, cut at a character), where
+/// the names that tell a JSON log's type apart are.
+pub fn head(record: &str) -> &str {
+    let mut end = record.len().min(4096);
+    while !record.is_char_boundary(end) {
+        end -= 1;
+    }
+    &record[..end]
 }
 
 /// The JSON log types, by name.

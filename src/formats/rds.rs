@@ -149,7 +149,7 @@ fn postgres(w: &mut ObjectWriter<'_>, line: &str, invalid: &mut Invalid) -> Opti
     if !head.ends_with(" UTC:") || head.as_bytes()[10] != b' ' {
         return None;
     }
-    let millis = time::parse_iso8601_utc(&format!("{}T{}Z", &head[..10], &head[11..19]))?;
+    let millis = time::parse_date_and_time(head.get(..10)?, head.get(11..19)?)?;
     let rest = &line[24..];
     let (client, rest) = rest.split_once(':')?;
     let (user_db, rest) = rest.split_once(':')?;
@@ -230,13 +230,8 @@ fn mysql_error(w: &mut ObjectWriter<'_>, line: &str, invalid: &mut Invalid) -> O
         let t = line.get(..19)?;
         (t, line.get(20..)?)
     };
-    let millis = time::parse_iso8601_utc(time_text).or_else(|| {
-        time::parse_iso8601_utc(&format!(
-            "{}T{}Z",
-            time_text.get(..10)?,
-            time_text.get(11..19)?
-        ))
-    })?;
+    let millis = time::parse_iso8601_utc(time_text)
+        .or_else(|| time::parse_date_and_time(time_text.get(..10)?, time_text.get(11..19)?))?;
     let (thread, rest) = rest.split_once(' ')?;
     if !thread.bytes().all(|b| b.is_ascii_digit()) {
         return None;

@@ -9,9 +9,9 @@
 //! the record stays typed), so that the index template can map these
 //! members strictly and never reject a document over one of them.
 
-use super::json::{own_time_at, write_members};
+use super::json::{own_time_at, write_each_member, write_members};
 use super::typed::{self, Invalid, Kind};
-use super::{is_reserved, write_cloudwatch_meta, Encoded, Event, Origin, Parsed};
+use super::{write_cloudwatch_meta, Encoded, Event, Origin, Parsed};
 use crate::json::check::{array_elements, object_members, Member};
 use crate::json::ObjectWriter;
 
@@ -101,26 +101,11 @@ fn write_typed(
         write_members(w, parsed);
         return;
     }
-    let mut original = Vec::new();
-    for member in parsed.members {
-        let name = member.name();
-        if dash(member) {
-            continue;
+    write_each_member(w, parsed, |w, member| {
+        if !dash(member) {
+            write_member(w, member, &member.name(), fields, "", invalid);
         }
-        if is_reserved(&name) {
-            original.push(member);
-        } else {
-            write_member(w, member, &name, fields, "", invalid);
-        }
-    }
-    if !original.is_empty() {
-        let out = w.field("@original");
-        let mut ow = ObjectWriter::new(out);
-        for member in original {
-            ow.member(member);
-        }
-        ow.finish();
-    }
+    });
 }
 
 /// Where `path` goes below the member `name` of the object at `prefix`

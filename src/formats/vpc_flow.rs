@@ -561,16 +561,7 @@ fn write_values(
     // lists fewer): the typed ones stay, the rest are kept in order. Fewer
     // values than fields is a misaligned line, whose values cannot be
     // trusted to be what their columns say (an error above).
-    if let Some(first) = values.next() {
-        let out = w.field("extra_fields");
-        out.push(b'[');
-        crate::json::write_str(out, first);
-        for value in values {
-            out.push(b',');
-            crate::json::write_str(out, value);
-        }
-        out.push(b']');
-    }
+    super::fields::write_extra_fields(w, values);
     Ok(start)
 }
 

@@ -47,7 +47,7 @@ impl Destination {
         if !self.by_content || !family {
             return None;
         }
-        let head = message.get(..message.len().min(4096)).unwrap_or(message);
+        let head = formats::head(message);
         if !eventbridge::looks_like(head) {
             return None;
         }

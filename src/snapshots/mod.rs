@@ -151,7 +151,7 @@ pub fn snapshot_name(prefix: &str, now_ms: i64) -> String {
 /// Percent-encodes a name (or a comma-separated list of names, with `*`
 /// patterns) for a URL path segment.
 fn encode(name: &str) -> String {
-    crate::client::endpoint::percent_encode(name, b"*,")
+    crate::percent::encode(name, b"*,")
 }
 
 impl Snapshots<'_> {
