@@ -98,19 +98,15 @@ fn audit(w: &mut ObjectWriter<'_>, line: &str, invalid: &mut Invalid) -> Option<
     let time_text = fields.next()?;
     let millis = if time_text.len() == 16 && time_text.bytes().all(|b| b.is_ascii_digit()) {
         time_text.parse::<i64>().ok()? / 1000
-    } else if time_text.len() == 17 && time_text.as_bytes()[8] == b' ' {
-        let t = time_text.as_bytes();
-        let iso = format!(
-            "{}-{}-{}T{}Z",
-            &time_text[..4],
-            &time_text[4..6],
-            &time_text[6..8],
-            &time_text[9..]
-        );
-        if !t[..8].iter().all(u8::is_ascii_digit) {
-            return None;
-        }
-        time::parse_iso8601_utc(&iso)?
+    } else if time_text.len() == 17
+        && time_text.as_bytes()[8] == b' '
+        && time_text.as_bytes()[..8].iter().all(u8::is_ascii_digit)
+    {
+        // `YYYYMMDD HH:MM:SS`: the date's digits checked first, so that
+        // the slices below fall on character boundaries.
+        let (d, t) = (&time_text[..8], &time_text[9..]);
+        let date = format!("{}-{}-{}", &d[..4], &d[4..6], &d[6..]);
+        time::parse_date_and_time(&date, t)?
     } else {
         return None;
     };
@@ -304,8 +300,15 @@ mod tests {
         assert_eq!(doc["rows_sent"], 1);
         assert_eq!(doc["client_ip"], "10.0.1.25");
         assert_eq!(doc["db_user"], "admin");
-        // Anything else is text, with its own time where it has one.
-        let (doc, _) = encode_doc(&Format::Rds, &event("plain words"));
-        assert_eq!(doc["@timestamp_from"], "received");
+        // Anything else is text, with its own time where it has one; a
+        // character of several bytes inside the date is no date (slicing
+        // it panicked).
+        for line in [
+            "plain words",
+            "20251\u{e9}0 16:00:00,ip,u,h,1,2,QUERY,db,'x',0",
+        ] {
+            let (doc, _) = encode_doc(&Format::Rds, &event(line));
+            assert_eq!(doc["@timestamp_from"], "received", "{line}");
+        }
     }
 }
