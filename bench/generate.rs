@@ -295,3 +295,29 @@ pub fn route53_public(i: usize) -> String {
         a = i % 256,
     )
 }
+
+/// An EventBridge event of another source (EC2 state changes).
+pub fn eventbridge(i: usize) -> String {
+    let t = T0_SECONDS + i as i64 / 50;
+    let (h, m, s) = ((t / 3600) % 24, (t / 60) % 60, t % 60);
+    format!(
+        r#"{{"version":"0","id":"{i:08x}-b491-4cf7-a9f1-bf3703467718","detail-type":"EC2 Instance State-change Notification","source":"aws.ec2","account":"111122223333","time":"2025-11-22T{h:02}:{m:02}:{s:02}Z","region":"eu-west-1","resources":["arn:aws:ec2:eu-west-1:111122223333:instance/i-0123456789a{r:06x}"],"detail":{{"instance-id":"i-0123456789a{r:06x}","state":"{state}"}}}}"#,
+        r = i % 4096,
+        state = ["pending", "running", "stopping", "stopped"][i % 4],
+    )
+}
+
+/// A PostgreSQL line with RDS's log_line_prefix.
+pub fn rds_postgres(i: usize) -> String {
+    let t = T0_SECONDS + i as i64 / 50;
+    let (h, m, s) = ((t / 3600) % 24, (t / 60) % 60, t % 60);
+    format!(
+        "2025-11-22 {h:02}:{m:02}:{s:02} UTC:10.0.{a}.{b}({p}):app@orders:[{pid}]:LOG:  duration: {d}.{f:03} ms  statement: SELECT id, total FROM orders WHERE id = {i}",
+        a = i % 256,
+        b = (i / 256) % 256,
+        p = 1024 + i % 60000,
+        pid = 4000 + i % 500,
+        d = i % 90,
+        f = i % 1000,
+    )
+}

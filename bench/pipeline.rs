@@ -37,8 +37,8 @@ mod generate;
 #[path = "loopback.rs"]
 mod loopback;
 use generate::{
-    apigateway, cloudfront, eks_audit, guardduty_event, network_firewall, rds_audit, resolver,
-    route53_public, security_hub_event, vpc_flow, waf,
+    apigateway, cloudfront, eks_audit, eventbridge, guardduty_event, network_firewall, rds_audit,
+    rds_postgres, resolver, route53_public, security_hub_event, vpc_flow, waf,
 };
 
 /// The same allocator as the `logs-forwarder` binary.
@@ -240,7 +240,7 @@ fn main() {
     println!("| payload | events | decoded MB | bodies MB | floor ms | pipeline ms | pipeline / floor | of which SHA-256 / floor | handler ms | handler / floor | pipeline / (floor + SHA-256) |");
     println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     type Gen = fn(usize) -> String;
-    let kinds: [(&str, &str, Gen); 13] = [
+    let kinds: [(&str, &str, Gen); 15] = [
         ("CloudTrail", "aws-cloudtrail-logs-111122223333", cloudtrail),
         ("VPC flow", "/vpc/flowlogs", vpc_flow),
         ("Lambda text", "/aws/lambda/orders", lambda_text),
@@ -270,6 +270,12 @@ fn main() {
         ("EKS audit", "/aws/eks/shop/cluster", eks_audit),
         ("API Gateway", "/api/access", apigateway),
         ("RDS audit", "/aws/rds/cluster/shop/audit", rds_audit),
+        (
+            "RDS PostgreSQL",
+            "/aws/rds/instance/orders/postgresql",
+            rds_postgres,
+        ),
+        ("EventBridge (EC2)", "/aws/events/ec2", eventbridge),
     ];
     // BENCH_ONLY=<kind> (e.g. "VPC flow") limits the run, for profiling.
     let only = std::env::var("BENCH_ONLY").ok();
