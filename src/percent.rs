@@ -46,6 +46,16 @@ pub fn decode(text: &str, plus_is_space: bool) -> Vec<u8> {
     out
 }
 
+/// Decodes the form encoding S3 uses for keys in notifications and in
+/// listings asked for with `encoding-type=url`: `%XX` escapes and `+` for
+/// a space. Invalid escapes are kept as written, bytes that are no UTF-8
+/// replaced.
+pub fn decode_form(text: &str) -> String {
+    let decoded = decode(text, true);
+    String::from_utf8(decoded)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -32,16 +32,6 @@ pub struct S3Location {
     pub event_time_ms: Option<i64>,
 }
 
-impl S3Location {
-    /// What identifies this version of the object: part of derived ids.
-    pub fn version(&self) -> String {
-        self.version_id
-            .clone()
-            .or_else(|| self.etag.clone())
-            .unwrap_or_default()
-    }
-}
-
 /// The size of each part of a multipart upload (S3's least is 5 MiB).
 pub const PART_SIZE: usize = 8 << 20;
 
@@ -77,6 +67,9 @@ pub struct S3Client {
 pub struct Fetched {
     pub body: ChunkReader,
     pub etag: Option<String>,
+    /// `x-amz-version-id`, on a versioned bucket (not `null`, which a
+    /// bucket whose versioning was suspended answers).
+    pub version_id: Option<String>,
 }
 
 impl S3Client {
@@ -128,6 +121,12 @@ impl S3Client {
             .get(http::header::ETAG)
             .and_then(|v| v.to_str().ok())
             .map(|v| v.trim_matches('"').to_owned());
+        let version_id = response
+            .headers()
+            .get("x-amz-version-id")
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| !v.is_empty() && *v != "null")
+            .map(str::to_owned);
         let (tx, rx) = mpsc::channel(CHUNKS_IN_FLIGHT);
         let mut body = response.into_body();
         let idle = self.timeout;
@@ -159,6 +158,43 @@ impl S3Client {
                 current: Bytes::new(),
             },
             etag,
+            version_id,
+        })
+    }
+
+    /// One page of ListObjectsV2 under `prefix`: with a `delimiter`, the
+    /// keys directly under it and the prefixes one level down.
+    /// `continuation` is the previous page's [`ListPage::next`].
+    pub async fn list_objects(
+        &self,
+        bucket: &str,
+        region: Option<&str>,
+        prefix: &str,
+        delimiter: Option<&str>,
+        continuation: Option<&str>,
+    ) -> Result<ListPage, S3Error> {
+        // Query parameters in the order SigV4 wants them (sorted by name);
+        // keys come back URL-encoded, so that any character survives XML.
+        let encode = |v: &str| crate::percent::encode(v, b"");
+        let mut query = String::new();
+        if let Some(token) = continuation {
+            query.push_str(&format!("continuation-token={}&", encode(token)));
+        }
+        if let Some(delimiter) = delimiter {
+            query.push_str(&format!("delimiter={}&", encode(delimiter)));
+        }
+        query.push_str(&format!(
+            "encoding-type=url&list-type=2&prefix={}",
+            encode(prefix)
+        ));
+        let answer = self
+            .call_in(region, Method::GET, bucket, "", &query, Bytes::new())
+            .await?;
+        parse_list_page(bucket, &answer.body).map_err(|message| S3Error::Status {
+            bucket: bucket.to_owned(),
+            key: prefix.to_owned(),
+            status: answer.status.as_u16(),
+            message,
         })
     }
 
@@ -241,10 +277,59 @@ impl S3Client {
         result
     }
 
-    /// One signed request on an object, its answer read whole; a status
-    /// that is not a success is an error with S3's code and message.
+    /// The region of `bucket`, as S3 names it to anyone who asks
+    /// (HeadBucket's `x-amz-bucket-region`, sent even with a redirect or a
+    /// refusal); `None` if it does not say, and requests go to this
+    /// client's region.
+    pub async fn bucket_region(&self, bucket: &str) -> Option<String> {
+        let location = S3Location {
+            bucket: bucket.to_owned(),
+            key: String::new(),
+            version_id: None,
+            etag: None,
+            size: None,
+            region: None,
+            event_time_ms: None,
+        };
+        let request = self
+            .signed(Method::HEAD, &location, "", Bytes::new(), SystemTime::now())
+            .ok()?;
+        let answer = super::exchange(&self.http, request, self.timeout)
+            .await
+            .ok()?;
+        let region = answer
+            .headers
+            .get("x-amz-bucket-region")
+            .and_then(|v| v.to_str().ok())
+            .filter(|r| check_region(r).is_ok())
+            .map(str::to_owned);
+        if region.as_deref().is_some_and(|r| r != self.aws.region) {
+            tracing::info!(
+                bucket,
+                region = region.as_deref(),
+                "bucket in another region"
+            );
+        }
+        region
+    }
+
     async fn call(
         &self,
+        method: Method,
+        bucket: &str,
+        key: &str,
+        query: &str,
+        body: Bytes,
+    ) -> Result<super::Response, S3Error> {
+        self.call_in(None, method, bucket, key, query, body).await
+    }
+
+    /// One signed request on an object (in `region`, else this client's),
+    /// its answer read whole; a status that is not a success is an error
+    /// with S3's code and message.
+    async fn call_in(
+        &self,
+        region: Option<&str>,
         method: Method,
         bucket: &str,
         key: &str,
@@ -262,7 +347,7 @@ impl S3Client {
             version_id: None,
             etag: None,
             size: None,
-            region: None,
+            region: region.map(str::to_owned),
             event_time_ms: None,
         };
         let request = self
@@ -347,6 +432,98 @@ impl S3Client {
         Signer::new(&self.aws.credentials, region, "s3").sign(&mut request, &body, time)?;
         Ok(request)
     }
+}
+
+/// One page of a listing.
+#[derive(Debug, Default)]
+pub struct ListPage {
+    /// The objects, with their size, ETag and LastModified (as
+    /// `event_time_ms`).
+    pub objects: Vec<S3Location>,
+    /// With a delimiter: the prefixes one level down.
+    pub prefixes: Vec<String>,
+    /// The continuation token of the next page, if there is one.
+    pub next: Option<String>,
+}
+
+/// ListObjectsV2's answer (`ListBucketResult`), the members read here.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListBucketResult {
+    #[serde(default)]
+    contents: Vec<ListedObject>,
+    #[serde(default)]
+    common_prefixes: Vec<CommonPrefix>,
+    #[serde(default)]
+    is_truncated: bool,
+    #[serde(default)]
+    next_continuation_token: Option<String>,
+    #[serde(default)]
+    encoding_type: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListedObject {
+    key: String,
+    #[serde(default)]
+    last_modified: Option<String>,
+    #[serde(default, rename = "ETag")]
+    etag: Option<String>,
+    #[serde(default)]
+    size: Option<u64>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct CommonPrefix {
+    prefix: String,
+}
+
+/// Reads a ListObjectsV2 answer; keys are decoded when S3 says it encoded
+/// them (`EncodingType` `url`: `%XX` and `+` for a space, as botocore reads
+/// them).
+fn parse_list_page(bucket: &str, body: &[u8]) -> Result<ListPage, String> {
+    let text = std::str::from_utf8(body).map_err(|e| format!("listing is not UTF-8: {e}"))?;
+    let result: ListBucketResult =
+        quick_xml::de::from_str(text).map_err(|e| format!("listing: {e}"))?;
+    let encoded = result.encoding_type.as_deref() == Some("url");
+    let decode = |text: String| {
+        if encoded {
+            crate::percent::decode_form(&text)
+        } else {
+            text
+        }
+    };
+    let next = match (result.is_truncated, result.next_continuation_token) {
+        (true, Some(token)) => Some(token),
+        (true, None) => return Err("a truncated listing without NextContinuationToken".into()),
+        (false, _) => None,
+    };
+    Ok(ListPage {
+        objects: result
+            .contents
+            .into_iter()
+            .map(|o| S3Location {
+                bucket: bucket.to_owned(),
+                key: decode(o.key),
+                version_id: None,
+                etag: o.etag.map(|e| e.trim_matches('"').to_owned()),
+                size: o.size,
+                region: None,
+                event_time_ms: o
+                    .last_modified
+                    .as_deref()
+                    .and_then(crate::time::parse_rfc3339),
+            })
+            .collect(),
+        prefixes: result
+            .common_prefixes
+            .into_iter()
+            .map(|p| decode(p.prefix))
+            .collect(),
+        next,
+    })
 }
 
 /// Which of S3's naming rules a bucket name follows.
