@@ -408,6 +408,9 @@ pub struct ObjectBodies {
     /// Whether the object's records are CloudWatch Logs payloads, decided
     /// by its first record.
     payloads: Option<bool>,
+    /// Whether the object is a dead-letter file (`replay s3://…` of the
+    /// dead-letter prefix), decided by its first record.
+    dead_letters: Option<bool>,
 }
 
 /// Is this (first) record of an object a whole CloudWatch Logs payload?
@@ -459,6 +462,7 @@ impl ObjectBodies {
             pending: Default::default(),
             own_log_group: settings.own_log_group.clone(),
             payloads: None,
+            dead_letters: None,
             oversize: Vec::new(),
         })
     }
@@ -498,6 +502,7 @@ impl ObjectBodies {
             pending,
             own_log_group,
             payloads,
+            dead_letters,
             oversize,
         } = self;
         if let Some(body) = pending.pop_front() {
@@ -530,6 +535,19 @@ impl ObjectBodies {
                     break;
                 }
             };
+            if *dead_letters.get_or_insert_with(|| is_dead_letter(&record.text)) {
+                let line = record.text.as_bytes();
+                let full = push_dead_letter(
+                    &mut batcher.encoder,
+                    line,
+                    record.position,
+                    &mut batcher.summary,
+                );
+                if full.is_some() {
+                    return full;
+                }
+                continue;
+            }
             let is_payloads = *payloads.get_or_insert_with(|| is_payload(&record.text));
             // A record of a payloads object that is not one (a stray line, a
             // payload that does not parse) is indexed as what it is, with
@@ -691,42 +709,63 @@ pub fn dead_letter_bodies(
     let mut summary = Summary::default();
     let mut bodies = Vec::new();
     for (n, line) in records.split(|&b| b == b'\n').enumerate() {
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        let record: serde_json::Value = match serde_json::from_slice(line) {
-            Ok(record) => record,
-            Err(e) => {
-                summary.undecodable += 1;
-                summary.note_error(format!("dead letter {}: {e}", n + 1));
-                continue;
-            }
-        };
-        let error_type = record.get("error_type").and_then(serde_json::Value::as_str);
-        if let Some(kind @ ("undecodable" | "record_too_large")) = error_type {
-            // Input kept as it came, for a person to look at: nothing to send.
-            summary.skipped += 1;
-            summary.note_error(format!(
-                "dead letter {}: {kind}, kept as it came and not sent",
-                n + 1
-            ));
-            continue;
-        }
-        let (Some(index), Some(document)) = (
-            record.get("index").and_then(serde_json::Value::as_str),
-            record.get("document").filter(|d| d.is_object()),
-        ) else {
-            summary.undecodable += 1;
-            summary.note_error(format!("dead letter {}: no index or document", n + 1));
-            continue;
-        };
-        summary.events += 1;
-        let id = record.get("id").and_then(serde_json::Value::as_str);
-        let doc = document.to_string();
-        bodies.extend(encoder.push(index, id, doc.as_bytes()));
+        bodies.extend(push_dead_letter(&mut encoder, line, n as u64, &mut summary));
     }
     bodies.extend(encoder.finish());
     (bodies, summary)
+}
+
+/// Is this the first record of a dead-letter file? Then the object or file
+/// is sent again, document by document, rather than indexed as a log.
+pub fn is_dead_letter(record: &str) -> bool {
+    let marker = concat!("\"", "logs_forwarder_dead_letter", "\":1");
+    debug_assert_eq!(&marker[1..marker.len() - 3], crate::dead_letter::MARKER);
+    record.trim_ascii_start().starts_with('{')
+        && memchr::memmem::find(record.as_bytes(), marker.as_bytes()).is_some()
+}
+
+/// One record of a dead-letter file (line `n`, from 0) into `encoder`: its
+/// document as it was, to its index under its id. Input that was kept as it
+/// came (undecodable, too large) is counted and left for a person.
+fn push_dead_letter(
+    encoder: &mut BulkEncoder,
+    line: &[u8],
+    n: u64,
+    summary: &mut Summary,
+) -> Option<BulkBody> {
+    if line.iter().all(u8::is_ascii_whitespace) {
+        return None;
+    }
+    let record: serde_json::Value = match serde_json::from_slice(line) {
+        Ok(record) => record,
+        Err(e) => {
+            summary.undecodable += 1;
+            summary.note_error(format!("dead letter {}: {e}", n + 1));
+            return None;
+        }
+    };
+    let error_type = record.get("error_type").and_then(serde_json::Value::as_str);
+    if let Some(kind @ ("undecodable" | "record_too_large")) = error_type {
+        // Input kept as it came, for a person to look at: nothing to send.
+        summary.skipped += 1;
+        summary.note_error(format!(
+            "dead letter {}: {kind}, kept as it came and not sent",
+            n + 1
+        ));
+        return None;
+    }
+    let (Some(index), Some(document)) = (
+        record.get("index").and_then(serde_json::Value::as_str),
+        record.get("document").filter(|d| d.is_object()),
+    ) else {
+        summary.undecodable += 1;
+        summary.note_error(format!("dead letter {}: no index or document", n + 1));
+        return None;
+    };
+    summary.events += 1;
+    let id = record.get("id").and_then(serde_json::Value::as_str);
+    let doc = document.to_string();
+    encoder.push(index, id, doc.as_bytes())
 }
 
 #[cfg(test)]
