@@ -171,6 +171,11 @@ impl Forwarder {
         &self.settings
     }
 
+    /// The S3 client objects are read with (and listed with, by replay).
+    pub fn s3(&self) -> Option<&S3Client> {
+        self.s3.as_deref()
+    }
+
     /// Forwards every unit, each on its own: one that fails does not stop
     /// the others.
     pub async fn forward(&self, units: Vec<Unit>, deadline: Instant) -> Outcome {
@@ -370,10 +375,16 @@ impl Forwarder {
             match s3.get_object(&object).await {
                 Ok(fetched) => {
                     tracing::info!(bucket = %object.bucket, key = %object.key, size = object.size, "reading object");
-                    let version = match object.version() {
-                        v if v.is_empty() => fetched.etag.clone().unwrap_or_default(),
-                        v => v,
-                    };
+                    // As a notification names it (its version, else its
+                    // ETag), so that a replay from a listing, which names
+                    // no version, derives the same ids.
+                    let version = object
+                        .version_id
+                        .clone()
+                        .or_else(|| fetched.version_id.clone())
+                        .or_else(|| object.etag.clone())
+                        .or_else(|| fetched.etag.clone())
+                        .unwrap_or_default();
                     let input = ObjectInput {
                         bucket: object.bucket.clone(),
                         key: object.key.clone(),

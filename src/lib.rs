@@ -16,6 +16,7 @@
 //! forwarder  the pipeline that runs all of the above per invocation
 //! ```
 
+pub mod backfill;
 pub mod bodies;
 pub mod bulk;
 pub mod cli;
@@ -28,6 +29,7 @@ pub mod delivery;
 pub mod filters;
 pub mod formats;
 pub mod forwarder;
+pub mod history;
 pub mod input;
 pub mod json;
 pub mod lambda;

@@ -4,10 +4,12 @@
 //! so that a hung cluster cannot eat the invocation's deadline.
 
 pub mod auth;
+pub mod credentials;
 pub mod endpoint;
 pub mod s3;
 pub mod secrets;
 pub mod sigv4;
+pub mod sqs;
 pub mod version;
 
 use std::io::Write as _;
