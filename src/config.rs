@@ -196,7 +196,10 @@ impl Settings {
                 .map(|path| ca_bundle(&path))
                 .transpose()?
                 .unwrap_or_default(),
+            // The AWS CLI's names for the same, after the forwarder's own.
             s3_endpoint: var("S3_ENDPOINT")
+                .or_else(|| var("AWS_ENDPOINT_URL_S3"))
+                .or_else(|| var("AWS_ENDPOINT_URL"))
                 .map(|e| e.parse::<Endpoint>())
                 .transpose()
                 .map_err(|e| invalid("S3_ENDPOINT", e.to_string()))?,

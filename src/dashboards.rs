@@ -718,67 +718,47 @@ pub async fn apply(dashboards: &Cluster, flavor: Flavor) -> Result<Value, String
     Ok(json!({"imported": answer["successCount"], "objects": saved_objects().len()}))
 }
 
-pub const USAGE: &str = "usage: logs-forwarder dashboards show
-       logs-forwarder dashboards apply --endpoint URL [--kibana]
-  URL: OpenSearch Dashboards (Amazon OpenSearch Service: https://DOMAIN/_dashboards) or, with
-  --kibana, Kibana. ES_AUTH and the AWS_* variables authenticate as for the cluster.";
+/// `logs-forwarder dashboards show`: the saved objects as NDJSON.
+pub fn show_main() -> std::process::ExitCode {
+    print!("{}", ndjson());
+    std::process::ExitCode::SUCCESS
+}
 
-/// `logs-forwarder dashboards show|apply`.
-pub fn main(args: &[String]) -> std::process::ExitCode {
+/// `logs-forwarder dashboards apply`: imports the saved objects into
+/// OpenSearch Dashboards (Amazon OpenSearch Service:
+/// `https://DOMAIN/_dashboards`) or, with `kibana`, Kibana; ES_AUTH and the
+/// AWS credentials authenticate as for the cluster.
+pub fn apply_main(endpoint: String, kibana: bool) -> std::process::ExitCode {
     use std::process::ExitCode;
     crate::logging::init(false, "warn");
-    let mut endpoint = None;
-    let mut flavor = Flavor::OpenSearchDashboards;
-    let mut it = args.iter().skip(1);
-    while let Some(arg) = it.next() {
-        match arg.as_str() {
-            "--endpoint" => endpoint = it.next().cloned(),
-            "--kibana" => flavor = Flavor::Kibana,
-            other => {
-                eprintln!("unknown argument {other:?}\n{USAGE}");
-                return ExitCode::from(2);
-            }
+    let flavor = if kibana {
+        Flavor::Kibana
+    } else {
+        Flavor::OpenSearchDashboards
+    };
+    let runtime = match crate::cli::runtime(false) {
+        Ok(rt) => rt,
+        Err(code) => return code,
+    };
+    let settings = match crate::cli::settings(&runtime, Some(endpoint), false) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("configuration: {e}");
+            return ExitCode::from(2);
         }
-    }
-    match args.first().map(String::as_str) {
-        Some("show") => {
-            print!("{}", ndjson());
+    };
+    let Some(url) = settings.endpoint.clone() else {
+        return ExitCode::from(2);
+    };
+    let dashboards = Cluster::new(url, &settings.cluster_config());
+    match runtime.block_on(apply(&dashboards, flavor)) {
+        Ok(result) => {
+            println!("{result}");
             ExitCode::SUCCESS
         }
-        Some("apply") => {
-            let Some(endpoint) = endpoint else {
-                eprintln!("dashboards apply needs --endpoint URL\n{USAGE}");
-                return ExitCode::from(2);
-            };
-            let settings = match crate::config::Settings::from_env_with_endpoint(Some(endpoint)) {
-                Ok(s) => s,
-                Err(e) => {
-                    eprintln!("configuration: {e}");
-                    return ExitCode::from(2);
-                }
-            };
-            let Some(url) = settings.endpoint.clone() else {
-                return ExitCode::from(2);
-            };
-            let dashboards = Cluster::new(url, &settings.cluster_config());
-            let runtime = match crate::cli::runtime(false) {
-                Ok(rt) => rt,
-                Err(code) => return code,
-            };
-            match runtime.block_on(apply(&dashboards, flavor)) {
-                Ok(result) => {
-                    println!("{result}");
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("dashboards apply: {e}");
-                    ExitCode::FAILURE
-                }
-            }
-        }
-        _ => {
-            eprintln!("{USAGE}");
-            ExitCode::from(2)
+        Err(e) => {
+            eprintln!("dashboards apply: {e}");
+            ExitCode::FAILURE
         }
     }
 }

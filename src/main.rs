@@ -1,9 +1,11 @@
 //! `logs-forwarder`: the Lambda function (when `AWS_LAMBDA_RUNTIME_API` is
-//! set) and its command line.
+//! set) and its command line (`logs-forwarder --help`).
 
 use std::process::ExitCode;
 
-use logs_forwarder::{dashboards, lambda, replay, templates};
+use clap::Parser as _;
+use logs_forwarder::cli::{Cli, Command, DashboardsCommand, TemplatesCommand};
+use logs_forwarder::{backfill, dashboards, lambda, replay, templates};
 
 /// mimalloc keeps freed memory for reuse: the large decode and body buffers
 /// of one invocation are not unmapped and faulted in again by the next,
@@ -11,38 +13,22 @@ use logs_forwarder::{dashboards, lambda, replay, templates};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-const USAGE: &str = "logs-forwarder: AWS logs into OpenSearch / Elasticsearch
-
-In Lambda (AWS_LAMBDA_RUNTIME_API set) it runs the runtime loop. Otherwise:
-
-  logs-forwarder replay [--endpoint URL] [--out PATH|-] [--format NAME] FILE|DIR...
-  logs-forwarder templates apply --endpoint URL
-  logs-forwarder templates show [--cluster opensearch-2.11|amazon-elasticsearch-7.10|elasticsearch-8.15|...]
-  logs-forwarder dashboards apply --endpoint URL [--kibana]
-  logs-forwarder dashboards show
-
-Configuration comes from the environment (ES_ENDPOINT, ES_AUTH, ...): see README.md.";
-
 fn main() -> ExitCode {
+    // In Lambda, before anything of the command line is touched.
     if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
         return lambda::run();
     }
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        Some("replay") => replay::main(&args[1..]),
-        Some("templates") => templates::main(&args[1..]),
-        Some("dashboards") => dashboards::main(&args[1..]),
-        Some("--version" | "-V") => {
-            println!("logs-forwarder {}", env!("CARGO_PKG_VERSION"));
-            ExitCode::SUCCESS
+    // Usage errors exit with status 2, --help and --version with 0.
+    match Cli::parse().command {
+        Command::Replay(args) => replay::main(args),
+        Command::Backfill(args) => backfill::main(args),
+        Command::Templates(TemplatesCommand::Apply { endpoint }) => templates::apply_main(endpoint),
+        Command::Templates(TemplatesCommand::Show { cluster }) => {
+            templates::show_main(cluster.as_deref())
         }
-        Some("--help" | "-h" | "help") => {
-            println!("{USAGE}");
-            ExitCode::SUCCESS
+        Command::Dashboards(DashboardsCommand::Apply { endpoint, kibana }) => {
+            dashboards::apply_main(endpoint, kibana)
         }
-        _ => {
-            eprintln!("{USAGE}");
-            ExitCode::from(2)
-        }
+        Command::Dashboards(DashboardsCommand::Show) => dashboards::show_main(),
     }
 }

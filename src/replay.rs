@@ -1,56 +1,132 @@
-//! `logs-forwarder replay`: captured events and payloads through the exact
-//! Lambda code path, into a cluster or (without `--endpoint`) as `_bulk`
-//! NDJSON to a file or stdout. The last line on stderr is the JSON summary.
+//! `logs-forwarder replay`: captured events, payloads and log files, and
+//! objects under `s3://` prefixes, through the exact Lambda code path, into
+//! a cluster or (without `--endpoint`) as `_bulk` NDJSON to a file or
+//! stdout. The last line on stderr is the JSON summary.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use crate::config::Settings;
-use crate::formats::Format;
+use crate::cli::ReplayArgs;
 use crate::forwarder::Forwarder;
-use crate::input;
+use crate::history::checkpoint::Checkpoint;
+use crate::history::listing::S3Url;
+use crate::history::progress::Progress;
+use crate::history::select::Selection;
+use crate::history::{self, BatchOutcome, Objects};
+use crate::input::{self, Unit, Work};
 use crate::summary::Summary;
-
-pub const USAGE: &str =
-    "usage: logs-forwarder replay [--endpoint URL] [--out PATH|-] [--format NAME] FILE|DIR...";
 
 /// Lambda's longest timeout: a replay gets as long per file.
 const FILE_DEADLINE: Duration = Duration::from_secs(900);
 
-#[derive(Debug, Default, PartialEq)]
-pub struct Args {
-    pub endpoint: Option<String>,
-    pub out: Option<String>,
-    pub format: Option<Format>,
-    pub paths: Vec<PathBuf>,
-}
+/// An object read from S3 is not bound by Lambda's timeout: a day for one
+/// object, so that the largest is read whole rather than left unfinished.
+const OBJECT_DEADLINE: Duration = Duration::from_secs(24 * 3600);
 
-pub fn parse_args(args: &[String]) -> Result<Args, String> {
-    let mut parsed = Args::default();
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        let mut value = |name: &str| {
-            it.next()
-                .cloned()
-                .ok_or_else(|| format!("{name} needs a value"))
-        };
-        match arg.as_str() {
-            "--endpoint" => parsed.endpoint = Some(value("--endpoint")?),
-            "--out" => parsed.out = Some(value("--out")?),
-            "--format" => {
-                let name = value("--format")?;
-                parsed.format = Some(name.parse().map_err(|e| format!("--format: {e}"))?);
+pub fn main(args: ReplayArgs) -> ExitCode {
+    crate::logging::init(false, "warn");
+    let mut files = Vec::new();
+    let mut prefixes = Vec::new();
+    for input in &args.inputs {
+        if input.starts_with("s3://") {
+            match input.parse::<S3Url>() {
+                Ok(url) => prefixes.push(url),
+                Err(e) => return usage(&e),
             }
-            flag if flag.starts_with("--") => return Err(format!("unknown option {flag}")),
-            path => parsed.paths.push(PathBuf::from(path)),
+        } else {
+            files.push(PathBuf::from(input));
         }
     }
-    if parsed.paths.is_empty() {
-        return Err("no FILE or DIR given".into());
+    let selection = match args.history.selection() {
+        Ok(s) => s,
+        Err(e) => return usage(&e),
+    };
+    let runtime = match crate::cli::runtime(true) {
+        Ok(rt) => rt,
+        Err(code) => return code,
+    };
+    // Replay sends only where --endpoint says, never to ES_ENDPOINT.
+    let settings = crate::cli::settings(&runtime, args.endpoint.clone(), !prefixes.is_empty());
+    let mut settings = match settings {
+        Ok(s) => s,
+        Err(e) => return configuration(&e),
+    };
+    if !prefixes.is_empty() && settings.aws.is_none() {
+        return configuration(
+            "reading s3:// needs AWS credentials and a region (see replay --help)",
+        );
     }
-    Ok(parsed)
+    if let Some(format) = args.format.clone() {
+        settings.router.force_format(format);
+    }
+    let checkpoint = match Checkpoint::open(args.history.checkpoint.as_deref()) {
+        Ok(c) => c,
+        Err(e) => return configuration(&e.to_string()),
+    };
+    let out = args.out.clone();
+    let open_out = move || -> Box<dyn Write + Send> {
+        match out.as_deref() {
+            None | Some("-") => Box::new(std::io::BufWriter::new(std::io::stdout())),
+            Some(path) => match std::fs::File::create(path) {
+                Ok(f) => Box::new(std::io::BufWriter::new(f)),
+                Err(e) => {
+                    eprintln!("--out {path}: {e}");
+                    std::process::exit(2);
+                }
+            },
+        }
+    };
+    let forwarder = Forwarder::from_settings(settings, open_out);
+    let files = match self::files(&files) {
+        Ok(files) => files,
+        Err(e) => {
+            eprintln!("reading inputs: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let (mut summary, failed_items) = runtime.block_on(replay_files(&forwarder, &files));
+    let objects = (!prefixes.is_empty()).then(|| {
+        let (from_s3, objects) = runtime.block_on(replay_objects(
+            &forwarder,
+            &prefixes,
+            &selection,
+            &checkpoint,
+            usize::from(args.history.concurrency),
+        ));
+        summary.merge(from_s3);
+        objects
+    });
+    // The summary, plus the batch items a Lambda would name in
+    // `batchItemFailures` (SQS message ids, Kinesis sequence numbers), and
+    // what became of the objects under s3:// prefixes.
+    let mut line = serde_json::to_value(&summary).unwrap_or_default();
+    if let Some(map) = line.as_object_mut() {
+        map.insert("failed_items".into(), failed_items.into());
+        if let Some(objects) = &objects {
+            map.insert(
+                "objects".into(),
+                serde_json::to_value(objects).unwrap_or_default(),
+            );
+        }
+    }
+    eprintln!("{line}");
+    if summary.is_complete() && objects.as_ref().is_none_or(Objects::is_complete) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn usage(error: &str) -> ExitCode {
+    eprintln!("error: {error}\n\nFor more information, try 'logs-forwarder replay --help'.");
+    ExitCode::from(2)
+}
+
+fn configuration(error: &str) -> ExitCode {
+    eprintln!("configuration: {error}");
+    ExitCode::from(2)
 }
 
 /// Regular files under `paths`, directories walked in name order.
@@ -75,71 +151,6 @@ fn files(paths: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> {
         }
     }
     Ok(out)
-}
-
-pub fn main(args: &[String]) -> ExitCode {
-    crate::logging::init(false, "warn");
-    let args = match parse_args(args) {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("{e}\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    let endpoint = args.endpoint.clone();
-    let settings = Settings::from_lookup(|name| match name {
-        // Replay sends only where --endpoint says, never to ES_ENDPOINT.
-        "ES_ENDPOINT" => endpoint.clone(),
-        _ => std::env::var(name).ok().filter(|v| !v.is_empty()),
-    });
-    let mut settings = match settings {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("configuration: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    if let Some(format) = args.format.clone() {
-        settings.router.force_format(format);
-    }
-    let out = args.out.clone();
-    let open_out = move || -> Box<dyn Write + Send> {
-        match out.as_deref() {
-            None | Some("-") => Box::new(std::io::BufWriter::new(std::io::stdout())),
-            Some(path) => match std::fs::File::create(path) {
-                Ok(f) => Box::new(std::io::BufWriter::new(f)),
-                Err(e) => {
-                    eprintln!("--out {path}: {e}");
-                    std::process::exit(2);
-                }
-            },
-        }
-    };
-    let forwarder = Forwarder::from_settings(settings, open_out);
-    let runtime = match crate::cli::runtime(true) {
-        Ok(rt) => rt,
-        Err(code) => return code,
-    };
-    let summary = match files(&args.paths) {
-        Ok(files) => runtime.block_on(replay_files(&forwarder, &files)),
-        Err(e) => {
-            eprintln!("reading inputs: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let (summary, failed_items) = summary;
-    // The summary, plus the batch items a Lambda would name in
-    // `batchItemFailures` (SQS message ids, Kinesis sequence numbers).
-    let mut line = serde_json::to_value(&summary).unwrap_or_default();
-    if let Some(map) = line.as_object_mut() {
-        map.insert("failed_items".into(), failed_items.into());
-    }
-    eprintln!("{line}");
-    if summary.is_complete() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
 }
 
 /// Each file is one invocation, as Lambda would see it.
@@ -172,39 +183,59 @@ pub async fn replay_files(forwarder: &Forwarder, files: &[PathBuf]) -> (Summary,
     (total, failed_items)
 }
 
-fn read_units(file: &Path) -> Result<Vec<input::Unit>, String> {
-    input::from_file(file).map_err(|e| e.to_string())
+/// Every object under `prefixes` the selection takes, `concurrency` at a
+/// time, each as an S3 notification naming it would have it read: same
+/// routing, same ids, so an object the function indexed already adds only
+/// duplicates. An object is recorded in the checkpoint once all of it
+/// arrived (or went to the dead letters).
+pub async fn replay_objects(
+    forwarder: &Forwarder,
+    prefixes: &[S3Url],
+    selection: &Selection,
+    checkpoint: &Checkpoint,
+    concurrency: usize,
+) -> (Summary, Objects) {
+    let Some(s3) = forwarder.s3() else {
+        return (
+            Summary::undecodable("reading s3:// needs AWS credentials and a region"),
+            Objects::default(),
+        );
+    };
+    let progress = Progress::on_stderr("read");
+    let work = |batch: Vec<crate::client::s3::S3Location>| async move {
+        let units = batch
+            .iter()
+            .map(|object| Unit {
+                item_id: None,
+                work: Work::S3(vec![object.clone()]),
+            })
+            .collect();
+        let outcome = forwarder
+            .forward(units, Instant::now() + OBJECT_DEADLINE)
+            .await;
+        let complete = outcome.is_complete();
+        let events = outcome.summary.events;
+        BatchOutcome {
+            result: outcome.summary,
+            unfinished: if complete { 0 } else { batch.len() as u64 },
+            finished: if complete { batch } else { Vec::new() },
+            events,
+        }
+    };
+    history::run(
+        s3,
+        prefixes,
+        selection,
+        checkpoint,
+        concurrency,
+        1,
+        &progress,
+        work,
+        Summary::merge,
+    )
+    .await
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn args(list: &[&str]) -> Result<Args, String> {
-        parse_args(&list.iter().map(|s| s.to_string()).collect::<Vec<_>>())
-    }
-
-    #[test]
-    fn parses_the_documented_options() {
-        let a = args(&[
-            "--endpoint",
-            "http://h:9200",
-            "--out",
-            "-",
-            "--format",
-            "cloudtrail",
-            "a",
-            "b",
-        ])
-        .expect("valid");
-        assert_eq!(a.endpoint.as_deref(), Some("http://h:9200"));
-        assert_eq!(a.format, Some(Format::CloudTrail));
-        assert_eq!(a.paths.len(), 2);
-        assert!(args(&["--format", "xml", "a"])
-            .expect_err("bad format")
-            .contains("unknown format"));
-        assert!(args(&["--bogus", "a"]).is_err());
-        assert!(args(&[]).is_err());
-        assert!(args(&["--out"]).is_err());
-    }
+fn read_units(file: &Path) -> Result<Vec<input::Unit>, String> {
+    input::from_file(file).map_err(|e| e.to_string())
 }

@@ -820,120 +820,106 @@ async fn installed_hashes(
     Ok(hashes)
 }
 
-pub const USAGE: &str = "usage: logs-forwarder templates apply --endpoint URL
-       logs-forwarder templates show [--cluster opensearch-2.11|amazon-elasticsearch-7.10|elasticsearch-8.15|...]";
-
-/// `logs-forwarder templates apply|show`: installs the templates by hand,
-/// or prints the requests that would install them.
-pub fn main(args: &[String]) -> std::process::ExitCode {
+/// `logs-forwarder templates show`: the requests that would install the
+/// templates and policies, as NDJSON, for `cluster` (`opensearch-2.11`).
+pub fn show_main(cluster: Option<&str>) -> std::process::ExitCode {
     use std::process::ExitCode;
     crate::logging::init(false, "warn");
-    let mut endpoint = None;
-    let mut cluster_name = None;
-    let mut it = args.iter().skip(1);
-    while let Some(arg) = it.next() {
-        match arg.as_str() {
-            "--endpoint" => endpoint = it.next().cloned(),
-            "--cluster" => cluster_name = it.next().cloned(),
-            other => {
-                eprintln!("unknown argument {other:?}\n{USAGE}");
-                return ExitCode::from(2);
-            }
-        }
-    }
-    let settings = match crate::config::Settings::from_env_with_endpoint(endpoint.clone()) {
+    let settings = match crate::config::Settings::from_env_with_endpoint(None) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("configuration: {e}");
             return ExitCode::from(2);
         }
     };
-    match (args.first().map(String::as_str), &settings.endpoint) {
-        (Some("show"), _) => {
-            let (version, api) = match cluster_name.as_deref().map(parse_cluster) {
-                None => {
-                    let version = ClusterVersion::default();
-                    (version, LifecycleApi::assumed(&version))
-                }
-                Some(Some(found)) => found,
-                Some(None) => {
-                    eprintln!(
-                        "--cluster: expected opensearch-X.Y, amazon-elasticsearch-X.Y or elasticsearch-X.Y"
-                    );
-                    return ExitCode::from(2);
-                }
-            };
-            let plan = build(&settings.router, &version, api);
-            let mut lines: Vec<Value> = plan
-                .policies
-                .iter()
-                .filter_map(|p| p.request(api))
-                .map(|(path, body)| json!({"method": "PUT", "path": path, "body": body}))
-                .collect();
-            if api == LifecycleApi::None && !plan.policies.is_empty() {
-                eprintln!("{}", lifecycle::LifecycleError::Unsupported);
-            }
-            for template in &plan.templates {
-                let (path, body) = template.request(&version);
-                lines.push(json!({"method": "PUT", "path": path, "body": body}));
-            }
-            let mut out = std::io::stdout().lock();
-            for line in lines {
-                if writeln!(out, "{line}").is_err() {
-                    return ExitCode::FAILURE;
-                }
-            }
+    let (version, api) = match cluster.map(parse_cluster) {
+        None => {
+            let version = ClusterVersion::default();
+            (version, LifecycleApi::assumed(&version))
+        }
+        Some(Some(found)) => found,
+        Some(None) => {
+            eprintln!(
+                "error: invalid value for '--cluster': expected opensearch-X.Y, amazon-elasticsearch-X.Y or elasticsearch-X.Y"
+            );
+            return ExitCode::from(2);
+        }
+    };
+    let plan = build(&settings.router, &version, api);
+    let mut lines: Vec<Value> = plan
+        .policies
+        .iter()
+        .filter_map(|p| p.request(api))
+        .map(|(path, body)| json!({"method": "PUT", "path": path, "body": body}))
+        .collect();
+    if api == LifecycleApi::None && !plan.policies.is_empty() {
+        eprintln!("{}", lifecycle::LifecycleError::Unsupported);
+    }
+    for template in &plan.templates {
+        let (path, body) = template.request(&version);
+        lines.push(json!({"method": "PUT", "path": path, "body": body}));
+    }
+    let mut out = std::io::stdout().lock();
+    for line in lines {
+        if writeln!(out, "{line}").is_err() {
+            return ExitCode::FAILURE;
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// `logs-forwarder templates apply`: installs the templates and policies by hand.
+pub fn apply_main(endpoint: String) -> std::process::ExitCode {
+    use std::process::ExitCode;
+    crate::logging::init(false, "warn");
+    let runtime = match crate::cli::runtime(false) {
+        Ok(rt) => rt,
+        Err(code) => return code,
+    };
+    let settings = match crate::cli::settings(&runtime, Some(endpoint), false) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("configuration: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let Some(endpoint) = settings.endpoint.clone() else {
+        return ExitCode::from(2);
+    };
+    let cluster = Cluster::new(endpoint, &settings.cluster_config());
+    let result = runtime.block_on(async {
+        let info = cluster
+            .send(Method::GET, "/", None)
+            .await
+            .map_err(|e| e.to_string())?;
+        let version = serde_json::from_slice::<Value>(&info.body)
+            .ok()
+            .and_then(|v| ClusterVersion::from_info(&v))
+            .ok_or_else(|| {
+                format!(
+                    "GET / answered HTTP {} without a version: {}",
+                    info.status.as_u16(),
+                    crate::delivery::excerpt(&info.body)
+                )
+            })?;
+        let api = LifecycleApi::detect(&cluster, &version).await;
+        install(&cluster, &settings.router, &version, api).await
+    });
+    match result {
+        Ok(installed) => {
+            println!(
+                "{}",
+                json!({"written": installed.templates.written,
+                       "unchanged": installed.templates.unchanged,
+                       "policies_written": installed.policies.written,
+                       "policies_unchanged": installed.policies.unchanged,
+                       "lifecycle_unsupported": installed.lifecycle_unsupported})
+            );
             ExitCode::SUCCESS
         }
-        (Some("apply"), Some(endpoint)) => {
-            let cluster = Cluster::new(endpoint.clone(), &settings.cluster_config());
-            let runtime = match crate::cli::runtime(false) {
-                Ok(rt) => rt,
-                Err(code) => return code,
-            };
-            let result = runtime.block_on(async {
-                let info = cluster
-                    .send(Method::GET, "/", None)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                let version = serde_json::from_slice::<Value>(&info.body)
-                    .ok()
-                    .and_then(|v| ClusterVersion::from_info(&v))
-                    .ok_or_else(|| {
-                        format!(
-                            "GET / answered HTTP {} without a version: {}",
-                            info.status.as_u16(),
-                            crate::delivery::excerpt(&info.body)
-                        )
-                    })?;
-                let api = LifecycleApi::detect(&cluster, &version).await;
-                install(&cluster, &settings.router, &version, api).await
-            });
-            match result {
-                Ok(installed) => {
-                    println!(
-                        "{}",
-                        json!({"written": installed.templates.written,
-                               "unchanged": installed.templates.unchanged,
-                               "policies_written": installed.policies.written,
-                               "policies_unchanged": installed.policies.unchanged,
-                               "lifecycle_unsupported": installed.lifecycle_unsupported})
-                    );
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("templates apply: {e}");
-                    ExitCode::FAILURE
-                }
-            }
-        }
-        (Some("apply"), None) => {
-            eprintln!("templates apply needs --endpoint URL\n{USAGE}");
-            ExitCode::from(2)
-        }
-        _ => {
-            eprintln!("{USAGE}");
-            ExitCode::from(2)
+        Err(e) => {
+            eprintln!("templates apply: {e}");
+            ExitCode::FAILURE
         }
     }
 }

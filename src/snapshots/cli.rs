@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use clap::{Parser, Subcommand};
 use http::Method;
+use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::{RepositorySettings, Restore, Snapshots};
@@ -15,39 +17,183 @@ use crate::client::Cluster;
 use crate::config::Settings;
 use crate::templates::ClusterVersion;
 
-pub const USAGE: &str = "usage: snapshot-manager ACTION --endpoint URL --repository NAME [options]
-  register --bucket B --region R --role-arn ARN [--base-path P] [--server-side-encryption]
-           [--canned-acl A] [--storage-class C] [--max-snapshot-bytes-per-sec X] [--max-restore-bytes-per-sec X]
-  create   --prefix P [--indices I] [--include-global-state]
-  prune    --prefix P --older-than <N><s|m|h|d|w|M|y> [--keep-min N] [--dry-run]
-  restore  (--snapshot NAME | --prefix P) [--indices I] [--rename-pattern RE --rename-replacement R
-           | --close-existing] [--include-global-state]
-  list
-  delete-indices --prefix P[,P...] --older-than <N><d|w|M|y> [--date daily|weekly|monthly]
-           [--require-snapshot --repository NAME] [--dry-run]   (no --repository needed without
-           --require-snapshot; deletes only indices named <prefix><date>)
-ES_ENDPOINT and SNAPSHOT_REPOSITORY stand in for --endpoint and --repository; ES_AUTH and the
-AWS_* variables authenticate as for logs-forwarder.";
+/// The command line; each action's options are the keys of the scheduled
+/// event's payload (`older-than` or `older_than`).
+#[derive(Debug, Parser)]
+#[command(
+    name = "snapshot-manager",
+    version,
+    about = "Manual snapshots of an OpenSearch / Elasticsearch cluster in S3",
+    long_about = "Manual snapshots of an OpenSearch / Elasticsearch cluster in S3: register the \
+        repository, create, prune by prefix and age, restore, list, and delete old indices \
+        once they are snapshotted. With AWS_LAMBDA_RUNTIME_API set (in Lambda) the scheduled \
+        event's payload ({\"action\":\"prune\",\"prefix\":\"nightly\",\"older_than\":\"30d\"}) \
+        selects the action.",
+    after_help = ENV_HELP
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub action: Action,
+}
+
+const ENV_HELP: &str = "\
+Environment: ES_ENDPOINT, SNAPSHOT_REPOSITORY, SNAPSHOT_BUCKET, SNAPSHOT_ROLE_ARN stand in for
+the options; ES_AUTH, ES_SERVICE, ES_USERNAME, ES_PASSWORD, ES_SECRET_ARN, ES_CA_BUNDLE and the
+AWS credentials (found as the AWS CLI finds them) authenticate as for logs-forwarder.";
+
+#[derive(Debug, Subcommand, Serialize)]
+#[serde(tag = "action", rename_all = "kebab-case")]
+pub enum Action {
+    /// Register the S3 bucket as the snapshot repository.
+    Register(Register),
+    /// Take a snapshot named PREFIX-<time>.
+    Create(Create),
+    /// Delete snapshots of a prefix older than an age, keeping the newest.
+    Prune(Prune),
+    /// Restore a snapshot (by name, or the newest of a prefix).
+    Restore(RestoreArgs),
+    /// List the repository's snapshots.
+    List(Common),
+    /// Delete indices named <prefix><date> older than an age.
+    DeleteIndices(DeleteIndices),
+}
+
+#[derive(Debug, clap::Args, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct Common {
+    /// The cluster.
+    #[arg(long, value_name = "URL", env = "ES_ENDPOINT")]
+    endpoint: Option<String>,
+    /// The snapshot repository's name.
+    #[arg(long, value_name = "NAME", env = "SNAPSHOT_REPOSITORY")]
+    repository: Option<String>,
+}
+
+#[derive(Debug, clap::Args, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct Register {
+    #[command(flatten)]
+    #[serde(flatten)]
+    common: Common,
+    #[arg(long, value_name = "BUCKET", env = "SNAPSHOT_BUCKET")]
+    bucket: Option<String>,
+    #[arg(long, value_name = "REGION", env = "AWS_REGION")]
+    region: Option<String>,
+    /// The role the cluster assumes to write the bucket.
+    #[arg(long, value_name = "ARN", env = "SNAPSHOT_ROLE_ARN")]
+    role_arn: Option<String>,
+    #[arg(long, value_name = "PATH")]
+    base_path: Option<String>,
+    #[arg(long)]
+    server_side_encryption: bool,
+    #[arg(long, value_name = "ACL")]
+    canned_acl: Option<String>,
+    #[arg(long, value_name = "CLASS")]
+    storage_class: Option<String>,
+    #[arg(long, value_name = "RATE")]
+    max_snapshot_bytes_per_sec: Option<String>,
+    #[arg(long, value_name = "RATE")]
+    max_restore_bytes_per_sec: Option<String>,
+}
+
+#[derive(Debug, clap::Args, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct Create {
+    #[command(flatten)]
+    #[serde(flatten)]
+    common: Common,
+    #[arg(long, value_name = "PREFIX")]
+    prefix: String,
+    /// Index patterns, comma-separated (default: all).
+    #[arg(long, value_name = "INDICES")]
+    indices: Option<String>,
+    #[arg(long)]
+    include_global_state: bool,
+}
+
+#[derive(Debug, clap::Args, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct Prune {
+    #[command(flatten)]
+    #[serde(flatten)]
+    common: Common,
+    #[arg(long, value_name = "PREFIX")]
+    prefix: String,
+    /// <N><s|m|h|d|w|M|y>, such as 30d.
+    #[arg(long, value_name = "AGE")]
+    older_than: String,
+    /// Snapshots of the prefix always kept, however old.
+    #[arg(long, value_name = "N")]
+    keep_min: Option<u32>,
+    #[arg(long)]
+    dry_run: bool,
+}
+
+#[derive(Debug, clap::Args, Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[command(group(clap::ArgGroup::new("which").required(true).args(["snapshot", "prefix"])))]
+pub struct RestoreArgs {
+    #[command(flatten)]
+    #[serde(flatten)]
+    common: Common,
+    #[arg(long, value_name = "NAME")]
+    snapshot: Option<String>,
+    /// Restore the newest snapshot of this prefix.
+    #[arg(long, value_name = "PREFIX")]
+    prefix: Option<String>,
+    #[arg(long, value_name = "INDICES")]
+    indices: Option<String>,
+    #[arg(
+        long,
+        value_name = "REGEX",
+        requires = "rename_replacement",
+        conflicts_with = "close_existing"
+    )]
+    rename_pattern: Option<String>,
+    #[arg(long, value_name = "REPLACEMENT", requires = "rename_pattern")]
+    rename_replacement: Option<String>,
+    /// Close the indices the snapshot holds before restoring them.
+    #[arg(long)]
+    close_existing: bool,
+    #[arg(long)]
+    include_global_state: bool,
+}
+
+#[derive(Debug, clap::Args, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct DeleteIndices {
+    #[command(flatten)]
+    #[serde(flatten)]
+    common: Common,
+    /// Index name prefixes, comma-separated.
+    #[arg(long, value_name = "PREFIX[,PREFIX...]")]
+    prefix: String,
+    /// <N><d|w|M|y>, such as 90d.
+    #[arg(long, value_name = "AGE")]
+    older_than: String,
+    /// How the date in the index names is written.
+    #[arg(long, value_name = "daily|weekly|monthly")]
+    date: Option<String>,
+    /// Delete only indices a successful snapshot of the repository holds.
+    #[arg(long)]
+    require_snapshot: bool,
+    #[arg(long)]
+    dry_run: bool,
+}
 
 /// Options by name (`older-than`), flags as `"true"`.
 pub type Args = BTreeMap<String, String>;
 
-/// Parses `--name value` pairs and `--flag`s.
-pub fn parse_args(args: &[String]) -> Result<(String, Args), String> {
-    let mut it = args.iter().peekable();
-    let action = it.next().ok_or("no ACTION given")?.clone();
-    let mut out = Args::new();
-    while let Some(arg) = it.next() {
-        let name = arg
-            .strip_prefix("--")
-            .ok_or_else(|| format!("unexpected argument {arg:?}"))?;
-        let value = match it.peek() {
-            Some(next) if !next.starts_with("--") => it.next().cloned().unwrap_or_default(),
-            _ => "true".to_owned(),
-        };
-        out.insert(name.to_owned(), value);
+impl Action {
+    /// The action's name and options, as a scheduled event's payload gives
+    /// them (options not given left out).
+    pub fn into_args(self) -> Result<(String, Args), String> {
+        let mut value = serde_json::to_value(&self).map_err(|e| e.to_string())?;
+        if let Some(object) = value.as_object_mut() {
+            object.retain(|_, v| !v.is_null() && *v != Value::Bool(false));
+        }
+        from_payload(&value)
     }
-    Ok((action, out))
 }
 
 /// The action and arguments of a scheduled event's payload.
@@ -238,29 +384,25 @@ fn settings_with_endpoint(endpoint: Option<String>) -> Result<Settings, String> 
 }
 
 /// The command line.
-pub fn main(args: &[String]) -> ExitCode {
+pub fn main(cli: Cli) -> ExitCode {
     crate::logging::init(false, "warn");
-    let (action, args) = match parse_args(args) {
+    let (action, args) = match cli.action.into_args() {
         Ok(parsed) => parsed,
         Err(e) => {
-            eprintln!("{e}\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    if action == "--help" || action == "help" {
-        println!("{USAGE}");
-        return ExitCode::SUCCESS;
-    }
-    let settings = match settings_with_endpoint(args.get("endpoint").cloned()) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("{e}");
+            eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     };
     let runtime = match crate::cli::runtime(false) {
         Ok(rt) => rt,
         Err(code) => return code,
+    };
+    let settings = match crate::cli::settings(&runtime, args.get("endpoint").cloned(), false) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("configuration: {e}");
+            return ExitCode::from(2);
+        }
     };
     // A command line has Lambda's longest time.
     let deadline = Instant::now() + Duration::from_secs(900);
@@ -317,7 +459,10 @@ mod tests {
 
     #[test]
     fn command_lines_and_payloads_give_the_same_arguments() {
-        let cli: Vec<String> = [
+        let parse = |args: &[&str]| {
+            Cli::try_parse_from(std::iter::once("snapshot-manager").chain(args.iter().copied()))
+        };
+        let cli = parse(&[
             "prune",
             "--prefix",
             "nightly",
@@ -326,19 +471,38 @@ mod tests {
             "--keep-min",
             "3",
             "--dry-run",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        let (action, from_cli) = parse_args(&cli).expect("cli");
+        ])
+        .expect("cli");
+        let (action, from_cli) = cli.action.into_args().expect("arguments");
         let (payload_action, from_event) = from_payload(&json!({
             "action": "prune", "prefix": "nightly", "older_than": "30d", "keep_min": 3, "dry_run": true
         }))
         .expect("payload");
         assert_eq!(action, payload_action);
         assert_eq!(from_cli, from_event);
+        let (action, args) = parse(&["delete-indices", "--prefix", "a-,b-", "--older-than", "90d"])
+            .expect("cli")
+            .action
+            .into_args()
+            .expect("arguments");
+        assert_eq!(action, "delete-indices");
+        assert!(
+            !args.contains_key("dry-run"),
+            "flags not given are left out"
+        );
         assert!(from_payload(&json!({"prefix": "x"})).is_err());
         assert!(from_payload(&json!({"action": "list", "x": [1]})).is_err());
-        assert!(parse_args(&["list".to_string(), "stray".to_string()]).is_err());
+        for bad in [
+            &["list", "stray"][..],
+            &["prune", "--prefix", "x"],
+            &["restore", "--close-existing"],
+            &["restore", "--snapshot", "s", "--rename-pattern", "a"],
+            &["frobnicate"],
+        ] {
+            let err = parse(bad).expect_err("usage error");
+            assert_eq!(err.exit_code(), 2, "{bad:?}");
+        }
+        use clap::CommandFactory as _;
+        Cli::command().debug_assert();
     }
 }
