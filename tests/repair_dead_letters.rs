@@ -190,13 +190,38 @@ fn dead_letters_to_s3_replay_once_fixed() {
     check_records(records, dead);
 
     fix(&osmem);
-    let file = std::env::temp_dir().join(format!("lf-dlq-s3-{}.ndjson", std::process::id()));
-    std::fs::write(&file, records).expect("write");
-    let again = run(&osmem, &path_str(&file), &base_env());
-    let _ = std::fs::remove_file(&file);
+    // The re-drive reads the dead-letter prefix in S3 itself (issue 30):
+    // each document as it was, to its index under its id.
+    let mut redrive_env = base_env();
+    redrive_env.extend([
+        ("AWS_ENDPOINT_URL_S3", moto.url.clone()),
+        ("AWS_REGION", "us-east-1".to_owned()),
+        ("AWS_ACCESS_KEY_ID", "testing".to_owned()),
+        ("AWS_SECRET_ACCESS_KEY", "testing".to_owned()),
+    ]);
+    let again = run(&osmem, "s3://dead-letters/forwarder/", &redrive_env);
     assert!(again.success, "{}", again.stderr);
-    assert_eq!(again.summary["indexed"].as_u64(), Some(dead));
+    assert_eq!(
+        again.summary["indexed"].as_u64(),
+        Some(dead),
+        "{}",
+        again.summary
+    );
+    assert_eq!(again.summary["objects"]["finished"], 1, "{}", again.summary);
     assert_eq!(osmem.count(FLOWS, json!({"match_all": {}})), 30);
+    assert_eq!(
+        osmem.count(FLOWS, json!({"exists": {"field": "@error"}})),
+        0,
+        "originals, not repairs"
+    );
+    // Sent once more, the same ids find them there.
+    let twice = run(&osmem, "s3://dead-letters/forwarder/", &redrive_env);
+    assert_eq!(
+        twice.summary["duplicates"].as_u64(),
+        Some(dead),
+        "{}",
+        twice.summary
+    );
 }
 
 #[test]

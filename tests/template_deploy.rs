@@ -295,6 +295,23 @@ fn common_checks(d: &Deployed, reserved: Option<u64>) {
         s["Condition"]["ArnLike"]["aws:SourceArn"],
         "arn:aws:s3:::org-logs"
     );
+    // Whoever runs `backfill` may list the log bucket and announce objects
+    // to the queue, nothing more; the outputs name the policy and the URL.
+    let backfill = statements(&d.report["managed_policies"]["BackfillPolicy"]);
+    assert_eq!(backfill.len(), 2, "{backfill:?}");
+    assert_eq!(
+        granting(&backfill, "sqs:SendMessage")["Resource"],
+        queue_arn
+    );
+    assert_eq!(
+        granting(&backfill, "s3:ListBucket")["Resource"],
+        "arn:aws:s3:::org-logs"
+    );
+    assert_eq!(
+        d.report["outputs"]["LogObjectsQueueUrl"],
+        d.report["physical"]["LogObjectsQueue"]
+    );
+    assert!(d.report["outputs"]["BackfillPolicyArn"].is_string());
 }
 
 #[test]

@@ -9,6 +9,7 @@
 pub mod delay;
 pub mod lifecycle_standin;
 pub mod proxy;
+pub mod recorder;
 pub mod snapshot_standin;
 
 use std::io::{BufRead, BufReader};
@@ -170,8 +171,14 @@ pub fn replay(args: &[&str], env: &[(&str, &str)]) -> Replay {
 /// [`replay`] in the working directory `dir` (relative paths then name
 /// files as an S3 key would, in `@source`).
 pub fn replay_in(dir: Option<&Path>, args: &[&str], env: &[(&str, &str)]) -> Replay {
+    run_forwarder_in(dir, &[&["replay"], args].concat(), env)
+}
+
+/// `logs-forwarder ARGS` in `dir`, with a clean configuration plus `env`:
+/// no variable of the forwarder's or AWS's from the test's environment.
+pub fn forwarder_command(dir: Option<&Path>, args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_logs-forwarder"));
-    cmd.arg("replay").args(args);
+    cmd.args(args);
     if let Some(dir) = dir {
         cmd.current_dir(dir);
     }
@@ -194,8 +201,21 @@ pub fn replay_in(dir: Option<&Path>, args: &[&str], env: &[(&str, &str)]) -> Rep
             cmd.env_remove(key);
         }
     }
+    // Credentials come from `env` alone: no profile file or instance role
+    // of the machine the tests run on.
+    cmd.env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials")
+        .env("AWS_CONFIG_FILE", "/nonexistent/config")
+        .env("AWS_EC2_METADATA_DISABLED", "true");
     cmd.envs(env.iter().copied());
-    let out = cmd.output().expect("logs-forwarder runs");
+    cmd
+}
+
+/// Runs `logs-forwarder ARGS` (see [`forwarder_command`]) and returns
+/// what it printed, its JSON summary (the last line on stderr) among it.
+pub fn run_forwarder_in(dir: Option<&Path>, args: &[&str], env: &[(&str, &str)]) -> Replay {
+    let out = forwarder_command(dir, args, env)
+        .output()
+        .expect("logs-forwarder runs");
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     let last = stderr.lines().last().unwrap_or("");
     let summary = serde_json::from_str(last)

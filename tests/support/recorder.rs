@@ -1,0 +1,116 @@
+//! A pass-through front for an HTTP/1.1 peer such as `moto_server`: bytes
+//! go both ways unchanged, and each request (method, path, body) is
+//! recorded and may be held back a moment. The fault-injecting `proxy`
+//! re-issues requests and keeps only an answer's status and text, which
+//! S3's binary objects and headers (ETag, x-amz-bucket-region) do not
+//! survive; no off-the-shelf peer here records requests, hence this one.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+use super::proxy::Seen;
+
+/// Which requests to hold back, and for how long.
+pub type Delay = Arc<dyn Fn(&Seen) -> Option<Duration> + Send + Sync>;
+
+pub struct Recorder {
+    pub url: String,
+    seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+impl Recorder {
+    pub fn start(upstream: &str, delay: Option<Delay>) -> Recorder {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let upstream = upstream
+            .strip_prefix("http://")
+            .expect("an http:// upstream")
+            .trim_end_matches('/')
+            .to_owned();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = seen.clone();
+        thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let (upstream, log, delay) = (upstream.clone(), log.clone(), delay.clone());
+                thread::spawn(move || relay(client, &upstream, &log, delay.as_ref()));
+            }
+        });
+        Recorder { url, seen }
+    }
+
+    pub fn requests(&self) -> Vec<Seen> {
+        self.seen.lock().expect("lock").clone()
+    }
+}
+
+fn relay(client: TcpStream, upstream: &str, log: &Mutex<Vec<Seen>>, delay: Option<&Delay>) {
+    let Ok(server) = TcpStream::connect(upstream) else {
+        return;
+    };
+    let (Ok(mut to_client), Ok(mut from_server)) = (client.try_clone(), server.try_clone()) else {
+        return;
+    };
+    // Answers go back as they come, byte for byte.
+    let back = thread::spawn(move || {
+        let _ = std::io::copy(&mut from_server, &mut to_client);
+        let _ = to_client.shutdown(Shutdown::Both);
+    });
+    let mut reader = BufReader::new(client);
+    let mut to_server = server;
+    loop {
+        let mut head = Vec::new();
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            break;
+        }
+        head.extend_from_slice(line.as_bytes());
+        let mut parts = line.split_whitespace();
+        let (method, path) = (
+            parts.next().unwrap_or("").to_owned(),
+            parts.next().unwrap_or("").to_owned(),
+        );
+        let mut headers = Vec::new();
+        loop {
+            let mut h = String::new();
+            if reader.read_line(&mut h).unwrap_or(0) == 0 {
+                return;
+            }
+            head.extend_from_slice(h.as_bytes());
+            let h = h.trim_end();
+            if h.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = h.split_once(':') {
+                headers.push((k.trim().to_owned(), v.trim().to_owned()));
+            }
+        }
+        let len = headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or(0usize);
+        let mut body = vec![0; len];
+        if reader.read_exact(&mut body).is_err() {
+            break;
+        }
+        let seen = Seen {
+            method,
+            path,
+            headers,
+            body_len: len,
+            body: body.clone(),
+        };
+        if let Some(pause) = delay.and_then(|d| d(&seen)) {
+            thread::sleep(pause);
+        }
+        log.lock().expect("lock").push(seen);
+        if to_server.write_all(&head).is_err() || to_server.write_all(&body).is_err() {
+            break;
+        }
+    }
+    let _ = to_server.shutdown(Shutdown::Write);
+    let _ = back.join();
+}
