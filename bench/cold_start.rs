@@ -16,7 +16,8 @@
 //!   (100 records of 100 events).
 //!
 //! It prints medians, and the binary's size (and the arm64 one's, when
-//! `sam build` has made it).
+//! `sam build` has made it). `COLD_START_BINARY` names another binary to
+//! measure the same way.
 
 #[path = "loopback.rs"]
 mod loopback;
@@ -183,7 +184,11 @@ fn ms(d: Duration) -> f64 {
 }
 
 fn main() {
-    let binary = env!("CARGO_BIN_EXE_logs-forwarder");
+    // `COLD_START_BINARY=path` measures another build (an earlier commit's)
+    // against the same stand-ins, for a before / after in one sitting.
+    let binary = std::env::var("COLD_START_BINARY")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_logs-forwarder").to_owned());
+    let binary = binary.as_str();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
