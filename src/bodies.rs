@@ -413,6 +413,10 @@ pub struct ObjectBodies {
     dead_letters: Option<bool>,
 }
 
+/// The largest failure record read whole: Lambda's hold one invocation's
+/// event (1 MB at most) or one stream batch (6 MB of records, in base64).
+const MAX_FAILURE_RECORD: u64 = 64 << 20;
+
 /// Is this (first) record of an object a whole CloudWatch Logs payload?
 /// Then every record of the object is one (Firehose writes nothing else
 /// into such an object).
@@ -471,6 +475,20 @@ impl ObjectBodies {
     pub fn limit_bytes(mut self, limit: Arc<AtomicUsize>) -> Self {
         self.batcher.bytes_limit = Some(limit);
         self
+    }
+
+    /// The whole object, if it is Lambda's failure record of an invocation
+    /// or a stream batch (the dead-letter bucket keeps them beside the dead
+    /// letters) rather than a log: the event inside is to be sent again, as
+    /// `replay` does with such a file. Asked before the first body.
+    pub fn take_failure_record(&mut self) -> Option<std::io::Result<Vec<u8>>> {
+        // A head that cannot be read is reported by the first body.
+        let head = self.records.head().ok()?;
+        if !crate::input::is_failure_record(head) {
+            return None;
+        }
+        self.finished = true;
+        Some(self.records.read_rest(MAX_FAILURE_RECORD))
     }
 
     /// Stops reading at `when`: what was read is sent, and the object is
@@ -690,7 +708,7 @@ fn payload_bodies(
 }
 
 /// `s3://bucket/key`, or the path of a local file.
-fn origin_name(bucket: &str, key: &str) -> String {
+pub fn origin_name(bucket: &str, key: &str) -> String {
     if bucket.is_empty() {
         key.to_owned()
     } else {

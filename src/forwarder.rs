@@ -421,14 +421,24 @@ impl Forwarder {
         let runtime = tokio::runtime::Handle::current();
         let (tx, mut rx) = tokio::sync::mpsc::channel::<(BulkBody, OwnedSemaphorePermit)>(1);
         let stop_at = self.stop_at(deadline);
+        let source = crate::bodies::origin_name(&object.bucket, &object.key);
+        let doc_type_inside = doc_type.clone();
         let reader = tokio::task::spawn_blocking(move || {
-            let source = object.key.clone();
+            let source = crate::bodies::origin_name(&object.bucket, &object.key);
             let mut bodies = match ObjectBodies::new(&settings, doc_type, object) {
                 Ok(bodies) => bodies.stop_at(stop_at).limit_bytes(bytes_limit),
                 Err(e) => {
-                    return (Summary::undecodable(format!("{source}: {e}")), Vec::new());
+                    return (
+                        Summary::undecodable(format!("{source}: {e}")),
+                        Vec::new(),
+                        None,
+                    );
                 }
             };
+            if let Some(record) = bodies.take_failure_record() {
+                let (summary, _) = bodies.into_parts();
+                return (summary, Vec::new(), Some(record));
+            }
             loop {
                 // A closed semaphore never happens: it lives in the forwarder.
                 let Ok(permit) = runtime.block_on(permits.clone().acquire_owned()) else {
@@ -441,22 +451,59 @@ impl Forwarder {
                     break;
                 }
             }
-            bodies.into_parts()
+            let (summary, oversize) = bodies.into_parts();
+            (summary, oversize, None)
         });
         let mut dispatch = Dispatch::new(self, deadline);
         while let Some((body, permit)) = rx.recv().await {
             dispatch.submit(body, Some(permit)).await;
         }
-        let (mut summary, oversize) = match reader.await {
+        let (mut summary, oversize, failure_record) = match reader.await {
             Ok(parts) => parts,
             Err(e) => (
                 Summary::undecodable(format!("reading the object failed: {e}")),
                 Vec::new(),
+                None,
             ),
         };
         summary.merge(dispatch.finish().await);
+        match failure_record {
+            None => {}
+            Some(Ok(record)) => {
+                summary.merge(
+                    Box::pin(self.forward_failure_record(record, doc_type_inside, deadline)).await,
+                );
+            }
+            Some(Err(e)) => {
+                summary.merge(Summary::undecodable(format!(
+                    "{source}: failure record: {e}"
+                )));
+            }
+        }
         for record in oversize {
             self.keep_oversize(&record, &mut summary).await;
+        }
+        summary
+    }
+
+    /// The event inside Lambda's failure record, sent again unit by unit.
+    async fn forward_failure_record(
+        &self,
+        record: Vec<u8>,
+        doc_type: Option<String>,
+        deadline: Instant,
+    ) -> Summary {
+        let units = match crate::input::from_file_bytes(record) {
+            Ok(units) => units,
+            Err(e) => return Summary::undecodable(format!("failure record: {e}")),
+        };
+        let mut summary = Summary::default();
+        for unit in units {
+            let item = unit.item_id.as_deref();
+            summary.merge(
+                self.forward_unit(unit.work, item, &doc_type, deadline)
+                    .await,
+            );
         }
         summary
     }

@@ -119,3 +119,53 @@ fn failure_records_are_re_driven_exactly_once() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The same records where Lambda put them, in the dead-letter bucket (moto
+/// S3): `replay s3://…` recognises each by its content and sends the event
+/// inside, as it does a downloaded file.
+#[test]
+fn failure_records_in_the_bucket_are_re_driven_from_s3() {
+    let (osmem, moto) = (Osmem::start(), support::Moto::start());
+    let dir = support::temp_dir("failure-records-s3");
+    let event = captured_event();
+    let records = dir.join("bucket");
+    let asynchronous = json!({"version": "1.0", "timestamp": "2026-12-05T10:00:00.000Z",
+        "requestContext": context("RetriesExhausted"), "requestPayload": event,
+        "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
+        "responsePayload": {"errorMessage": "not everything was delivered"}});
+    support::write_object(
+        &records,
+        "aws/lambda/async/logs-forwarder/2026/12/05/10/0b5d7f6e-1a2b-4c3d-8e9f-0123456789ab",
+        asynchronous.to_string().as_bytes(),
+    );
+    let uploaded = support::python_json(
+        "s3_history.py",
+        &json!({"endpoint": moto.url, "upload": {"bucket": "dead-letters", "dir": path_str(&records)}}),
+    );
+    assert_eq!(uploaded["objects"], 1);
+    let dry = replay(
+        &["--out", "/dev/null", &fixture("cloudwatch/cloudtrail.json")],
+        &[],
+    );
+    let events = dry.summary["events"].as_u64().expect("events");
+    let env = [
+        ("ES_AUTH", "none"),
+        ("AWS_ENDPOINT_URL_S3", moto.url.as_str()),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+    ];
+    let run = replay(
+        &["--endpoint", &osmem.url, "s3://dead-letters/aws/lambda/"],
+        &env,
+    );
+    let s = &run.summary;
+    assert!(run.success, "{s}\n{}", run.stderr);
+    assert_eq!(
+        (s["events"].as_u64(), s["indexed"].as_u64()),
+        (Some(events), Some(events)),
+        "{s}"
+    );
+    assert_eq!(s["objects"]["finished"], 1, "{s}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -455,3 +455,62 @@ fn backfill_queues_notifications_the_function_indexes_once() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// On a terminal (`script` gives the command one) progress is drawn on
+/// stderr, and taken off before the summary, which stays the last line.
+#[test]
+fn progress_on_a_terminal_then_the_summary_last() {
+    let moto = Moto::start();
+    let dir = support::temp_dir("history-progress");
+    write_history(&dir);
+    bucket(&moto, &dir);
+    let slow: support::recorder::Delay = Arc::new(|seen: &Seen| {
+        (seen.method == "GET" && !seen.path.contains('?')).then_some(Duration::from_millis(40))
+    });
+    let front = Recorder::start(&moto.url, Some(slow));
+    let command = format!(
+        "{} replay --out /dev/null --concurrency 1 --until 2025-11-21 s3://{BUCKET}/",
+        env!("CARGO_BIN_EXE_logs-forwarder")
+    );
+    let env = aws_env(&front.url);
+    let out = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("TERM", "xterm")
+        .output()
+        .expect("script (bsdutils) runs");
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{screen}");
+    assert!(
+        screen.contains(" objects, ") && screen.contains(" read ("),
+        "no progress drawn:\n{screen}"
+    );
+    // What a terminal shows: control sequences (ESC [ ... letter) drawn, not text.
+    let mut shown = String::new();
+    let mut chars = screen.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' && chars.next() == Some('[') {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            shown.push(c);
+        }
+    }
+    let last = shown
+        .split(['\n', '\r'])
+        .map(|l| l.trim_matches(|c: char| c.is_whitespace() || c.is_control()))
+        .rfind(|l| !l.is_empty())
+        .unwrap_or_default();
+    let summary: Value = serde_json::from_str(last).unwrap_or_else(|e| panic!("{e}: {last:?}"));
+    assert!(
+        summary["objects"]["finished"].as_u64() > Some(50),
+        "{summary}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -211,6 +211,24 @@ impl RecordReader {
         self.layout
     }
 
+    /// The start of the object (at least the bytes its layout was told
+    /// from, unless it is shorter), before the first record is read.
+    pub fn head(&mut self) -> io::Result<&[u8]> {
+        debug_assert_eq!(self.position, 0, "asked before the first record");
+        self.input.fill_buf()
+    }
+
+    /// The rest of the object, whole, if it is at most `limit` bytes.
+    pub fn read_rest(&mut self, limit: u64) -> io::Result<Vec<u8>> {
+        let mut rest = Vec::new();
+        (&mut self.input).take(limit + 1).read_to_end(&mut rest)?;
+        self.done = true;
+        if rest.len() as u64 > limit {
+            return Err(io::Error::other(format!("over {limit} bytes")));
+        }
+        Ok(rest)
+    }
+
     /// The next record, or `None` at the end of the object. I/O errors
     /// (a cut connection, corrupt gzip) end the object with an error.
     pub fn next_record(&mut self) -> io::Result<Option<Record<'_>>> {

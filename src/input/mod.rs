@@ -457,12 +457,20 @@ pub fn looks_like_event(head: &[u8]) -> bool {
                 && (find(b"\"invocationId\"")
                     || find(b"\"deliveryStreamArn\"")
                     || find(b"\"requestId\"")))
-            // Lambda's failure record of an invocation or a stream batch.
-            || (find(b"\"requestContext\"")
-                && (find(b"\"requestPayload\"") || find(b"\"KinesisBatchInfo\"")))
+            || is_failure_record(head)
             || find(b"\"detail-type\"")
             || find(b"\"s3:TestEvent\"")
             || event_source_is_aws(head))
+}
+
+/// Is this the start of Lambda's failure record of an invocation or a
+/// stream batch (what an on-failure destination keeps, in the dead-letter
+/// bucket): the event it failed on is inside, to be sent again.
+pub fn is_failure_record(head: &[u8]) -> bool {
+    let find = |needle: &[u8]| memchr::memmem::find(head, needle).is_some();
+    head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+        && find(b"\"requestContext\"")
+        && (find(b"\"requestPayload\"") || find(b"\"KinesisBatchInfo\""))
 }
 
 /// Does the first `eventSource` / `EventSource` member name an AWS event
