@@ -553,7 +553,9 @@ impl ObjectBodies {
                     break;
                 }
             };
-            if *dead_letters.get_or_insert_with(|| is_dead_letter(&record.text)) {
+            if *dead_letters
+                .get_or_insert_with(|| crate::dead_letter::is_record(record.text.as_bytes()))
+            {
                 let line = record.text.as_bytes();
                 let full = push_dead_letter(
                     &mut batcher.encoder,
@@ -731,15 +733,6 @@ pub fn dead_letter_bodies(
     }
     bodies.extend(encoder.finish());
     (bodies, summary)
-}
-
-/// Is this the first record of a dead-letter file? Then the object or file
-/// is sent again, document by document, rather than indexed as a log.
-pub fn is_dead_letter(record: &str) -> bool {
-    let marker = concat!("\"", "logs_forwarder_dead_letter", "\":1");
-    debug_assert_eq!(&marker[1..marker.len() - 3], crate::dead_letter::MARKER);
-    record.trim_ascii_start().starts_with('{')
-        && memchr::memmem::find(record.as_bytes(), marker.as_bytes()).is_some()
 }
 
 /// One record of a dead-letter file (line `n`, from 0) into `encoder`: its

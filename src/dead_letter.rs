@@ -28,6 +28,16 @@ use crate::spill::Spilled;
 /// The key every dead-letter record carries (and replay recognises).
 pub const MARKER: &str = "logs_forwarder_dead_letter";
 
+/// Is `line` (a file's or object's first) a dead-letter record? Then the
+/// file is sent again record by record rather than indexed as a log. The
+/// marker is looked for anywhere in the line: keys are written sorted, so
+/// a large document comes before it.
+pub fn is_record(line: &[u8]) -> bool {
+    const QUOTED: &str = concat!("\"", "logs_forwarder_dead_letter", "\":1");
+    line.trim_ascii_start().starts_with(b"{")
+        && memchr::memmem::find(line, QUOTED.as_bytes()).is_some()
+}
+
 /// Where dead letters go.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Destination {
@@ -259,6 +269,19 @@ fn dated_key(prefix: &str, now_ms: i64, name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn records_are_told_by_their_marker_wherever_it_is() {
+        let letter = encode_raw("bad gzip", b"x", 0);
+        assert!(is_record(&letter));
+        let big = format!(
+            "{{\"action\":\"create\",\"document\":{{\"m\":\"{}\"}},\"{MARKER}\":1}}",
+            "a".repeat(100_000)
+        );
+        assert!(is_record(big.as_bytes()));
+        assert!(!is_record(b"{\"logs_forwarder_dead_letter\":0}"));
+        assert!(!is_record(b"text \"logs_forwarder_dead_letter\":1"));
+    }
 
     #[test]
     fn destinations_are_validated() {

@@ -422,10 +422,10 @@ impl Forwarder {
         let (tx, mut rx) = tokio::sync::mpsc::channel::<(BulkBody, OwnedSemaphorePermit)>(1);
         let stop_at = self.stop_at(deadline);
         let source = crate::bodies::origin_name(&object.bucket, &object.key);
-        let doc_type_inside = doc_type.clone();
+        let (source_inside, doc_type_inside) = (source.clone(), doc_type.clone());
         let reader = tokio::task::spawn_blocking(move || {
-            let source = crate::bodies::origin_name(&object.bucket, &object.key);
-            let mut bodies = match ObjectBodies::new(&settings, doc_type, object) {
+            let source = source_inside;
+            let mut bodies = match ObjectBodies::new(&settings, doc_type_inside, object) {
                 Ok(bodies) => bodies.stop_at(stop_at).limit_bytes(bytes_limit),
                 Err(e) => {
                     return (
@@ -470,9 +470,8 @@ impl Forwarder {
         match failure_record {
             None => {}
             Some(Ok(record)) => {
-                summary.merge(
-                    Box::pin(self.forward_failure_record(record, doc_type_inside, deadline)).await,
-                );
+                let inside = self.forward_failure_record(record, doc_type, deadline);
+                summary.merge(Box::pin(inside).await);
             }
             Some(Err(e)) => {
                 summary.merge(Summary::undecodable(format!(

@@ -514,3 +514,124 @@ fn progress_on_a_terminal_then_the_summary_last() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// SQS throttles, fails on its side, and refuses one message as the
+/// sender's fault (the front answers those requests in moto's place: moto
+/// does neither on demand). Throttled and failed entries are sent again,
+/// nothing twice; the refused object is reported, left out of the
+/// checkpoint, and queued by the next run.
+#[test]
+fn backfill_retries_what_sqs_throttles_and_reports_what_it_refuses() {
+    let moto = Moto::start();
+    let dir = support::temp_dir("history-backfill-faults");
+    let objects = write_history(&dir);
+    bucket(&moto, &dir);
+    let queue = python_json(
+        "s3_history.py",
+        &json!({"endpoint": moto.url, "queue": "objects"}),
+    );
+    let queue_url = queue["url"].as_str().expect("url").to_owned();
+    let selected: Vec<&Object> = objects
+        .iter()
+        .filter(|o| o.key.starts_with("AWSLogs/") && o.day == Some(23))
+        .collect();
+    let refused = selected[3].key.clone();
+    let poison = logs_forwarder::percent::encode(&refused, b"/");
+    let answer: support::recorder::Answer = Arc::new(move |n, seen: &Seen| {
+        let body = String::from_utf8_lossy(&seen.body);
+        match n {
+            0 => Some((
+                400,
+                r#"{"__type":"com.amazonaws.sqs#ThrottlingException","message":"Rate exceeded"}"#
+                    .to_owned(),
+            )),
+            1 => Some((
+                500,
+                r#"{"__type":"com.amazonaws.sqs#InternalError","message":"try again"}"#.to_owned(),
+            )),
+            _ if body.contains(&poison) => {
+                let request: Value = serde_json::from_str(&body).expect("JSON request");
+                let failed: Vec<Value> = request["Entries"].as_array().expect("entries").iter().map(|e| {
+                    let id = e["Id"].clone();
+                    if e["MessageBody"].as_str().is_some_and(|b| b.contains(&poison)) {
+                        json!({"Id": id, "SenderFault": true, "Code": "InvalidMessageContents", "Message": "no"})
+                    } else {
+                        json!({"Id": id, "SenderFault": false, "Code": "InternalError", "Message": "again"})
+                    }
+                }).collect();
+                Some((200, json!({"Successful": [], "Failed": failed}).to_string()))
+            }
+            _ => None,
+        }
+    });
+    let front = Recorder::answering(&moto.url, answer);
+    let mut env = aws_env(&moto.url);
+    env.push(("AWS_ENDPOINT_URL_SQS", front.url.clone()));
+    let checkpoint = dir.join("faults.checkpoint");
+    let source = format!("s3://{BUCKET}/AWSLogs/");
+    let args = [
+        "backfill",
+        "--queue",
+        &queue_url,
+        "--since",
+        "2025-11-23",
+        "--until",
+        "2025-11-23",
+        "--concurrency",
+        "1",
+        "--checkpoint",
+        &path_str(&checkpoint),
+        &source,
+    ];
+    let first = run(&args, &env);
+    let s = &first.summary;
+    assert!(!first.success, "one object was not queued: {s}");
+    assert_eq!(
+        (s["objects_queued"].as_u64(), s["failed"].as_u64()),
+        (Some(selected.len() as u64 - 1), Some(1)),
+        "{s}"
+    );
+    assert!(s["retried"].as_u64() >= Some(3), "{s}");
+    assert!(
+        s["errors"].to_string().contains("InvalidMessageContents"),
+        "{s}"
+    );
+    let drained = python_json(
+        "s3_history.py",
+        &json!({"endpoint": moto.url, "drain": "objects"}),
+    );
+    let keys: Vec<String> = drained["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .flat_map(|e| e["Records"].as_array().cloned().unwrap_or_default())
+        .map(|r| {
+            let body: Value =
+                serde_json::from_str(r["body"].as_str().expect("body")).expect("notification");
+            logs_forwarder::percent::decode_form(
+                body["Records"][0]["s3"]["object"]["key"]
+                    .as_str()
+                    .expect("key"),
+            )
+        })
+        .collect();
+    let unique: BTreeSet<&String> = keys.iter().collect();
+    assert_eq!(unique.len(), keys.len(), "a message sent twice");
+    assert_eq!(keys.len(), selected.len() - 1);
+    assert!(!keys.contains(&refused));
+    assert!(checkpoint_lines(&checkpoint)
+        .iter()
+        .all(|l| l["key"] != refused.as_str()));
+
+    // The next run, SQS willing, queues the one left.
+    let again = run(
+        &args,
+        &aws_env(&moto.url)
+            .into_iter()
+            .chain([("AWS_ENDPOINT_URL_SQS", moto.url.clone())])
+            .collect::<Vec<_>>(),
+    );
+    assert!(again.success, "{}", again.summary);
+    assert_eq!(again.summary["objects_queued"], 1, "{}", again.summary);
+    let _ = std::fs::remove_dir_all(&dir);
+}

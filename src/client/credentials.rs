@@ -495,4 +495,71 @@ mod tests {
         assert_eq!(found.source, "container credentials endpoint");
         let _ = std::fs::remove_dir_all(dir);
     }
+
+    /// The EC2 instance metadata service (IMDSv2): a token first, then the
+    /// role's name, its credentials and the region, each asked with the
+    /// token. No IMDS can run off EC2, so a listener answers as the EC2
+    /// documentation shows, one connection per request.
+    #[test]
+    fn instance_role_through_imdsv2() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let server = std::thread::spawn(move || {
+            let mut seen = Vec::new();
+            for _ in 0..4 {
+                let (mut stream, _) = listener.accept().expect("accept");
+                let mut request = vec![0u8; 4096];
+                let n = stream.read(&mut request).expect("read");
+                let request = String::from_utf8_lossy(&request[..n]).into_owned();
+                let line = request.lines().next().unwrap_or_default().to_owned();
+                let has_token = request
+                    .to_ascii_lowercase()
+                    .contains("x-aws-ec2-metadata-token: tok");
+                let body = match line.split_whitespace().take(2).collect::<Vec<_>>()[..] {
+                    ["PUT", "/latest/api/token"] => "tok",
+                    ["GET", "/latest/meta-data/iam/security-credentials/"] if has_token => {
+                        "forwarder-backfill\n"
+                    }
+                    ["GET", "/latest/meta-data/iam/security-credentials/forwarder-backfill"]
+                        if has_token =>
+                    {
+                        r#"{"Code":"Success","Type":"AWS-HMAC","AccessKeyId":"ASIAIMDS","SecretAccessKey":"s","Token":"ti","Expiration":"2026-12-06T12:00:00Z"}"#
+                    }
+                    ["GET", "/latest/meta-data/placement/region"] if has_token => "eu-central-1",
+                    _ => "",
+                };
+                let status = if body.is_empty() {
+                    "401 Unauthorized"
+                } else {
+                    "200 OK"
+                };
+                write!(
+                    stream,
+                    "HTTP/1.1 {status}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                )
+                .expect("answer");
+                seen.push(line);
+            }
+            seen
+        });
+        let (dir, credentials, config) = files("", "");
+        let found = find_with(&[
+            (
+                "AWS_SHARED_CREDENTIALS_FILE",
+                credentials.to_str().expect("utf-8"),
+            ),
+            ("AWS_CONFIG_FILE", config.to_str().expect("utf-8")),
+            ("AWS_EC2_METADATA_SERVICE_ENDPOINT", &url),
+        ])
+        .expect("instance credentials");
+        let seen = server.join().expect("served");
+        assert_eq!(seen.len(), 4, "{seen:?}");
+        assert_eq!(found.source, "instance profile");
+        assert_eq!(found.region.as_deref(), Some("eu-central-1"));
+        let credentials = found.credentials.expect("found");
+        assert_eq!(credentials.access_key_id, "ASIAIMDS");
+        assert_eq!(credentials.session_token.as_deref(), Some("ti"));
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }

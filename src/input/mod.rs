@@ -404,8 +404,7 @@ pub fn from_file(path: &Path) -> std::io::Result<Vec<Unit>> {
         };
     }
     let first_line = memchr::memchr(b'\n', &head).map_or(&head[..], |p| &head[..p]);
-    let marker = format!("\"{}\":1", crate::dead_letter::MARKER);
-    if memchr::memmem::find(first_line, marker.as_bytes()).is_some() {
+    if crate::dead_letter::is_record(first_line) {
         let mut bytes = head;
         body.read_to_end(&mut bytes)?;
         return Ok(vec![Unit {

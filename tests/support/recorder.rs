@@ -16,6 +16,10 @@ use super::proxy::Seen;
 /// Which requests to hold back, and for how long.
 pub type Delay = Arc<dyn Fn(&Seen) -> Option<Duration> + Send + Sync>;
 
+/// Which requests (numbered from 0) to answer here instead of the peer, and
+/// how: a status and a JSON body (throttling, a partial failure).
+pub type Answer = Arc<dyn Fn(usize, &Seen) -> Option<(u16, String)> + Send + Sync>;
+
 pub struct Recorder {
     pub url: String,
     seen: Arc<Mutex<Vec<Seen>>>,
@@ -23,6 +27,15 @@ pub struct Recorder {
 
 impl Recorder {
     pub fn start(upstream: &str, delay: Option<Delay>) -> Recorder {
+        Recorder::with(upstream, delay, None)
+    }
+
+    /// A front that answers some requests itself.
+    pub fn answering(upstream: &str, answer: Answer) -> Recorder {
+        Recorder::with(upstream, None, Some(answer))
+    }
+
+    fn with(upstream: &str, delay: Option<Delay>, answer: Option<Answer>) -> Recorder {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let url = format!("http://{}", listener.local_addr().expect("addr"));
         let upstream = upstream
@@ -34,8 +47,11 @@ impl Recorder {
         let log = seen.clone();
         thread::spawn(move || {
             for client in listener.incoming().flatten() {
-                let (upstream, log, delay) = (upstream.clone(), log.clone(), delay.clone());
-                thread::spawn(move || relay(client, &upstream, &log, delay.as_ref()));
+                let (upstream, log) = (upstream.clone(), log.clone());
+                let (delay, answer) = (delay.clone(), answer.clone());
+                thread::spawn(move || {
+                    relay(client, &upstream, &log, delay.as_ref(), answer.as_ref())
+                });
             }
         });
         Recorder { url, seen }
@@ -46,11 +62,19 @@ impl Recorder {
     }
 }
 
-fn relay(client: TcpStream, upstream: &str, log: &Mutex<Vec<Seen>>, delay: Option<&Delay>) {
+fn relay(
+    client: TcpStream,
+    upstream: &str,
+    log: &Mutex<Vec<Seen>>,
+    delay: Option<&Delay>,
+    answer: Option<&Answer>,
+) {
     let Ok(server) = TcpStream::connect(upstream) else {
         return;
     };
-    let (Ok(mut to_client), Ok(mut from_server)) = (client.try_clone(), server.try_clone()) else {
+    let (Ok(mut to_client), Ok(mut from_server), Ok(mut answers)) =
+        (client.try_clone(), server.try_clone(), client.try_clone())
+    else {
         return;
     };
     // Answers go back as they come, byte for byte.
@@ -106,7 +130,23 @@ fn relay(client: TcpStream, upstream: &str, log: &Mutex<Vec<Seen>>, delay: Optio
         if let Some(pause) = delay.and_then(|d| d(&seen)) {
             thread::sleep(pause);
         }
-        log.lock().expect("lock").push(seen);
+        let n = {
+            let mut log = log.lock().expect("lock");
+            log.push(seen.clone());
+            log.len() - 1
+        };
+        // The client waits for each answer before its next request on a
+        // connection, so an answer written here never crosses the peer's.
+        if let Some((status, text)) = answer.and_then(|a| a(n, &seen)) {
+            let reply = format!(
+                "HTTP/1.1 {status} X\r\ncontent-type: application/x-amz-json-1.0\r\ncontent-length: {}\r\n\r\n{text}",
+                text.len()
+            );
+            if answers.write_all(reply.as_bytes()).is_err() {
+                break;
+            }
+            continue;
+        }
         if to_server.write_all(&head).is_err() || to_server.write_all(&body).is_err() {
             break;
         }
