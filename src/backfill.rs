@@ -72,14 +72,16 @@ pub fn main(args: BackfillArgs) -> ExitCode {
         Err(e) => return fail(e.to_string()),
     };
     let progress = Progress::on_stderr("queued");
-    let (queued, objects) = runtime.block_on(crate::history::run(
-        &s3,
-        &args.sources,
-        &selection,
-        &checkpoint,
+    let plan = crate::history::Plan {
+        s3: &s3,
+        sources: &args.sources,
+        selection: &selection,
+        checkpoint: &checkpoint,
         concurrency,
+        progress: &progress,
+    };
+    let (queued, objects) = runtime.block_on(plan.run(
         MAX_BATCH,
-        &progress,
         |batch| announce::queue(&sqs, &region, batch),
         Queued::merge,
     ));

@@ -27,22 +27,21 @@ const OBJECT_DEADLINE: Duration = Duration::from_secs(24 * 3600);
 
 pub fn main(args: ReplayArgs) -> ExitCode {
     crate::logging::init(false, "warn");
-    let mut files = Vec::new();
-    let mut prefixes = Vec::new();
-    for input in &args.inputs {
-        if input.starts_with("s3://") {
-            match input.parse::<S3Url>() {
-                Ok(url) => prefixes.push(url),
-                Err(e) => return usage(&e),
-            }
-        } else {
-            files.push(PathBuf::from(input));
-        }
-    }
+    let (files, prefixes) = match split_inputs(&args.inputs) {
+        Ok(split) => split,
+        Err(e) => return usage(&e),
+    };
     let selection = match args.history.selection() {
         Ok(s) => s,
         Err(e) => return usage(&e),
     };
+    let selects = selection != Selection::default() || args.history.checkpoint.is_some();
+    if selects && prefixes.is_empty() {
+        return usage(
+            "--since, --until, --include, --exclude and --checkpoint select objects under \
+             s3:// prefixes, and none was given",
+        );
+    }
     let runtime = match crate::cli::runtime(true) {
         Ok(rt) => rt,
         Err(code) => return code,
@@ -117,6 +116,20 @@ pub fn main(args: ReplayArgs) -> ExitCode {
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// Local files and directories, and `s3://` prefixes.
+fn split_inputs(inputs: &[String]) -> Result<(Vec<PathBuf>, Vec<S3Url>), String> {
+    let mut files = Vec::new();
+    let mut prefixes = Vec::new();
+    for input in inputs {
+        if input.starts_with("s3://") {
+            prefixes.push(input.parse()?);
+        } else {
+            files.push(PathBuf::from(input));
+        }
+    }
+    Ok((files, prefixes))
 }
 
 fn usage(error: &str) -> ExitCode {
@@ -222,18 +235,15 @@ pub async fn replay_objects(
             events,
         }
     };
-    history::run(
+    let plan = history::Plan {
         s3,
-        prefixes,
+        sources: prefixes,
         selection,
         checkpoint,
         concurrency,
-        1,
-        &progress,
-        work,
-        Summary::merge,
-    )
-    .await
+        progress: &progress,
+    };
+    plan.run(1, work, Summary::merge).await
 }
 
 fn read_units(file: &Path) -> Result<Vec<input::Unit>, String> {

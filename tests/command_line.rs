@@ -155,6 +155,10 @@ fn usage_errors_name_the_argument_and_exit_2() {
         (&["replay", "s3://evil.com:443/x"], "bucket name"),
         (&["backfill", "--queue", "q", "logs/"], "s3://"),
         (
+            &["replay", "--since", "90d", "tests/fixtures/cloudwatch"],
+            "s3:// prefixes",
+        ),
+        (
             &["templates", "show", "--cluster", "oracle-19"],
             "--cluster",
         ),

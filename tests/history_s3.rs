@@ -327,6 +327,18 @@ fn since_until_and_patterns_select_exactly_the_expected_keys() {
         read,
         expect(&|o| o.key.contains("CloudTrail") && o.day == Some(23))
     );
+
+    // A listing S3 refuses is an error that names it, and the run fails.
+    let missing = run(
+        &["replay", "--out", "/dev/null", "s3://no-such-bucket/x/"],
+        &aws_env(&moto.url),
+    );
+    assert!(!missing.success);
+    let errors = missing.summary["objects"]["errors"].to_string();
+    assert!(
+        errors.contains("s3://no-such-bucket/x/") && errors.contains("NoSuchBucket"),
+        "{errors}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -52,11 +52,14 @@ pub struct Listed {
     pub already_done: u64,
     /// ListObjectsV2 requests made.
     pub requests: u64,
+    /// Why the listing stopped early, if it did (what it found before
+    /// was worked on all the same).
+    pub error: Option<String>,
 }
 
 /// Lists every object of `url` the selection takes and the checkpoint does
-/// not name, in key order, into `tx`; `seen` is told of each. Stops early,
-/// without error, if the receiver went away.
+/// not name, in key order, into `tx`; `seen` is told of each. Stops early
+/// if the receiver went away, or at an error (in [`Listed::error`]).
 pub async fn list(
     s3: &S3Client,
     url: &S3Url,
@@ -64,9 +67,24 @@ pub async fn list(
     checkpoint: &Checkpoint,
     tx: &mpsc::Sender<S3Location>,
     seen: &(dyn Fn(&S3Location) + Sync),
-) -> Result<Listed, S3Error> {
-    let region = s3.bucket_region(&url.bucket).await;
+) -> Listed {
     let mut listed = Listed::default();
+    if let Err(e) = walk(s3, url, selection, checkpoint, tx, seen, &mut listed).await {
+        listed.error = Some(format!("listing {url}: {e}"));
+    }
+    listed
+}
+
+async fn walk(
+    s3: &S3Client,
+    url: &S3Url,
+    selection: &Selection,
+    checkpoint: &Checkpoint,
+    tx: &mpsc::Sender<S3Location>,
+    seen: &(dyn Fn(&S3Location) + Sync),
+    listed: &mut Listed,
+) -> Result<(), S3Error> {
+    let region = s3.bucket_region(&url.bucket).await;
     // Folders still to list, the next on top; `true` lists level by level.
     let mut folders = vec![(url.prefix.clone(), selection.has_days())];
     while let Some((prefix, by_level)) = folders.pop() {
@@ -102,7 +120,7 @@ pub async fn list(
                 object.region.clone_from(&region);
                 seen(&object);
                 if tx.send(object).await.is_err() {
-                    return Ok(listed);
+                    return Ok(());
                 }
             }
             for folder in page.prefixes {
@@ -120,7 +138,7 @@ pub async fn list(
         // Depth first, in key order.
         folders.extend(below.into_iter().rev());
     }
-    Ok(listed)
+    Ok(())
 }
 
 #[cfg(test)]

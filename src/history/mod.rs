@@ -21,7 +21,7 @@ use tokio::sync::mpsc;
 
 use crate::client::s3::{S3Client, S3Location};
 use checkpoint::Checkpoint;
-use listing::{Listed, S3Url};
+use listing::S3Url;
 use progress::Progress;
 use select::Selection;
 
@@ -57,90 +57,98 @@ pub struct Objects {
     pub errors: Vec<String>,
 }
 
-/// Works through every object of `sources` the selection takes and the
-/// checkpoint does not name: `work` gets them `batch` at a time, with up
-/// to `concurrency` batches at once; the results are folded with `merge`.
-#[allow(clippy::too_many_arguments)]
-pub async fn run<T, W, F>(
-    s3: &S3Client,
-    sources: &[S3Url],
-    selection: &Selection,
-    checkpoint: &Checkpoint,
-    concurrency: usize,
-    batch: usize,
-    progress: &Progress,
-    work: W,
-    mut merge: impl FnMut(&mut T, T),
-) -> (T, Objects)
-where
-    T: Default,
-    W: Fn(Vec<S3Location>) -> F,
-    F: Future<Output = BatchOutcome<T>>,
-{
-    let (tx, mut rx) = mpsc::channel::<S3Location>(LISTED_AHEAD);
-    let listing = async move {
-        let mut found = Vec::new();
-        let seen = |object: &S3Location| progress.listed(object.size.unwrap_or(0));
-        for url in sources {
-            let listed = listing::list(s3, url, selection, checkpoint, &tx, &seen).await;
-            found.push(listed.map_err(|e| format!("listing {url}: {e}")));
-        }
-        // The sender goes here: the work ends once the channel is empty.
-        drop(tx);
-        found
-    };
-    let objects = stream::poll_fn(|cx| rx.poll_recv(cx)).ready_chunks(batch.max(1));
-    let working = objects
-        .map(&work)
-        .buffer_unordered(concurrency.max(1))
-        .fold(
-            (T::default(), Objects::default()),
-            |(mut total, mut objects), outcome| {
-                let bytes: u64 = outcome.finished.iter().map(|o| o.size.unwrap_or(0)).sum();
-                progress.done(
-                    outcome.finished.len() as u64 + outcome.unfinished,
-                    bytes,
-                    outcome.events,
-                );
-                for object in &outcome.finished {
-                    if let Err(e) = checkpoint.record(object) {
-                        tracing::error!(error = %e, "checkpoint not written");
-                        if objects.errors.len() < 10 {
-                            objects.errors.push(e.to_string());
-                        }
-                    }
-                }
-                objects.finished += outcome.finished.len() as u64;
-                objects.finished_bytes += bytes;
-                objects.unfinished += outcome.unfinished;
-                merge(&mut total, outcome.result);
-                async move { (total, objects) }
-            },
-        );
-    let (found, (total, mut objects)) = tokio::join!(listing, working);
-    progress.finish();
-    for listed in found {
-        match listed {
-            Ok(Listed {
-                objects: selected,
-                bytes,
-                already_done,
-                requests,
-            }) => {
-                objects.selected += selected;
-                objects.selected_bytes += bytes;
-                objects.already_done += already_done;
-                objects.list_requests += requests;
+/// What a run works through: every object under `sources` that the
+/// selection takes and the checkpoint does not name, `concurrency` batches
+/// at a time, with progress shown.
+pub struct Plan<'a> {
+    pub s3: &'a S3Client,
+    pub sources: &'a [S3Url],
+    pub selection: &'a Selection,
+    pub checkpoint: &'a Checkpoint,
+    pub concurrency: usize,
+    pub progress: &'a Progress,
+}
+
+impl Plan<'_> {
+    /// Lists and works: `work` gets the objects `batch` at a time as they
+    /// are listed; what each batch finished is recorded in the checkpoint,
+    /// and the batches' results are folded with `merge`.
+    pub async fn run<T, W, F>(
+        &self,
+        batch: usize,
+        work: W,
+        mut merge: impl FnMut(&mut T, T),
+    ) -> (T, Objects)
+    where
+        T: Default,
+        W: Fn(Vec<S3Location>) -> F,
+        F: Future<Output = BatchOutcome<T>>,
+    {
+        let Plan {
+            s3,
+            sources,
+            selection,
+            checkpoint,
+            concurrency,
+            progress,
+        } = *self;
+        let (tx, mut rx) = mpsc::channel::<S3Location>(LISTED_AHEAD);
+        let listing = async move {
+            let seen = |object: &S3Location| progress.listed(object.size.unwrap_or(0));
+            let mut found = Vec::new();
+            for url in sources {
+                found.push(listing::list(s3, url, selection, checkpoint, &tx, &seen).await);
             }
-            Err(e) => objects.errors.push(e),
+            // The sender goes here: the work ends once the channel is empty.
+            drop(tx);
+            found
+        };
+        let working = stream::poll_fn(|cx| rx.poll_recv(cx))
+            .ready_chunks(batch.max(1))
+            .map(&work)
+            .buffer_unordered(concurrency.max(1))
+            .fold(
+                (T::default(), Objects::default()),
+                |(mut total, mut objects), outcome| {
+                    objects.take(&outcome, checkpoint, progress);
+                    merge(&mut total, outcome.result);
+                    async move { (total, objects) }
+                },
+            );
+        let (found, (total, mut objects)) = tokio::join!(listing, working);
+        progress.finish();
+        for listed in found {
+            objects.selected += listed.objects;
+            objects.selected_bytes += listed.bytes;
+            objects.already_done += listed.already_done;
+            objects.list_requests += listed.requests;
+            objects.errors.extend(listed.error);
         }
+        (total, objects)
     }
-    (total, objects)
 }
 
 impl Objects {
     /// Was every object selected worked through, and listed without error?
     pub fn is_complete(&self) -> bool {
         self.errors.is_empty() && self.unfinished == 0
+    }
+
+    /// Counts what a batch did, shows it, and records what it finished.
+    fn take<T>(&mut self, outcome: &BatchOutcome<T>, checkpoint: &Checkpoint, progress: &Progress) {
+        let bytes: u64 = outcome.finished.iter().map(|o| o.size.unwrap_or(0)).sum();
+        let worked = outcome.finished.len() as u64 + outcome.unfinished;
+        progress.done(worked, bytes, outcome.events);
+        for object in &outcome.finished {
+            if let Err(e) = checkpoint.record(object) {
+                tracing::error!(error = %e, "checkpoint not written");
+                if self.errors.len() < 10 {
+                    self.errors.push(e.to_string());
+                }
+            }
+        }
+        self.finished += outcome.finished.len() as u64;
+        self.finished_bytes += bytes;
+        self.unfinished += outcome.unfinished;
     }
 }
