@@ -258,6 +258,29 @@ pub fn settings(
     .map_err(|e| e.to_string())
 }
 
+/// What `templates apply` and `dashboards apply` start from: a runtime,
+/// the settings from the environment, and the cluster (or Dashboards) at
+/// `endpoint` reached as they say. A configuration error is reported here.
+pub fn cluster_at(
+    endpoint: String,
+) -> Result<
+    (
+        tokio::runtime::Runtime,
+        crate::config::Settings,
+        crate::client::Cluster,
+    ),
+    ExitCode,
+> {
+    let runtime = runtime(false)?;
+    let settings = settings(&runtime, Some(endpoint), false).map_err(|e| {
+        eprintln!("configuration: {e}");
+        ExitCode::from(2)
+    })?;
+    let endpoint = settings.endpoint.clone().ok_or(ExitCode::from(2))?;
+    let cluster = crate::client::Cluster::new(endpoint, &settings.cluster_config());
+    Ok((runtime, settings, cluster))
+}
+
 /// The async runtime of a command: one thread is enough for a tool that
 /// waits on the network; replay uses all cores for its bodies in flight.
 pub fn runtime(multi_thread: bool) -> Result<tokio::runtime::Runtime, ExitCode> {

@@ -736,21 +736,10 @@ pub fn apply_main(endpoint: String, kibana: bool) -> std::process::ExitCode {
     } else {
         Flavor::OpenSearchDashboards
     };
-    let runtime = match crate::cli::runtime(false) {
-        Ok(rt) => rt,
+    let (runtime, _, dashboards) = match crate::cli::cluster_at(endpoint) {
+        Ok(found) => found,
         Err(code) => return code,
     };
-    let settings = match crate::cli::settings(&runtime, Some(endpoint), false) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("configuration: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let Some(url) = settings.endpoint.clone() else {
-        return ExitCode::from(2);
-    };
-    let dashboards = Cluster::new(url, &settings.cluster_config());
     match runtime.block_on(apply(&dashboards, flavor)) {
         Ok(result) => {
             println!("{result}");

@@ -872,21 +872,10 @@ pub fn show_main(cluster: Option<&str>) -> std::process::ExitCode {
 pub fn apply_main(endpoint: String) -> std::process::ExitCode {
     use std::process::ExitCode;
     crate::logging::init(false, "warn");
-    let runtime = match crate::cli::runtime(false) {
-        Ok(rt) => rt,
+    let (runtime, settings, cluster) = match crate::cli::cluster_at(endpoint) {
+        Ok(found) => found,
         Err(code) => return code,
     };
-    let settings = match crate::cli::settings(&runtime, Some(endpoint), false) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("configuration: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let Some(endpoint) = settings.endpoint.clone() else {
-        return ExitCode::from(2);
-    };
-    let cluster = Cluster::new(endpoint, &settings.cluster_config());
     let result = runtime.block_on(async {
         let info = cluster
             .send(Method::GET, "/", None)

@@ -32,6 +32,21 @@ pub struct S3Location {
     pub event_time_ms: Option<i64>,
 }
 
+impl S3Location {
+    /// `key` in `bucket`, nothing else known of it.
+    pub fn new(bucket: &str, key: &str) -> S3Location {
+        S3Location {
+            bucket: bucket.to_owned(),
+            key: key.to_owned(),
+            version_id: None,
+            etag: None,
+            size: None,
+            region: None,
+            event_time_ms: None,
+        }
+    }
+}
+
 /// The size of each part of a multipart upload (S3's least is 5 MiB).
 pub const PART_SIZE: usize = 8 << 20;
 
@@ -282,15 +297,7 @@ impl S3Client {
     /// refusal); `None` if it does not say, and requests go to this
     /// client's region.
     pub async fn bucket_region(&self, bucket: &str) -> Option<String> {
-        let location = S3Location {
-            bucket: bucket.to_owned(),
-            key: String::new(),
-            version_id: None,
-            etag: None,
-            size: None,
-            region: None,
-            event_time_ms: None,
-        };
+        let location = S3Location::new(bucket, "");
         let request = self
             .signed(Method::HEAD, &location, "", Bytes::new(), SystemTime::now())
             .ok()?;
@@ -342,13 +349,8 @@ impl S3Client {
             source,
         };
         let location = S3Location {
-            bucket: bucket.to_owned(),
-            key: key.to_owned(),
-            version_id: None,
-            etag: None,
-            size: None,
             region: region.map(str::to_owned),
-            event_time_ms: None,
+            ..S3Location::new(bucket, key)
         };
         let request = self
             .signed(method, &location, query, body, SystemTime::now())
@@ -723,13 +725,8 @@ mod tests {
             Duration::from_secs(1),
         );
         let object = |bucket: &str, region: Option<&str>| S3Location {
-            bucket: bucket.into(),
-            key: "k".into(),
-            version_id: None,
-            etag: None,
-            size: None,
             region: region.map(str::to_owned),
-            event_time_ms: None,
+            ..S3Location::new(bucket, "k")
         };
         let now = SystemTime::now();
         let request = client

@@ -135,13 +135,8 @@ mod tests {
 
     fn object(key: &str, etag: &str) -> S3Location {
         S3Location {
-            bucket: "b".into(),
-            key: key.into(),
-            version_id: None,
             etag: Some(etag.into()),
-            size: None,
-            region: None,
-            event_time_ms: None,
+            ..S3Location::new("b", key)
         }
     }
 

@@ -69,76 +69,68 @@ pub async fn list(
     seen: &(dyn Fn(&S3Location) + Sync),
 ) -> Listed {
     let mut listed = Listed::default();
-    if let Err(e) = walk(s3, url, selection, checkpoint, tx, seen, &mut listed).await {
+    let walked: Result<(), S3Error> = async {
+        let region = s3.bucket_region(&url.bucket).await;
+        // Folders still to list, the next on top; `true` lists level by level.
+        let mut folders = vec![(url.prefix.clone(), selection.has_days())];
+        while let Some((prefix, by_level)) = folders.pop() {
+            let delimiter = by_level.then_some("/");
+            let mut continuation: Option<String> = None;
+            let mut below = Vec::new();
+            loop {
+                let page = s3
+                    .list_objects(
+                        &url.bucket,
+                        region.as_deref(),
+                        &prefix,
+                        delimiter,
+                        continuation.as_deref(),
+                    )
+                    .await?;
+                listed.requests += 1;
+                for mut object in page.objects {
+                    // Folder markers (the console's `logs/`) hold nothing.
+                    if object.key.ends_with('/') {
+                        continue;
+                    }
+                    let relative = object.key.strip_prefix(&url.prefix).unwrap_or(&object.key);
+                    if !selection.takes(relative, &object) {
+                        continue;
+                    }
+                    listed.objects += 1;
+                    listed.bytes += object.size.unwrap_or(0);
+                    if checkpoint.is_done(&object) {
+                        listed.already_done += 1;
+                        continue;
+                    }
+                    object.region.clone_from(&region);
+                    seen(&object);
+                    if tx.send(object).await.is_err() {
+                        return Ok(());
+                    }
+                }
+                for folder in page.prefixes {
+                    match folder_days(&folder).map(|days| selection.covers(days)) {
+                        Some(Coverage::None) => {}
+                        Some(Coverage::Whole) => below.push((folder, false)),
+                        Some(Coverage::Part) | None => below.push((folder, true)),
+                    }
+                }
+                continuation = page.next;
+                if continuation.is_none() {
+                    break;
+                }
+            }
+            // Depth first, in key order.
+            folders.extend(below.into_iter().rev());
+        }
+        Ok(())
+    }
+    .await;
+    if let Err(e) = walked {
         listed.error = Some(format!("listing {url}: {e}"));
     }
     listed
-}
-
-async fn walk(
-    s3: &S3Client,
-    url: &S3Url,
-    selection: &Selection,
-    checkpoint: &Checkpoint,
-    tx: &mpsc::Sender<S3Location>,
-    seen: &(dyn Fn(&S3Location) + Sync),
-    listed: &mut Listed,
-) -> Result<(), S3Error> {
-    let region = s3.bucket_region(&url.bucket).await;
-    // Folders still to list, the next on top; `true` lists level by level.
-    let mut folders = vec![(url.prefix.clone(), selection.has_days())];
-    while let Some((prefix, by_level)) = folders.pop() {
-        let delimiter = by_level.then_some("/");
-        let mut continuation: Option<String> = None;
-        let mut below = Vec::new();
-        loop {
-            let page = s3
-                .list_objects(
-                    &url.bucket,
-                    region.as_deref(),
-                    &prefix,
-                    delimiter,
-                    continuation.as_deref(),
-                )
-                .await?;
-            listed.requests += 1;
-            for mut object in page.objects {
-                // Folder markers (the console's `logs/`) hold nothing.
-                if object.key.ends_with('/') {
-                    continue;
-                }
-                let relative = object.key.strip_prefix(&url.prefix).unwrap_or(&object.key);
-                if !selection.takes(relative, &object) {
-                    continue;
-                }
-                listed.objects += 1;
-                listed.bytes += object.size.unwrap_or(0);
-                if checkpoint.is_done(&object) {
-                    listed.already_done += 1;
-                    continue;
-                }
-                object.region.clone_from(&region);
-                seen(&object);
-                if tx.send(object).await.is_err() {
-                    return Ok(());
-                }
-            }
-            for folder in page.prefixes {
-                match folder_days(&folder).map(|days| selection.covers(days)) {
-                    Some(Coverage::None) => {}
-                    Some(Coverage::Whole) => below.push((folder, false)),
-                    Some(Coverage::Part) | None => below.push((folder, true)),
-                }
-            }
-            continuation = page.next;
-            if continuation.is_none() {
-                break;
-            }
-        }
-        // Depth first, in key order.
-        folders.extend(below.into_iter().rev());
-    }
-    Ok(())
 }
 
 #[cfg(test)]

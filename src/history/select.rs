@@ -326,13 +326,8 @@ mod tests {
             ..Selection::default()
         };
         let object = |key: &str, modified: Option<i64>| S3Location {
-            bucket: "b".into(),
-            key: key.into(),
-            version_id: None,
-            etag: None,
-            size: None,
-            region: None,
             event_time_ms: modified,
+            ..S3Location::new("b", key)
         };
         let nov_22 = day(2025, 11, 22) * 86_400_000 + 3_600_000;
         let nov_23 = nov_22 + 86_400_000;
@@ -355,15 +350,7 @@ mod tests {
             ],
             ..Selection::default()
         };
-        let object = S3Location {
-            bucket: "b".into(),
-            key: String::new(),
-            version_id: None,
-            etag: None,
-            size: None,
-            region: None,
-            event_time_ms: None,
-        };
+        let object = S3Location::new("b", "");
         let takes = |key: &str| selection.takes(key, &object);
         assert!(takes("us-east-1/2025/11/22/a.json.gz"));
         assert!(takes("eu-west-1/2025/11/22/a.log"));

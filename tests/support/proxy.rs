@@ -79,46 +79,7 @@ impl Proxy {
 fn serve(stream: TcpStream, upstream: &str, log: &Mutex<Vec<Seen>>, fault: Option<&Fault>) {
     let mut reader = BufReader::new(stream.try_clone().expect("clone"));
     let mut writer = stream;
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-            return;
-        }
-        let mut parts = line.split_whitespace();
-        let (method, path) = (
-            parts.next().unwrap_or("").to_owned(),
-            parts.next().unwrap_or("").to_owned(),
-        );
-        let mut headers = Vec::new();
-        loop {
-            let mut h = String::new();
-            if reader.read_line(&mut h).unwrap_or(0) == 0 {
-                return;
-            }
-            let h = h.trim_end();
-            if h.is_empty() {
-                break;
-            }
-            if let Some((k, v)) = h.split_once(':') {
-                headers.push((k.trim().to_owned(), v.trim().to_owned()));
-            }
-        }
-        let len = headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-            .and_then(|(_, v)| v.parse().ok())
-            .unwrap_or(0usize);
-        let mut body = vec![0; len];
-        if reader.read_exact(&mut body).is_err() {
-            return;
-        }
-        let seen = Seen {
-            method: method.clone(),
-            path: path.clone(),
-            headers: headers.clone(),
-            body_len: len,
-            body: body.clone(),
-        };
+    while let Some((seen, _)) = read_request(&mut reader) {
         let n = {
             let mut log = log.lock().expect("lock");
             log.push(seen.clone());
@@ -127,7 +88,7 @@ fn serve(stream: TcpStream, upstream: &str, log: &Mutex<Vec<Seen>>, fault: Optio
         let (status, answer) = match fault.and_then(|f| f(n, &seen)) {
             Some((CUT, _)) => return,
             Some((CUT_AFTER, _)) => {
-                forward(upstream, &method, &path, &headers, body);
+                forward(upstream, &seen);
                 return;
             }
             Some((STALL, _)) => {
@@ -135,7 +96,7 @@ fn serve(stream: TcpStream, upstream: &str, log: &Mutex<Vec<Seen>>, fault: Optio
                 return;
             }
             Some(injected) => injected,
-            None => forward(upstream, &method, &path, &headers, body),
+            None => forward(upstream, &seen),
         };
         let reply = format!(
             "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{answer}",
@@ -147,13 +108,60 @@ fn serve(stream: TcpStream, upstream: &str, log: &Mutex<Vec<Seen>>, fault: Optio
     }
 }
 
-fn forward(
-    upstream: &str,
-    method: &str,
-    path: &str,
-    headers: &[(String, String)],
-    body: Vec<u8>,
-) -> (u16, String) {
+/// The next HTTP/1.1 request on a connection (bodies by `content-length`),
+/// and its head as it came; `None` at the end of the connection.
+pub fn read_request(reader: &mut BufReader<TcpStream>) -> Option<(Seen, Vec<u8>)> {
+    let mut head = Vec::new();
+    let mut line = String::new();
+    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+        return None;
+    }
+    head.extend_from_slice(line.as_bytes());
+    let mut parts = line.split_whitespace();
+    let (method, path) = (
+        parts.next().unwrap_or("").to_owned(),
+        parts.next().unwrap_or("").to_owned(),
+    );
+    let mut headers = Vec::new();
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h).unwrap_or(0) == 0 {
+            return None;
+        }
+        head.extend_from_slice(h.as_bytes());
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = h.split_once(':') {
+            headers.push((k.trim().to_owned(), v.trim().to_owned()));
+        }
+    }
+    let len = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0usize);
+    let mut body = vec![0; len];
+    reader.read_exact(&mut body).ok()?;
+    let seen = Seen {
+        method,
+        path,
+        headers,
+        body_len: len,
+        body,
+    };
+    Some((seen, head))
+}
+
+fn forward(upstream: &str, seen: &Seen) -> (u16, String) {
+    let Seen {
+        method,
+        path,
+        headers,
+        body,
+        ..
+    } = seen;
     let mut req = ureq::request(method, &format!("{upstream}{path}"));
     for (k, v) in headers {
         let k = k.to_ascii_lowercase();
@@ -164,7 +172,7 @@ fn forward(
     let result = if body.is_empty() {
         req.call()
     } else {
-        req.send_bytes(&body)
+        req.send_bytes(body)
     };
     match result {
         Ok(resp) => (resp.status(), resp.into_string().unwrap_or_default()),

@@ -5,13 +5,13 @@
 //! S3's binary objects and headers (ETag, x-amz-bucket-region) do not
 //! survive; no off-the-shelf peer here records requests, hence this one.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use super::proxy::Seen;
+use super::proxy::{read_request, Seen};
 
 /// Which requests to hold back, and for how long.
 pub type Delay = Arc<dyn Fn(&Seen) -> Option<Duration> + Send + Sync>;
@@ -84,49 +84,7 @@ fn relay(
     });
     let mut reader = BufReader::new(client);
     let mut to_server = server;
-    loop {
-        let mut head = Vec::new();
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-            break;
-        }
-        head.extend_from_slice(line.as_bytes());
-        let mut parts = line.split_whitespace();
-        let (method, path) = (
-            parts.next().unwrap_or("").to_owned(),
-            parts.next().unwrap_or("").to_owned(),
-        );
-        let mut headers = Vec::new();
-        loop {
-            let mut h = String::new();
-            if reader.read_line(&mut h).unwrap_or(0) == 0 {
-                return;
-            }
-            head.extend_from_slice(h.as_bytes());
-            let h = h.trim_end();
-            if h.is_empty() {
-                break;
-            }
-            if let Some((k, v)) = h.split_once(':') {
-                headers.push((k.trim().to_owned(), v.trim().to_owned()));
-            }
-        }
-        let len = headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-            .and_then(|(_, v)| v.parse().ok())
-            .unwrap_or(0usize);
-        let mut body = vec![0; len];
-        if reader.read_exact(&mut body).is_err() {
-            break;
-        }
-        let seen = Seen {
-            method,
-            path,
-            headers,
-            body_len: len,
-            body: body.clone(),
-        };
+    while let Some((seen, head)) = read_request(&mut reader) {
         if let Some(pause) = delay.and_then(|d| d(&seen)) {
             thread::sleep(pause);
         }
@@ -147,7 +105,7 @@ fn relay(
             }
             continue;
         }
-        if to_server.write_all(&head).is_err() || to_server.write_all(&body).is_err() {
+        if to_server.write_all(&head).is_err() || to_server.write_all(&seen.body).is_err() {
             break;
         }
     }
