@@ -13,10 +13,16 @@ use crate::history::select::{parse_day, Selection};
 /// The environment every command that talks to the cluster reads.
 const CLUSTER_ENV: &str = "\
 Cluster (as for the Lambda function; see README.md):
-  ES_AUTH                 sigv4 (default for AWS endpoints), basic or none
+  ES_AUTH                 sigv4 (the default), basic or none
   ES_SERVICE              es or aoss, for SigV4
   ES_USERNAME, ES_PASSWORD, ES_SECRET_ARN, ES_ALLOW_BASIC_OVER_HTTP   basic auth
   ES_CA_BUNDLE            a PEM file of private CAs to trust";
+
+/// What decides the indices, their templates and their retention.
+const ROUTES_ENV: &str = "\
+Indices (as for the Lambda function):
+  ROUTES, ROUTES_FILE     the routes: index names, formats, retention, shards
+  RETENTION, INDEX_SHARDS, INDEX_REPLICAS   for indices whose route sets none";
 
 const AWS_ENV: &str = "\
 AWS (found as the AWS CLI finds them):
@@ -78,7 +84,7 @@ pub struct ReplayArgs {
 
 #[derive(Debug, Args)]
 pub struct BackfillArgs {
-    /// The forwarder's SQS queue (the stack's ObjectsQueueUrl output).
+    /// The forwarder's SQS queue (the stack's LogObjectsQueueUrl output).
     #[arg(long, value_name = "URL")]
     pub queue: String,
     #[command(flatten)]
@@ -117,12 +123,13 @@ pub struct HistoryArgs {
 #[derive(Debug, Subcommand)]
 pub enum TemplatesCommand {
     /// Install the templates and policies into a cluster.
-    #[command(after_help = CLUSTER_ENV)]
+    #[command(after_help = format!("{ROUTES_ENV}\n{CLUSTER_ENV}"))]
     Apply {
         #[arg(long, value_name = "URL")]
         endpoint: String,
     },
     /// Print what apply would install, as NDJSON.
+    #[command(after_help = ROUTES_ENV)]
     Show {
         /// The cluster to write for: opensearch-X.Y, amazon-elasticsearch-X.Y
         /// or elasticsearch-X.Y.

@@ -73,9 +73,12 @@ fn every_subcommand_has_help_with_its_options_and_variables() {
         ),
         (
             &["templates", "apply", "--help"],
-            &["--endpoint", "ES_AUTH"],
+            &["--endpoint", "ES_AUTH", "ROUTES", "RETENTION"],
         ),
-        (&["templates", "show", "--help"], &["--cluster"]),
+        (
+            &["templates", "show", "--help"],
+            &["--cluster", "ROUTES", "INDEX_SHARDS"],
+        ),
         (
             &["dashboards", "apply", "--help"],
             &["--endpoint", "--kibana"],

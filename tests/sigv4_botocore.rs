@@ -128,3 +128,116 @@ async fn signatures_match_botocore() {
     }
     assert_eq!(cases, 8);
 }
+
+/// The requests of `replay s3://` and `backfill`, which moto accepts
+/// unsigned-checked: a ListObjectsV2 page (a query of several parameters,
+/// a continuation token and a prefix that need encoding) and a
+/// SendMessageBatch (SQS's JSON protocol) carry what botocore computes.
+#[tokio::test]
+async fn listing_and_queueing_requests_match_botocore() {
+    use logs_forwarder::client::auth::{AwsContext, Credentials};
+    use logs_forwarder::client::s3::{list_query, S3Client, S3Location};
+    use logs_forwarder::client::sqs::SqsClient;
+
+    let aws = AwsContext {
+        region: "eu-west-1".into(),
+        credentials: Credentials {
+            access_key_id: "AKIAIOSFODNN7EXAMPLE".into(),
+            secret_access_key: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".into(),
+            session_token: Some("IQoJb3JpZ2luX2VjEXAMPLE//session+token=".into()),
+        },
+    };
+    let http = logs_forwarder::client::http_client(1, &Default::default());
+    let time = SystemTime::UNIX_EPOCH + Duration::from_secs(EPOCH);
+    let s3 = S3Client::new(http.clone(), aws.clone(), None, Duration::from_secs(5));
+    let query = list_query(
+        "AWSLogs/111122223333/a b+c/é/",
+        Some("/"),
+        Some("1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/wm36Hy4vbOwM="),
+    );
+    let sqs = SqsClient::new(
+        http,
+        aws,
+        "https://sqs.eu-west-1.amazonaws.com/111122223333/logs-forwarder-objects",
+        None,
+        Duration::from_secs(5),
+    )
+    .expect("queue URL");
+    let bodies = vec![
+        "{\"Records\":[]}".to_owned(),
+        "second \"message\" é".to_owned(),
+    ];
+    let requests = [
+        (
+            "s3",
+            s3.signed(
+                Method::GET,
+                &S3Location::new("logs-1", ""),
+                &query,
+                bytes::Bytes::new(),
+                time,
+            )
+            .expect("list request"),
+            vec![],
+        ),
+        (
+            "sqs",
+            sqs.batch_request(&bodies, &[0, 1], time)
+                .expect("batch request"),
+            vec!["content-type", "x-amz-target"],
+        ),
+    ];
+    for (service, request, unsigned_headers) in requests {
+        let header = |name: &str| {
+            request
+                .headers()
+                .get(name)
+                .map(|v| v.to_str().expect("ascii").to_owned())
+        };
+        let mut unsigned =
+            json!({"x-amz-content-sha256": header("x-amz-content-sha256").expect("hash")});
+        for name in unsigned_headers {
+            unsigned[name] = json!(header(name).expect("header"));
+        }
+        let (method, uri) = (request.method().to_string(), request.uri().to_string());
+        let ours = (
+            header("authorization"),
+            header("x-amz-date"),
+            header("x-amz-security-token"),
+        );
+        let body = request
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        let theirs = botocore(&json!({
+            "method": method,
+            "url": uri,
+            "headers": unsigned,
+            "body_b64": base64::engine::general_purpose::STANDARD.encode(&body),
+            "access_key": "AKIAIOSFODNN7EXAMPLE",
+            "secret_key": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            "token": "IQoJb3JpZ2luX2VjEXAMPLE//session+token=",
+            "region": "eu-west-1",
+            "service": service,
+            "epoch": EPOCH,
+        }));
+        assert!(ours.0.is_some(), "{service}: signed");
+        assert_eq!(
+            ours.0.as_deref(),
+            theirs["authorization"].as_str(),
+            "{service}: {uri}"
+        );
+        assert_eq!(
+            ours.1.as_deref(),
+            theirs["x-amz-date"].as_str(),
+            "{service}"
+        );
+        assert_eq!(
+            ours.2.as_deref(),
+            theirs["x-amz-security-token"].as_str(),
+            "{service}"
+        );
+    }
+}

@@ -188,20 +188,7 @@ impl S3Client {
         delimiter: Option<&str>,
         continuation: Option<&str>,
     ) -> Result<ListPage, S3Error> {
-        // Query parameters in the order SigV4 wants them (sorted by name);
-        // keys come back URL-encoded, so that any character survives XML.
-        let encode = |v: &str| crate::percent::encode(v, b"");
-        let mut query = String::new();
-        if let Some(token) = continuation {
-            query.push_str(&format!("continuation-token={}&", encode(token)));
-        }
-        if let Some(delimiter) = delimiter {
-            query.push_str(&format!("delimiter={}&", encode(delimiter)));
-        }
-        query.push_str(&format!(
-            "encoding-type=url&list-type=2&prefix={}",
-            encode(prefix)
-        ));
+        let query = list_query(prefix, delimiter, continuation);
         let answer = self
             .call_in(region, Method::GET, bucket, "", &query, Bytes::new())
             .await?;
@@ -386,7 +373,7 @@ impl S3Client {
 
     /// A signed request on `object`, with `query` (encoded already) if not
     /// empty.
-    fn signed(
+    pub fn signed(
         &self,
         method: Method,
         object: &S3Location,
@@ -434,6 +421,25 @@ impl S3Client {
         Signer::new(&self.aws.credentials, region, "s3").sign(&mut request, &body, time)?;
         Ok(request)
     }
+}
+
+/// The query of a ListObjectsV2 request, its parameters in the order SigV4
+/// wants them (sorted by name). Keys are asked for URL-encoded, so that any
+/// character survives the XML.
+pub fn list_query(prefix: &str, delimiter: Option<&str>, continuation: Option<&str>) -> String {
+    let encode = |v: &str| crate::percent::encode(v, b"");
+    let mut query = String::new();
+    if let Some(token) = continuation {
+        query.push_str(&format!("continuation-token={}&", encode(token)));
+    }
+    if let Some(delimiter) = delimiter {
+        query.push_str(&format!("delimiter={}&", encode(delimiter)));
+    }
+    query.push_str(&format!(
+        "encoding-type=url&list-type=2&prefix={}",
+        encode(prefix)
+    ));
+    query
 }
 
 /// One page of a listing.

@@ -190,10 +190,17 @@ impl SqsClient {
         result
     }
 
-    async fn send_once(&self, bodies: &[String], pending: &[usize]) -> Result<Answer, Attempt> {
+    /// The signed SendMessageBatch request of the entries `pending` (their
+    /// index in `bodies` is their `Id`), at `time`.
+    pub fn batch_request(
+        &self,
+        bodies: &[String],
+        pending: &[usize],
+        time: SystemTime,
+    ) -> Result<http::Request<Full<Bytes>>, ClientError> {
         let entries: Vec<_> = pending
             .iter()
-            .map(|&i| json!({"Id": i.to_string(), "MessageBody": bodies[i]}))
+            .filter_map(|&i| Some(json!({"Id": i.to_string(), "MessageBody": bodies.get(i)?})))
             .collect();
         let body = Bytes::from(json!({"QueueUrl": self.queue_url, "Entries": entries}).to_string());
         let mut request = http::Request::builder()
@@ -203,9 +210,14 @@ impl SqsClient {
             .header(CONTENT_TYPE, "application/x-amz-json-1.0")
             .header("x-amz-target", "AmazonSQS.SendMessageBatch")
             .body(Full::new(body.clone()))
-            .map_err(|e| Attempt::Refused(e.to_string()))?;
-        Signer::new(&self.aws.credentials, &self.region, "sqs")
-            .sign(&mut request, &body, SystemTime::now())
+            .map_err(|e| ClientError::Request(e.to_string()))?;
+        Signer::new(&self.aws.credentials, &self.region, "sqs").sign(&mut request, &body, time)?;
+        Ok(request)
+    }
+
+    async fn send_once(&self, bodies: &[String], pending: &[usize]) -> Result<Answer, Attempt> {
+        let request = self
+            .batch_request(bodies, pending, SystemTime::now())
             .map_err(|e| Attempt::Refused(e.to_string()))?;
         let answer = super::exchange(&self.http, request, self.timeout)
             .await

@@ -1,8 +1,9 @@
 """Signs a request with botocore, the independent SigV4 implementation.
 
 Reads one JSON object on stdin (method, url, headers, body_b64, credentials,
-region, service, epoch) and prints the headers botocore's SigV4Auth sets,
-with the clock fixed at `epoch`.
+region, service, epoch) and prints the headers botocore's SigV4Auth sets
+(S3SigV4Auth for the service s3, as botocore's S3 client signs), with the
+clock fixed at `epoch`.
 """
 import base64
 import datetime
@@ -26,5 +27,6 @@ if hasattr(botocore.auth, "datetime"):
 body = base64.b64decode(spec["body_b64"])
 request = AWSRequest(method=spec["method"], url=spec["url"], data=body, headers=dict(spec["headers"]))
 creds = Credentials(spec["access_key"], spec["secret_key"], spec.get("token"))
-botocore.auth.SigV4Auth(creds, spec["service"], spec["region"]).add_auth(request)
+signer = botocore.auth.S3SigV4Auth if spec["service"] == "s3" else botocore.auth.SigV4Auth
+signer(creds, spec["service"], spec["region"]).add_auth(request)
 print(json.dumps({k.lower(): v for k, v in request.headers.items()}))
