@@ -480,15 +480,27 @@ impl ObjectBodies {
     /// The whole object, if it is Lambda's failure record of an invocation
     /// or a stream batch (the dead-letter bucket keeps them beside the dead
     /// letters) rather than a log: the event inside is to be sent again, as
-    /// `replay` does with such a file. Asked before the first body.
+    /// `replay` does with such a file. Asked before the first body. An
+    /// object whose head only looks like one (a log of Lambda events) is
+    /// read as the log it is.
     pub fn take_failure_record(&mut self) -> Option<std::io::Result<Vec<u8>>> {
         // A head that cannot be read is reported by the first body.
         let head = self.records.head().ok()?;
         if !crate::input::is_failure_record(head) {
             return None;
         }
-        self.finished = true;
-        Some(self.records.read_rest(MAX_FAILURE_RECORD))
+        let whole = match self.records.take_whole(MAX_FAILURE_RECORD) {
+            Ok(Some(whole)) => whole,
+            // Larger than any failure record: a log.
+            Ok(None) => return None,
+            Err(e) => return Some(Err(e)),
+        };
+        if crate::input::is_one_failure_record(&whole) {
+            self.finished = true;
+            return Some(Ok(whole));
+        }
+        self.records.unread(whole);
+        None
     }
 
     /// Stops reading at `when`: what was read is sent, and the object is

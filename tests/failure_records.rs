@@ -155,6 +155,21 @@ fn failure_records_in_the_bucket_are_re_driven_from_s3() {
         ("AWS_ACCESS_KEY_ID", "testing"),
         ("AWS_SECRET_ACCESS_KEY", "testing"),
     ];
+    // And a log of Lambda events whose first lines merely look like one:
+    // read as the log it is, every line indexed.
+    let lines: String = (0..3)
+        .map(|n| format!("{{\"requestContext\":{{\"requestId\":\"r{n}\"}},\"requestPayload\":{{\"n\":{n}}},\"level\":\"info\"}}\n"))
+        .collect();
+    let key = "app-logs/2026/12/05/events.log";
+    support::write_object(&records, key, lines.as_bytes());
+    let _ = moto.botocore(
+        "s3",
+        "client.put_object(Bucket='dead-letters', Key=sys.argv[1], Body=open(sys.argv[2], 'rb').read())",
+        &[key, &path_str(&records.join(key))],
+    );
+    let logs = replay(&["--out", "/dev/null", "s3://dead-letters/app-logs/"], &env);
+    assert!(logs.success, "{}\n{}", logs.summary, logs.stderr);
+    assert_eq!(logs.summary["events"].as_u64(), Some(3), "{}", logs.summary);
     let run = replay(
         &["--endpoint", &osmem.url, "s3://dead-letters/aws/lambda/"],
         &env,

@@ -218,15 +218,25 @@ impl RecordReader {
         self.input.fill_buf()
     }
 
-    /// The rest of the object, whole, if it is at most `limit` bytes.
-    pub fn read_rest(&mut self, limit: u64) -> io::Result<Vec<u8>> {
-        let mut rest = Vec::new();
-        (&mut self.input).take(limit + 1).read_to_end(&mut rest)?;
-        self.done = true;
-        if rest.len() as u64 > limit {
-            return Err(io::Error::other(format!("over {limit} bytes")));
+    /// The rest of the object, whole, if it is at most `limit` bytes; if it
+    /// is longer, nothing is taken (what was read goes back in front).
+    pub fn take_whole(&mut self, limit: u64) -> io::Result<Option<Vec<u8>>> {
+        let mut whole = Vec::new();
+        (&mut self.input).take(limit + 1).read_to_end(&mut whole)?;
+        if whole.len() as u64 > limit {
+            self.unread(whole);
+            return Ok(None);
         }
-        Ok(rest)
+        self.done = true;
+        Ok(Some(whole))
+    }
+
+    /// Puts `bytes`, taken from the start of the object, back in front of
+    /// what is still to be read: records are read from them again.
+    pub fn unread(&mut self, bytes: Vec<u8>) {
+        let rest = std::mem::replace(&mut self.input, Box::new(io::empty()));
+        self.input = Box::new(io::Cursor::new(bytes).chain(rest));
+        self.done = self.layout == Layout::Digest;
     }
 
     /// The next record, or `None` at the end of the object. I/O errors
@@ -626,6 +636,32 @@ mod tests {
 
     fn texts(data: &[u8], chunk: usize) -> Vec<String> {
         records(data, chunk).1.into_iter().map(|(t, _)| t).collect()
+    }
+
+    /// Taking an object whole, or giving it back, loses no record.
+    #[test]
+    fn what_is_taken_whole_or_given_back_is_read_again() {
+        let data = b"{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n".repeat(100);
+        let open = || {
+            let reader = std::io::BufReader::with_capacity(64, std::io::Cursor::new(data.clone()));
+            RecordReader::new(Box::new(reader)).expect("reader")
+        };
+        let mut small = open();
+        assert!(small.head().expect("head").starts_with(b"{\"a\":1}"));
+        assert_eq!(small.take_whole(10).expect("read"), None, "over the limit");
+        let mut whole = open();
+        let taken = whole.take_whole(1 << 20).expect("read").expect("whole");
+        assert_eq!(taken, data);
+        assert!(whole.next_record().expect("read").is_none(), "taken");
+        whole.unread(taken);
+        for reader in [&mut small, &mut whole] {
+            let mut count = 0;
+            while let Some(record) = reader.next_record().expect("read") {
+                assert_eq!(record.position, count);
+                count += 1;
+            }
+            assert_eq!(count, 300);
+        }
     }
 
     #[test]

@@ -472,6 +472,23 @@ pub fn is_failure_record(head: &[u8]) -> bool {
         && (find(b"\"requestPayload\"") || find(b"\"KinesisBatchInfo\""))
 }
 
+/// Is `bytes` one failure record, whole: a single JSON object whose members
+/// name the request and the event (or batch) it failed on?
+pub fn is_one_failure_record(bytes: &[u8]) -> bool {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct FailureRecord {
+        /// Required: its absence fails the parse.
+        #[serde(rename = "requestContext")]
+        _request_context: serde::de::IgnoredAny,
+        request_payload: Option<serde::de::IgnoredAny>,
+        #[serde(rename = "KinesisBatchInfo")]
+        kinesis_batch_info: Option<serde::de::IgnoredAny>,
+    }
+    serde_json::from_slice::<FailureRecord>(bytes)
+        .is_ok_and(|r| r.request_payload.is_some() || r.kinesis_batch_info.is_some())
+}
+
 /// Does the first `eventSource` / `EventSource` member name an AWS event
 /// source (`aws:s3`, `aws:sqs`, `aws:kinesis`, `aws:sns`)? CloudTrail
 /// records name a service endpoint (`s3.amazonaws.com`) instead.
