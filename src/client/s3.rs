@@ -760,6 +760,54 @@ mod tests {
         }
     }
 
+    /// A page as S3 writes it (the S3 API reference's ListObjectsV2
+    /// example, with `encoding-type=url`): keys decoded, ETags unquoted,
+    /// times read, the next page's token kept.
+    #[test]
+    fn listing_pages() {
+        let body = br#"<?xml version="1.0" encoding="UTF-8"?>
+<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">
+  <Name>logs-1</Name><Prefix>AWSLogs%2F</Prefix><KeyCount>2</KeyCount><MaxKeys>1000</MaxKeys>
+  <Delimiter>%2F</Delimiter><EncodingType>url</EncodingType><IsTruncated>true</IsTruncated>
+  <NextContinuationToken>1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/wm36Hy4vbOwM=</NextContinuationToken>
+  <Contents><Key>AWSLogs%2Fa+b%2Bc%C3%A9.log</Key><LastModified>2025-11-22T08:26:40.000Z</LastModified>
+    <ETag>&quot;fba9dede5f27731c9771645a39863328&quot;</ETag><Size>434234</Size><StorageClass>STANDARD</StorageClass></Contents>
+  <Contents><Key>AWSLogs%2Fplain.log</Key><Size>0</Size></Contents>
+  <CommonPrefixes><Prefix>AWSLogs%2F2025%2F</Prefix></CommonPrefixes>
+</ListBucketResult>"#;
+        let page = parse_list_page("logs-1", body).expect("a page");
+        assert_eq!(page.objects.len(), 2);
+        let first = &page.objects[0];
+        assert_eq!(first.key, "AWSLogs/a b+cé.log");
+        assert_eq!(
+            first.etag.as_deref(),
+            Some("fba9dede5f27731c9771645a39863328")
+        );
+        assert_eq!(first.size, Some(434_234));
+        assert_eq!(first.event_time_ms, Some(1_763_800_000_000));
+        assert_eq!(first.bucket, "logs-1");
+        assert_eq!(page.prefixes, ["AWSLogs/2025/"]);
+        assert_eq!(
+            page.next.as_deref(),
+            Some("1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/wm36Hy4vbOwM=")
+        );
+        // Not encoded (a store that ignores encoding-type): taken as written.
+        let plain = br#"<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>a+b.log</Key></Contents></ListBucketResult>"#;
+        let page = parse_list_page("b", plain).expect("a page");
+        assert_eq!(page.objects[0].key, "a+b.log");
+        assert_eq!(page.next, None);
+        let cut = br#"<ListBucketResult><IsTruncated>true</IsTruncated></ListBucketResult>"#;
+        assert!(
+            parse_list_page("b", cut).is_err(),
+            "truncated without a token"
+        );
+        assert!(parse_list_page("b", b"<ListBucketResult><Contents>").is_err());
+        assert_eq!(
+            list_query("a b/", Some("/"), Some("t+/=")),
+            "continuation-token=t%2B%2F%3D&delimiter=%2F&encoding-type=url&list-type=2&prefix=a%20b%2F"
+        );
+    }
+
     #[test]
     fn error_bodies_name_the_code() {
         let body = b"<?xml version=\"1.0\"?><Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>";
