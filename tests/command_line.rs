@@ -36,6 +36,18 @@ fn both_binaries_say_their_version() {
     }
 }
 
+/// `out` is the help `args` asked for, and it names every one of `words`.
+fn assert_help(out: Output, args: &[&str], words: &[&str]) {
+    assert!(out.status.success(), "{args:?}");
+    let help = text(&out.stdout);
+    for word in words {
+        assert!(
+            help.contains(word),
+            "{args:?} does not mention {word}:\n{help}"
+        );
+    }
+}
+
 #[test]
 fn every_subcommand_has_help_with_its_options_and_variables() {
     for (args, words) in [
@@ -84,15 +96,7 @@ fn every_subcommand_has_help_with_its_options_and_variables() {
             &["--endpoint", "--kibana"],
         ),
     ] {
-        let out = forwarder(args);
-        assert!(out.status.success(), "{args:?}");
-        let help = text(&out.stdout);
-        for word in words {
-            assert!(
-                help.contains(word),
-                "{args:?} does not mention {word}:\n{help}"
-            );
-        }
+        assert_help(forwarder(args), args, words);
     }
     for (args, words) in [
         (
@@ -123,15 +127,7 @@ fn every_subcommand_has_help_with_its_options_and_variables() {
             &["--snapshot", "--rename-pattern", "--close-existing"],
         ),
     ] {
-        let out = snapshot_manager(args);
-        assert!(out.status.success(), "{args:?}");
-        let help = text(&out.stdout);
-        for word in words {
-            assert!(
-                help.contains(word),
-                "{args:?} does not mention {word}:\n{help}"
-            );
-        }
+        assert_help(snapshot_manager(args), args, words);
     }
 }
 

@@ -35,8 +35,24 @@ fn settings(endpoint: &str, service: &str, gzip: bool) -> Settings {
         .expect("valid settings")
 }
 
-fn botocore(spec: &Value) -> Value {
-    support::python_json("sigv4_oracle.py", spec)
+/// The headers botocore signs `method url` with (the unsigned `headers`,
+/// `body`) for `service`, with this file's credentials, at `EPOCH`.
+fn botocore(method: &str, url: &str, headers: &Value, body: &[u8], service: &str) -> Value {
+    support::python_json(
+        "sigv4_oracle.py",
+        &json!({
+            "method": method,
+            "url": url,
+            "headers": headers,
+            "body_b64": base64::engine::general_purpose::STANDARD.encode(body),
+            "access_key": "AKIAIOSFODNN7EXAMPLE",
+            "secret_key": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            "token": "IQoJb3JpZ2luX2VjEXAMPLE//session+token=",
+            "region": "eu-west-1",
+            "service": service,
+            "epoch": EPOCH,
+        }),
+    )
 }
 
 #[tokio::test]
@@ -92,18 +108,7 @@ async fn signatures_match_botocore() {
                 if gzip {
                     unsigned["content-encoding"] = json!("gzip");
                 }
-                let theirs = botocore(&json!({
-                    "method": "POST",
-                    "url": uri,
-                    "headers": unsigned,
-                    "body_b64": base64::engine::general_purpose::STANDARD.encode(&sent),
-                    "access_key": "AKIAIOSFODNN7EXAMPLE",
-                    "secret_key": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-                    "token": "IQoJb3JpZ2luX2VjEXAMPLE//session+token=",
-                    "region": "eu-west-1",
-                    "service": service,
-                    "epoch": EPOCH,
-                }));
+                let theirs = botocore("POST", &uri, &unsigned, &sent, service);
                 for name in [
                     "authorization",
                     "x-amz-date",
@@ -211,18 +216,7 @@ async fn listing_and_queueing_requests_match_botocore() {
             .await
             .expect("body")
             .to_bytes();
-        let theirs = botocore(&json!({
-            "method": method,
-            "url": uri,
-            "headers": unsigned,
-            "body_b64": base64::engine::general_purpose::STANDARD.encode(&body),
-            "access_key": "AKIAIOSFODNN7EXAMPLE",
-            "secret_key": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-            "token": "IQoJb3JpZ2luX2VjEXAMPLE//session+token=",
-            "region": "eu-west-1",
-            "service": service,
-            "epoch": EPOCH,
-        }));
+        let theirs = botocore(&method, &uri, &unsigned, &body, service);
         assert!(ours.0.is_some(), "{service}: signed");
         assert_eq!(
             ours.0.as_deref(),

@@ -18,16 +18,13 @@ import json
 import os
 import sys
 
-import botocore.session
+from moto_peers import client, lambda_sqs_records
 
 
 def main():
     spec = json.load(sys.stdin)
-    session = botocore.session.get_session()
-    kw = dict(region_name="us-east-1", endpoint_url=spec["endpoint"],
-              aws_access_key_id="testing", aws_secret_access_key="testing")
     if "upload" in spec:
-        s3 = session.create_client("s3", **kw)
+        s3 = client("s3", spec["endpoint"])
         bucket, root = spec["upload"]["bucket"], spec["upload"]["dir"]
         s3.create_bucket(Bucket=bucket)
         count = 0
@@ -39,7 +36,7 @@ def main():
                 count += 1
         json.dump({"objects": count}, sys.stdout)
         return
-    sqs = session.create_client("sqs", **kw)
+    sqs = client("sqs", spec["endpoint"])
     if "queue" in spec:
         url = sqs.create_queue(QueueName=spec["queue"])["QueueUrl"]
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
@@ -54,12 +51,7 @@ def main():
         if not messages:
             break
         total += len(messages)
-        events.append({"Records": [{
-            "messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
-            "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {},
-            "md5OfBody": m["MD5OfBody"], "eventSource": "aws:sqs",
-            "eventSourceARN": arn, "awsRegion": "us-east-1",
-        } for m in messages]})
+        events.append({"Records": lambda_sqs_records(messages, arn)})
         sqs.delete_message_batch(QueueUrl=url, Entries=[
             {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)])
     json.dump({"events": events, "messages": total}, sys.stdout)

@@ -13,16 +13,13 @@ import gzip
 import json
 import sys
 
-import botocore.session
+from moto_peers import client, lambda_sqs_records
 
 
 def main():
     spec = json.load(sys.stdin)
-    session = botocore.session.get_session()
-    kw = dict(region_name="us-east-1", endpoint_url=spec["endpoint"],
-              aws_access_key_id="testing", aws_secret_access_key="testing")
-    s3 = session.create_client("s3", **kw)
-    sqs = session.create_client("sqs", **kw)
+    s3 = client("s3", spec["endpoint"])
+    sqs = client("sqs", spec["endpoint"])
     bucket, queue = spec["bucket"], spec["queue"]
     s3.create_bucket(Bucket=bucket)
     queue_url = sqs.create_queue(QueueName=queue)["QueueUrl"]
@@ -41,13 +38,7 @@ def main():
         messages = got.get("Messages", [])
         if not messages:
             break
-        for m in messages:
-            records.append({
-                "messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
-                "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {},
-                "md5OfBody": m["MD5OfBody"], "eventSource": "aws:sqs",
-                "eventSourceARN": arn, "awsRegion": "us-east-1",
-            })
+        records.extend(lambda_sqs_records(messages, arn))
     for key in spec.get("delete_after", []):
         s3.delete_object(Bucket=bucket, Key=key)
     json.dump({"Records": records}, sys.stdout)
