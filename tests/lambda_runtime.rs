@@ -312,3 +312,86 @@ fn the_snapshot_manager_takes_its_action_from_the_scheduled_event() {
     assert!(said.contains("has no \"action\""), "{said}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// History fanned out over the function: `backfill` announces objects in
+/// moto S3 to a moto SQS queue, and the messages, drained in batches of
+/// ten as Lambda's SQS poller hands them over, go through the real
+/// function under the runtime API emulator, which reads each object from
+/// S3 and indexes every event once.
+#[test]
+fn backfilled_objects_are_read_by_the_function() {
+    let (osmem, moto) = (Osmem::start(), support::Moto::start());
+    let dir = support::temp_dir("lambda-backfill");
+    let bucket = dir.join("bucket");
+    for i in 0..23u32 {
+        let records: Vec<Value> = (0..2)
+            .map(|n| json!({"eventVersion": "1.08", "eventTime": format!("2025-11-22T08:{:02}:0{n}Z", i % 60),
+                "eventSource": "sts.amazonaws.com", "eventName": "AssumeRole", "awsRegion": "eu-west-1",
+                "sourceIPAddress": "198.51.100.7", "eventID": format!("backfill-{i:03}-{n}"),
+                "eventType": "AwsApiCall", "recipientAccountId": "111122223333"}))
+            .collect();
+        let key = format!(
+            "AWSLogs/111122223333/CloudTrail/eu-west-1/2025/11/22/111122223333_CloudTrail_eu-west-1_20251122T0830Z_{i:03}.json.gz"
+        );
+        support::write_object(
+            &bucket,
+            &key,
+            &support::gzip(&json!({"Records": records}).to_string()),
+        );
+    }
+    let uploaded = support::python_json(
+        "s3_history.py",
+        &json!({"endpoint": moto.url, "upload": {"bucket": "org-logs", "dir": path_str(&bucket)}}),
+    );
+    assert_eq!(uploaded["objects"], 23);
+    let queue = support::python_json(
+        "s3_history.py",
+        &json!({"endpoint": moto.url, "queue": "objects"}),
+    );
+    let aws = [
+        ("AWS_ENDPOINT_URL", moto.url.as_str()),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+    ];
+    let queue_url = queue["url"].as_str().expect("queue URL");
+    let backfill = support::run_forwarder_in(
+        None,
+        &["backfill", "--queue", queue_url, "s3://org-logs/AWSLogs/"],
+        &aws,
+    );
+    assert!(
+        backfill.success,
+        "{}\n{}",
+        backfill.summary, backfill.stderr
+    );
+    assert_eq!(
+        backfill.summary["objects_queued"], 23,
+        "{}",
+        backfill.summary
+    );
+
+    let drained = support::python_json(
+        "s3_history.py",
+        &json!({"endpoint": moto.url, "drain": "objects"}),
+    );
+    let events = drained["events"].as_array().expect("events");
+    assert_eq!(events.len(), 3, "ten, ten and three messages");
+    let watch = watch(&format!(
+        "ES_ENDPOINT={},ES_AUTH=none,S3_BUCKETS=org-logs,AWS_ENDPOINT_URL_S3={},AWS_REGION=us-east-1,AWS_ACCESS_KEY_ID=testing,AWS_SECRET_ACCESS_KEY=testing",
+        osmem.url, moto.url
+    ));
+    for (n, event) in events.iter().enumerate() {
+        let file = dir.join(format!("sqs-{n}.json"));
+        std::fs::write(&file, event.to_string()).expect("event");
+        let out = invoke(&watch, &path_str(&file));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(json_of(&out), json!({"batchItemFailures": []}));
+    }
+    assert_eq!(osmem.count("cloudtrail-*", json!({"match_all": {}})), 46);
+    let _ = std::fs::remove_dir_all(&dir);
+}
