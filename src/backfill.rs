@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use serde_json::json;
 
-use crate::cli::BackfillArgs;
+use crate::cli::{configuration_error, BackfillArgs};
 use crate::client::s3::S3Client;
 use crate::client::sqs::{SqsClient, MAX_BATCH};
 use crate::history::announce::{self, Queued};
@@ -17,16 +17,9 @@ use crate::history::progress::Progress;
 
 pub fn main(args: BackfillArgs) -> ExitCode {
     crate::logging::init(false, "warn");
-    let fail = |why: String| {
-        eprintln!("configuration: {why}");
-        ExitCode::from(2)
-    };
     let selection = match args.history.selection() {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}\n\nFor more information, try 'logs-forwarder backfill --help'.");
-            return ExitCode::from(2);
-        }
+        Err(e) => return crate::cli::usage_error("backfill", &e),
     };
     let runtime = match crate::cli::runtime(false) {
         Ok(rt) => rt,
@@ -34,10 +27,12 @@ pub fn main(args: BackfillArgs) -> ExitCode {
     };
     let settings = match crate::cli::settings(&runtime, None, true) {
         Ok(s) => s,
-        Err(e) => return fail(e),
+        Err(e) => return configuration_error(e),
     };
     let Some(aws) = settings.aws.clone() else {
-        return fail("backfill needs AWS credentials and a region (see backfill --help)".into());
+        return configuration_error(
+            "backfill needs AWS credentials and a region (see backfill --help)",
+        );
     };
     let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     // The AWS CLI's names; else the queue URL's own host.
@@ -46,11 +41,11 @@ pub fn main(args: BackfillArgs) -> ExitCode {
         .map(|url| url.parse());
     let sqs_endpoint = match sqs_endpoint.transpose() {
         Ok(e) => e,
-        Err(e) => return fail(format!("AWS_ENDPOINT_URL_SQS: {e}")),
+        Err(e) => return configuration_error(format!("AWS_ENDPOINT_URL_SQS: {e}")),
     };
     let checkpoint = match Checkpoint::open(args.history.checkpoint.as_deref()) {
         Ok(c) => c,
-        Err(e) => return fail(e.to_string()),
+        Err(e) => return configuration_error(e),
     };
     let concurrency = usize::from(args.history.concurrency);
     let http = crate::client::http_client(concurrency.max(2), &settings.roots);
@@ -69,7 +64,7 @@ pub fn main(args: BackfillArgs) -> ExitCode {
         settings.request_timeout,
     ) {
         Ok(sqs) => sqs,
-        Err(e) => return fail(e.to_string()),
+        Err(e) => return configuration_error(e),
     };
     let progress = Progress::on_stderr("queued");
     let plan = crate::history::Plan {

@@ -279,13 +279,23 @@ pub fn cluster_at(
     ExitCode,
 > {
     let runtime = runtime(false)?;
-    let settings = settings(&runtime, Some(endpoint), false).map_err(|e| {
-        eprintln!("configuration: {e}");
-        ExitCode::from(2)
-    })?;
+    let settings = settings(&runtime, Some(endpoint), false).map_err(configuration_error)?;
     let endpoint = settings.endpoint.clone().ok_or(ExitCode::from(2))?;
     let cluster = crate::client::Cluster::new(endpoint, &settings.cluster_config());
     Ok((runtime, settings, cluster))
+}
+
+/// A usage error found after parsing (a value that does not hold up):
+/// said as clap says its own, with status 2.
+pub fn usage_error(command: &str, error: &str) -> ExitCode {
+    eprintln!("error: {error}\n\nFor more information, try 'logs-forwarder {command} --help'.");
+    ExitCode::from(2)
+}
+
+/// A configuration error (a variable, a file, credentials): status 2.
+pub fn configuration_error(error: impl std::fmt::Display) -> ExitCode {
+    eprintln!("configuration: {error}");
+    ExitCode::from(2)
 }
 
 /// The async runtime of a command: one thread is enough for a tool that

@@ -29,15 +29,16 @@ pub fn main(args: ReplayArgs) -> ExitCode {
     crate::logging::init(false, "warn");
     let (files, prefixes) = match split_inputs(&args.inputs) {
         Ok(split) => split,
-        Err(e) => return usage(&e),
+        Err(e) => return crate::cli::usage_error("replay", &e),
     };
     let selection = match args.history.selection() {
         Ok(s) => s,
-        Err(e) => return usage(&e),
+        Err(e) => return crate::cli::usage_error("replay", &e),
     };
     let selects = selection != Selection::default() || args.history.checkpoint.is_some();
     if selects && prefixes.is_empty() {
-        return usage(
+        return crate::cli::usage_error(
+            "replay",
             "--since, --until, --include, --exclude and --checkpoint select objects under \
              s3:// prefixes, and none was given",
         );
@@ -50,10 +51,10 @@ pub fn main(args: ReplayArgs) -> ExitCode {
     let settings = crate::cli::settings(&runtime, args.endpoint.clone(), !prefixes.is_empty());
     let mut settings = match settings {
         Ok(s) => s,
-        Err(e) => return configuration(&e),
+        Err(e) => return crate::cli::configuration_error(e),
     };
     if !prefixes.is_empty() && settings.aws.is_none() {
-        return configuration(
+        return crate::cli::configuration_error(
             "reading s3:// needs AWS credentials and a region (see replay --help)",
         );
     }
@@ -62,7 +63,7 @@ pub fn main(args: ReplayArgs) -> ExitCode {
     }
     let checkpoint = match Checkpoint::open(args.history.checkpoint.as_deref()) {
         Ok(c) => c,
-        Err(e) => return configuration(&e.to_string()),
+        Err(e) => return crate::cli::configuration_error(e),
     };
     let out = args.out.clone();
     let open_out = move || -> Box<dyn Write + Send> {
@@ -130,16 +131,6 @@ fn split_inputs(inputs: &[String]) -> Result<(Vec<PathBuf>, Vec<S3Url>), String>
         }
     }
     Ok((files, prefixes))
-}
-
-fn usage(error: &str) -> ExitCode {
-    eprintln!("error: {error}\n\nFor more information, try 'logs-forwarder replay --help'.");
-    ExitCode::from(2)
-}
-
-fn configuration(error: &str) -> ExitCode {
-    eprintln!("configuration: {error}");
-    ExitCode::from(2)
 }
 
 /// Regular files under `paths`, directories walked in name order.

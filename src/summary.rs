@@ -9,6 +9,14 @@ use serde::Serialize;
 /// How many distinct error messages a summary keeps as examples.
 const MAX_ERRORS: usize = 10;
 
+/// Keeps `error` among `errors`, the examples a summary shows: at most
+/// [`MAX_ERRORS`] distinct ones, first seen first.
+pub fn note_example(errors: &mut Vec<String>, error: String) {
+    if errors.len() < MAX_ERRORS && !errors.contains(&error) {
+        errors.push(error);
+    }
+}
+
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
 pub struct Summary {
     /// Log events decoded from the input (control messages excluded).
@@ -72,10 +80,7 @@ impl Summary {
     }
 
     pub fn note_error(&mut self, error: impl Into<String>) {
-        let error = error.into();
-        if self.errors.len() < MAX_ERRORS && !self.errors.contains(&error) {
-            self.errors.push(error);
-        }
+        note_example(&mut self.errors, error.into());
     }
 
     pub fn merge(&mut self, other: Summary) {

@@ -827,10 +827,7 @@ pub fn show_main(cluster: Option<&str>) -> std::process::ExitCode {
     crate::logging::init(false, "warn");
     let settings = match crate::config::Settings::from_env_with_endpoint(None) {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("configuration: {e}");
-            return ExitCode::from(2);
-        }
+        Err(e) => return crate::cli::configuration_error(e),
     };
     let (version, api) = match cluster.map(parse_cluster) {
         None => {

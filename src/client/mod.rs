@@ -113,6 +113,12 @@ impl ClientError {
     }
 }
 
+/// The longest wait before retry `attempt` (from 1): `base` doubled per
+/// attempt, at most `cap`. Callers choose their jitter below it.
+pub fn backoff_bound(base: Duration, cap: Duration, attempt: u32) -> Duration {
+    base.saturating_mul(1u32 << attempt.min(16)).min(cap)
+}
+
 /// A response, read whole (bulk responses are small with `filter_path`).
 #[derive(Debug)]
 pub struct Response {

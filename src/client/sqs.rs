@@ -269,10 +269,11 @@ enum Attempt {
     Refused(String),
 }
 
-/// 100 ms doubling, up to 10 s, with jitter.
+/// 100 ms doubling, up to 10 s; half of it, and a random part of the other
+/// half, so that a throttled queue is given at least half the bound.
 fn backoff(attempt: u32) -> Duration {
-    let base = 100u64 << attempt.min(7);
-    Duration::from_millis(base.min(10_000) / 2 + fastrand::u64(..=base.min(10_000) / 2))
+    let bound = super::backoff_bound(Duration::from_millis(100), Duration::from_secs(10), attempt);
+    bound / 2 + (bound / 2).mul_f64(fastrand::f64())
 }
 
 #[cfg(test)]

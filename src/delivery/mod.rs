@@ -49,10 +49,7 @@ impl RetryPolicy {
     /// Full jitter: a random wait between zero and the exponential bound,
     /// so that many throttled senders do not come back in step.
     fn backoff(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
-        let bound = self
-            .base
-            .saturating_mul(1u32 << attempt.min(16))
-            .min(self.cap);
+        let bound = crate::client::backoff_bound(self.base, self.cap, attempt);
         let jittered = bound.mul_f64(fastrand::f64());
         retry_after.map_or(jittered, |ra| ra.max(jittered))
     }

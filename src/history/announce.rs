@@ -30,9 +30,7 @@ impl Queued {
         self.retries += other.retries;
         self.failed += other.failed;
         for error in other.errors {
-            if self.errors.len() < 10 && !self.errors.contains(&error) {
-                self.errors.push(error);
-            }
+            crate::summary::note_example(&mut self.errors, error);
         }
     }
 }
@@ -68,10 +66,7 @@ pub async fn queue(
             queued.failed += 1;
             let error = format!("s3://{}/{}: not queued: {why}", object.bucket, object.key);
             tracing::error!(%error, "backfill");
-            queued.merge(Queued {
-                errors: vec![error],
-                ..Queued::default()
-            });
+            crate::summary::note_example(&mut queued.errors, error);
         }
     }
     BatchOutcome {

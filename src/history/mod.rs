@@ -142,9 +142,7 @@ impl Objects {
         for object in &outcome.finished {
             if let Err(e) = checkpoint.record(object) {
                 tracing::error!(error = %e, "checkpoint not written");
-                if self.errors.len() < 10 {
-                    self.errors.push(e.to_string());
-                }
+                crate::summary::note_example(&mut self.errors, e.to_string());
             }
         }
         self.finished += outcome.finished.len() as u64;

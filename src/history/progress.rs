@@ -32,7 +32,11 @@ impl Progress {
         )
         .unwrap_or_else(|_| ProgressStyle::default_bar());
         bar.set_style(style);
-        bar.enable_steady_tick(Duration::from_millis(250));
+        // The clock and rate move between objects too; nothing to tick
+        // where nothing is drawn.
+        if !bar.is_hidden() {
+            bar.enable_steady_tick(Duration::from_millis(250));
+        }
         Progress {
             bar,
             done_word,

@@ -399,10 +399,7 @@ pub fn main(cli: Cli) -> ExitCode {
     };
     let settings = match crate::cli::settings(&runtime, args.get("endpoint").cloned(), false) {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("configuration: {e}");
-            return ExitCode::from(2);
-        }
+        Err(e) => return crate::cli::configuration_error(e),
     };
     // A command line has Lambda's longest time.
     let deadline = Instant::now() + Duration::from_secs(900);
